@@ -1,0 +1,24 @@
+/* cmd.h: the subcommands of the fedsim binary (one file each: cmd_dns.c, ...) and exit codes. */
+#ifndef FEDSIM_CMD_H
+#define FEDSIM_CMD_H
+
+#include <stdio.h>
+
+enum fedsim_exit {
+    FEDSIM_EXIT_OK = 0,       /* everything passed */
+    FEDSIM_EXIT_FAIL = 1,     /* a scenario failed */
+    FEDSIM_EXIT_USAGE = 2,    /* bad usage or bad input (zone, SUT file, scenario) */
+    FEDSIM_EXIT_INTERNAL = 3, /* fedsim itself could not work (a socket, memory...) */
+};
+
+struct cmd {
+    const char *name;
+    const char *synopsis; /* one line: the arguments */
+    const char *summary;  /* one line: what it does */
+    int (*exec)(int argc, char **argv);
+    void (*usage)(FILE *fp);
+};
+
+extern const struct cmd cmd_dns;
+
+#endif

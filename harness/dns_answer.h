@@ -1,0 +1,49 @@
+/*
+ * dns_answer.h: turns one DNS query message into the authoritative response from a zone set.
+ *
+ * AA is set; NXDOMAIN and NODATA carry the zone's SOA in authority (TTL per RFC 2308); CNAME
+ * chains are followed inside served zones (at most 8 links); A/AAAA of SRV, MX and NS targets go
+ * in the additional section; EDNS0 is echoed (our size 1232, BADVERS for versions other than 0)
+ * and the client's UDP size is honoured: over UDP an answer that does not fit loses its
+ * additional section first, then is sent empty with TC=1. Names outside every zone get
+ * REFUSED, undecodable queries FORMERR, opcodes other than QUERY NOTIMP. The question is echoed
+ * exactly as asked (letter case included).
+ */
+#ifndef FEDSIM_DNS_ANSWER_H
+#define FEDSIM_DNS_ANSWER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns_zone.h"
+
+/* The EDNS UDP payload size fedsim advertises. */
+#define DNS_ANSWER_EDNS_SIZE 1232
+
+/* Extended rcode value for BADVERS (RFC 6891). */
+#define DNS_RCODE_BADVERS 16
+
+/* What the query log and observers see of one exchange. */
+struct dns_answer_info {
+    char qname[256];  /* as asked, presentation format with final dot; "-" if undecodable */
+    uint16_t qtype;   /* 0 if undecodable */
+    int rcode;        /* LDNS_RCODE_* or DNS_RCODE_BADVERS; -1 when no response was sent */
+    int ancount;      /* answer records sent */
+    int truncated;    /* TC=1 was sent */
+};
+
+/*
+ * Builds the response to the query in q[0..qlen). `tcp` lifts the UDP size limit. Returns 1 and
+ * sets *out (malloc'd, caller frees) and *outlen, or 0 when nothing must be sent back (shorter
+ * than a header, or a response rather than a query). `info` is always filled.
+ */
+int dns_answer(const struct dns_zoneset *zs, const uint8_t *q, size_t qlen, int tcp, uint8_t **out,
+        size_t *outlen, struct dns_answer_info *info);
+
+/* "SRV", "A", or "TYPE65280": the mnemonic of a type, into buf. */
+const char *dns_answer_type_str(uint16_t type, char *buf, size_t len);
+
+/* "NOERROR", "NXDOMAIN", "BADVERS", ... */
+const char *dns_answer_rcode_str(int rcode);
+
+#endif

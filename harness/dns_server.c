@@ -1,0 +1,317 @@
+/* dns_server.c: UDP and TCP sockets of the DNS responder, framing, logging and observers. */
+#include "dns_server.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "clock.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define DNS_MAX_MSG 65535
+#define TCP_OUTPUT_HIGH (256 * 1024)
+#define BIND_TRIES 16
+
+struct tcp_conn {
+    struct dns_server *srv;      /* borrowed: the server outlives its connections */
+    struct bufferevent *bev;     /* owned */
+    struct sockaddr_storage peer;
+    struct tcp_conn *prev, *next;
+};
+
+struct dns_server {
+    struct event_base *base;           /* borrowed */
+    const struct dns_zoneset *zones;   /* borrowed */
+    struct dns_server_config cfg;
+    struct net_addr addr;
+    int udp_fd;
+    struct event *udp_ev;              /* owned */
+    struct net_listener *tcp;          /* owned */
+    struct tcp_conn *conns;            /* owned list */
+    int nconns;
+    FILE *log;                         /* borrowed */
+    dns_server_observer observer;
+    void *observer_arg;
+    struct dns_server_stats stats;
+    uint8_t buf[DNS_MAX_MSG];
+};
+
+void
+dns_server_format_record(const struct dns_query_record *rec, char *buf, size_t len)
+{
+    char stamp[32], client[NET_ADDRSTRLEN], type[32];
+
+    clock_format(&rec->when, stamp, sizeof(stamp));
+    if (rec->info.qtype != 0)
+        dns_answer_type_str(rec->info.qtype, type, sizeof(type));
+    else
+        strcpy(type, "-");
+    snprintf(buf, len, "%s %s %s %s %s %s %d%s", stamp, rec->tcp ? "tcp" : "udp",
+            net_addr_format((const struct sockaddr *)&rec->client, client, sizeof(client)),
+            rec->info.qname, type, dns_answer_rcode_str(rec->info.rcode), rec->info.ancount,
+            rec->info.truncated ? " tc" : "");
+}
+
+/* Answers one message; returns 1 with *out set if a response is due. */
+static int
+serve(struct dns_server *s, const uint8_t *msg, size_t len, int tcp, const struct sockaddr *from,
+        socklen_t fromlen, uint8_t **out, size_t *outlen)
+{
+    struct dns_query_record rec;
+    int respond;
+
+    memset(&rec, 0, sizeof(rec));
+    clock_wall(&rec.when);
+    rec.tcp = tcp;
+    memcpy(&rec.client, from, fromlen < sizeof(rec.client) ? fromlen : sizeof(rec.client));
+    respond = dns_answer(s->zones, msg, len, tcp, out, outlen, &rec.info);
+    if (tcp)
+        s->stats.tcp_queries++;
+    else
+        s->stats.udp_queries++;
+    if (!respond)
+        s->stats.dropped++;
+    if (s->log != NULL) {
+        char line[512];
+
+        dns_server_format_record(&rec, line, sizeof(line));
+        fprintf(s->log, "%s\n", line);
+        fflush(s->log);
+    }
+    log_trace(LOG_TRACE_DNS, "%s %s %s -> %s, %d answers", tcp ? "tcp" : "udp", rec.info.qname,
+            rec.info.qtype ? "" : "(undecodable)", dns_answer_rcode_str(rec.info.rcode),
+            rec.info.ancount);
+    if (s->observer != NULL)
+        s->observer(&rec, s->observer_arg);
+    return respond;
+}
+
+static void
+udp_readable(evutil_socket_t fd, short what, void *arg)
+{
+    struct dns_server *s = arg;
+    int i;
+
+    (void)what;
+    /* Bounded batch so TCP clients and timers get their turn under a flood. */
+    for (i = 0; i < 64; i++) {
+        struct sockaddr_storage from;
+        socklen_t fromlen = sizeof(from);
+        ssize_t n = recvfrom(fd, s->buf, sizeof(s->buf), 0, (struct sockaddr *)&from, &fromlen);
+        uint8_t *out = NULL;
+        size_t outlen = 0;
+
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                log_warn("dns: udp receive");
+            return;
+        }
+        if (serve(s, s->buf, (size_t)n, 0, (struct sockaddr *)&from, fromlen, &out, &outlen)) {
+            if (sendto(fd, out, outlen, 0, (struct sockaddr *)&from, fromlen) < 0)
+                log_trace(LOG_TRACE_DNS, "udp send: %s", strerror(errno));
+            free(out);
+        }
+    }
+}
+
+static void
+conn_free(struct tcp_conn *c)
+{
+    struct dns_server *s = c->srv;
+
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        s->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    s->nconns--;
+    bufferevent_free(c->bev);
+    free(c);
+}
+
+static void
+tcp_read(struct bufferevent *bev, void *arg)
+{
+    struct tcp_conn *c = arg;
+    struct dns_server *s = c->srv;
+    struct evbuffer *in = bufferevent_get_input(bev);
+
+    while (evbuffer_get_length(in) >= 2) {
+        uint8_t hdr[2], *out = NULL;
+        size_t len, outlen = 0;
+
+        evbuffer_copyout(in, hdr, 2);
+        len = (size_t)hdr[0] << 8 | hdr[1];
+        if (len == 0) {
+            log_trace(LOG_TRACE_DNS, "tcp: zero-length message, closing");
+            conn_free(c);
+            return;
+        }
+        if (evbuffer_get_length(in) < len + 2)
+            return;
+        evbuffer_drain(in, 2);
+        evbuffer_remove(in, s->buf, len);
+        if (serve(s, s->buf, len, 1, (struct sockaddr *)&c->peer, sizeof(c->peer), &out,
+                    &outlen)) {
+            hdr[0] = (uint8_t)(outlen >> 8);
+            hdr[1] = (uint8_t)outlen;
+            bufferevent_write(bev, hdr, 2);
+            bufferevent_write(bev, out, outlen);
+            free(out);
+        }
+        if (evbuffer_get_length(bufferevent_get_output(bev)) > TCP_OUTPUT_HIGH) {
+            /* The client does not read its answers: stop reading its questions. */
+            bufferevent_disable(bev, EV_READ);
+            return;
+        }
+    }
+}
+
+static void
+tcp_write(struct bufferevent *bev, void *arg)
+{
+    (void)arg;
+    if (!(bufferevent_get_enabled(bev) & EV_READ)) {
+        bufferevent_enable(bev, EV_READ);
+        tcp_read(bev, arg);
+    }
+}
+
+static void
+tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+    struct tcp_conn *c = arg;
+
+    (void)bev;
+    if (what & BEV_EVENT_TIMEOUT)
+        log_trace(LOG_TRACE_DNS, "tcp: idle connection closed");
+    conn_free(c);
+}
+
+static void
+tcp_accept(int fd, const struct sockaddr *peer, void *arg)
+{
+    struct dns_server *s = arg;
+    struct tcp_conn *c;
+    struct timeval idle = {.tv_sec = s->cfg.tcp_idle_ms / 1000,
+            .tv_usec = (s->cfg.tcp_idle_ms % 1000) * 1000};
+
+    if (s->nconns >= s->cfg.tcp_max_conns) {
+        log_warnx("dns: %d TCP connections open, refusing one more", s->nconns);
+        close(fd);
+        return;
+    }
+    c = xcalloc(1, sizeof(*c));
+    c->srv = s;
+    memcpy(&c->peer, peer, peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                       : sizeof(struct sockaddr_in));
+    c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (c->bev == NULL)
+        fatalx("cannot allocate a bufferevent");
+    bufferevent_setcb(c->bev, tcp_read, tcp_write, tcp_event, c);
+    bufferevent_set_timeouts(c->bev, &idle, &idle);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    c->next = s->conns;
+    if (s->conns != NULL)
+        s->conns->prev = c;
+    s->conns = c;
+    s->nconns++;
+    s->stats.tcp_conns++;
+}
+
+struct dns_server *
+dns_server_new(struct event_base *base, const struct net_addr *addr,
+        const struct dns_server_config *cfg, const struct dns_zoneset *zones, char *err,
+        size_t errlen)
+{
+    struct dns_server *s = xcalloc(1, sizeof(*s));
+    int try;
+
+    s->base = base;
+    s->zones = zones;
+    s->udp_fd = -1;
+    s->cfg.tcp_idle_ms = cfg != NULL && cfg->tcp_idle_ms > 0 ? cfg->tcp_idle_ms : 10000;
+    s->cfg.tcp_max_conns = cfg != NULL && cfg->tcp_max_conns > 0 ? cfg->tcp_max_conns : 256;
+    /* Port 0: the UDP port the kernel picks may be taken for TCP; try again a few times. */
+    for (try = 0; try < BIND_TRIES; try++) {
+        struct net_addr bound;
+
+        s->udp_fd = net_udp_bind(addr, err, errlen);
+        if (s->udp_fd < 0)
+            goto fail;
+        net_local_addr(s->udp_fd, &bound);
+        s->tcp = net_listen(base, &bound, tcp_accept, s, err, errlen);
+        if (s->tcp != NULL) {
+            s->addr = bound;
+            break;
+        }
+        close(s->udp_fd);
+        s->udp_fd = -1;
+        if (net_addr_port((const struct sockaddr *)&addr->ss) != 0)
+            goto fail;
+    }
+    if (s->tcp == NULL)
+        goto fail;
+    s->udp_ev = event_new(base, s->udp_fd, EV_READ | EV_PERSIST, udp_readable, s);
+    if (s->udp_ev == NULL || event_add(s->udp_ev, NULL) != 0) {
+        snprintf(err, errlen, "cannot watch the udp socket");
+        goto fail;
+    }
+    return s;
+fail:
+    dns_server_free(s);
+    return NULL;
+}
+
+const struct net_addr *
+dns_server_addr(const struct dns_server *s)
+{
+    return &s->addr;
+}
+
+void
+dns_server_set_zones(struct dns_server *s, const struct dns_zoneset *zones)
+{
+    s->zones = zones;
+}
+
+void
+dns_server_set_log(struct dns_server *s, FILE *fp)
+{
+    s->log = fp;
+}
+
+void
+dns_server_set_observer(struct dns_server *s, dns_server_observer cb, void *arg)
+{
+    s->observer = cb;
+    s->observer_arg = arg;
+}
+
+void
+dns_server_stats(const struct dns_server *s, struct dns_server_stats *st)
+{
+    *st = s->stats;
+}
+
+void
+dns_server_free(struct dns_server *s)
+{
+    if (s == NULL)
+        return;
+    while (s->conns != NULL)
+        conn_free(s->conns);
+    if (s->udp_ev != NULL)
+        event_free(s->udp_ev);
+    if (s->udp_fd >= 0)
+        close(s->udp_fd);
+    net_listener_free(s->tcp);
+    free(s);
+}

@@ -1,0 +1,40 @@
+/*
+ * sut.h: the SUT file, written by ci/sut/<name>/start and read by fedsim. One `key = value` per
+ * line, `#` comments, `account` repeated:
+ *
+ *   name = prosody                      server kind
+ *   version = 0.12.3-1+deb12u1          for reports and per-SUT xfail
+ *   domain = sut.test                   the SUT's XMPP domain           (required)
+ *   c2s = 127.0.0.1:PORT                where SUT users log in          (required)
+ *   s2s = 127.0.0.1:PORT                where peers dial the SUT        (required)
+ *   dns = 127.0.0.1:PORT                the DNS address the SUT asks    (required)
+ *   tls = off | optional | required     the variant started
+ *   dir, log, pid, stop                 private directory, server log, pid, stop command
+ *   account = USER PASSWORD             a SUT account (at least one for client scenarios)
+ */
+#ifndef FEDSIM_SUT_H
+#define FEDSIM_SUT_H
+
+#include <stddef.h>
+
+#include "net.h"
+
+struct sut_account {
+    char *user;     /* owned */
+    char *password; /* owned */
+};
+
+struct sut {
+    char *path;     /* owned: the file it came from */
+    char *name, *version, *domain, *tls, *dir, *log, *stop; /* owned; NULL if absent */
+    long pid;       /* 0 if absent */
+    struct net_addr c2s, s2s, dns;
+    struct sut_account *accounts; /* owned */
+    size_t naccounts;
+};
+
+/* Reads a SUT file. Returns NULL with "file:line: ..." in err. */
+struct sut *sut_load(const char *path, char *err, size_t errlen);
+void sut_free(struct sut *s);
+
+#endif
