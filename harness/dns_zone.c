@@ -11,6 +11,9 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/* Fixtures are text a person reviews; anything bigger is a mistake. */
+#define DNS_ZONE_MAX_FILE (64 << 20)
+
 /* A zone being read: its records stay in file order until the file ends. */
 struct pending_zone {
     struct dns_zone *zone; /* owned until committed to the set */
@@ -175,22 +178,67 @@ zoneset_find_exact(const struct dns_zoneset *zs, const ldns_rdf *apex)
     return NULL;
 }
 
+/*
+ * Line numbers: ldns counts lines itself but eagerly swallows the blank lines after a record,
+ * so records are located by byte offset instead: the line of the first token at or after the
+ * offset where each ldns call starts.
+ */
+struct line_cursor {
+    const char *text;
+    size_t len, pos; /* pos only moves forward */
+    int line;
+};
+
 static int
-load_stream(struct dns_zoneset *zs, const char *file, FILE *fp, char *err, size_t errlen)
+cursor_line(struct line_cursor *c, size_t at)
+{
+    for (;;) {
+        while (c->pos < at && c->pos < c->len) {
+            if (c->text[c->pos] == '\n')
+                c->line++;
+            c->pos++;
+        }
+        /* Skip blanks and comments to the record's first token. */
+        while (at < c->len && (c->text[at] == ' ' || c->text[at] == '\t' ||
+                                      c->text[at] == '\r' || c->text[at] == '\n'))
+            at++;
+        if (at < c->len && c->text[at] == ';') {
+            while (at < c->len && c->text[at] != '\n')
+                at++;
+            continue;
+        }
+        if (c->pos >= at || c->pos >= c->len)
+            return c->line;
+    }
+}
+
+static int
+load_text(struct dns_zoneset *zs, const char *file, const char *text, size_t len, char *err,
+        size_t errlen)
 {
     struct pending_zone *pend = NULL;
+    struct line_cursor cur = {.text = text, .len = len, .line = 1};
     size_t npend = 0, i;
     uint32_t ttl = 3600;
     ldns_rdf *origin = ldns_dname_new_frm_str(".");
     ldns_rdf *prev = ldns_dname_new_frm_str(".");
-    int line = 1, rc = -1;
+    int ldns_line = 1, rc = -1;
+    FILE *fp = len > 0 ? fmemopen((void *)text, len, "r") : NULL;
 
+    if (len == 0) {
+        rc = 0; /* an empty file holds no zone */
+        goto out;
+    }
+    if (fp == NULL) {
+        snprintf(err, errlen, "%s: %s", file, strerror(errno));
+        goto out;
+    }
     while (!feof(fp)) {
         ldns_rr *rr = NULL;
-        int start = line;
-        ldns_status s = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &line);
+        long at = ftell(fp);
+        int start = cursor_line(&cur, at < 0 ? 0 : (size_t)at);
+        ldns_status s = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &ldns_line);
         struct pending_zone *p;
-
         if (s == LDNS_STATUS_SYNTAX_EMPTY || s == LDNS_STATUS_SYNTAX_TTL ||
                 s == LDNS_STATUS_SYNTAX_ORIGIN)
             continue;
@@ -257,10 +305,6 @@ load_stream(struct dns_zoneset *zs, const char *file, FILE *fp, char *err, size_
         p->lines[p->nrrs] = start;
         p->nrrs++;
     }
-    if (ferror(fp)) {
-        snprintf(err, errlen, "%s: read error: %s", file, strerror(errno));
-        goto out;
-    }
     for (i = 0; i < npend; i++)
         if (pending_finish(&pend[i], file, err, errlen) != 0)
             goto out;
@@ -276,6 +320,8 @@ out:
     free(pend);
     ldns_rdf_deep_free(origin);
     ldns_rdf_deep_free(prev);
+    if (fp != NULL)
+        fclose(fp);
     return rc;
 }
 
@@ -283,13 +329,38 @@ int
 dns_zoneset_load_file(struct dns_zoneset *zs, const char *path, char *err, size_t errlen)
 {
     FILE *fp = fopen(path, "r");
-    int rc;
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    int rc = -1;
 
     if (fp == NULL) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    rc = load_stream(zs, path, fp, err, errlen);
+    for (;;) {
+        size_t n;
+
+        if (cap - len < 65536) {
+            if (cap >= DNS_ZONE_MAX_FILE) {
+                snprintf(err, errlen, "%s: larger than %d MiB", path, DNS_ZONE_MAX_FILE >> 20);
+                goto out;
+            }
+            cap = cap == 0 ? 65536 * 2 : cap * 2;
+            text = xreallocarray(text, cap, 1);
+        }
+        n = fread(text + len, 1, cap - len - 1, fp);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(fp)) {
+        snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+        goto out;
+    }
+    text[len] = '\0';
+    rc = load_text(zs, path, text, len, err, errlen);
+out:
+    free(text);
     fclose(fp);
     return rc;
 }
@@ -298,16 +369,7 @@ int
 dns_zoneset_load_string(struct dns_zoneset *zs, const char *name, const char *text, char *err,
         size_t errlen)
 {
-    FILE *fp = fmemopen((void *)text, strlen(text), "r");
-    int rc;
-
-    if (fp == NULL) {
-        snprintf(err, errlen, "%s: %s", name, strerror(errno));
-        return -1;
-    }
-    rc = load_stream(zs, name, fp, err, errlen);
-    fclose(fp);
-    return rc;
+    return load_text(zs, name, text, strlen(text), err, errlen);
 }
 
 int

@@ -1,0 +1,363 @@
+/* test_dns_answer.c: answer building: AA, NXDOMAIN/NODATA with SOA, CNAME chains, additional
+ * records, EDNS0, truncation, REFUSED/FORMERR/NOTIMP, the question echoed as asked. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns_answer.h"
+#include "dns_zone.h"
+
+static const char fixture[] =
+        "$TTL 300\n"
+        "$ORIGIN gmail.test.\n"
+        "@                  SOA ns hostmaster 1 60 60 600 30\n"
+        "_xmpp-server._tcp  SRV 5 0 5269 xmpp-server.l\n"
+        "_xmpp-server._tcp  SRV 20 0 5269 alt1.xmpp-server.l\n"
+        "xmpp-server.l      A 127.0.0.2\n"
+        "xmpp-server.l      AAAA ::1\n"
+        "alt1.xmpp-server.l A 127.0.0.12\n"
+        "chain1             CNAME chain2\n"
+        "chain2             CNAME xmpp-server.l\n"
+        "outside            CNAME www.example.com.\n"
+        "loop1              CNAME loop2\n"
+        "loop2              CNAME loop1\n"
+        "dangling           CNAME nothing\n"
+        "cross              CNAME host.webex.test.\n"
+        "deep.ent           TXT \"x\"\n"
+        "$ORIGIN webex.test.\n"
+        "@                  SOA ns hostmaster 1 60 60 600 30\n"
+        "host               A 127.0.0.3\n";
+
+static struct dns_zoneset *zs;
+
+static int
+setup(void **state)
+{
+    char err[512] = "";
+    char *big;
+    size_t n = 0;
+    int i;
+
+    (void)state;
+    zs = dns_zoneset_new();
+    if (dns_zoneset_load_string(zs, "fixture", fixture, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    /* 40 SRV records with long targets: far more than 512 or 1232 bytes. */
+    big = malloc(65536);
+    n += (size_t)sprintf(big + n, "$ORIGIN big.test.\n@ SOA ns h 1 2 3 4 5\n");
+    for (i = 0; i < 40; i++)
+        n += (size_t)sprintf(big + n,
+                "_xmpp-server._tcp SRV 10 %d 5269 target-with-a-rather-long-name-%02d\n"
+                "target-with-a-rather-long-name-%02d A 127.0.1.%d\n",
+                i, i, i, i + 1);
+    if (dns_zoneset_load_string(zs, "big", big, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s\n", err);
+        free(big);
+        return -1;
+    }
+    free(big);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    dns_zoneset_free(zs);
+    return 0;
+}
+
+/* Asks (name, type) with an EDNS size (0: no OPT) over udp or tcp; returns the decoded reply. */
+static ldns_pkt *
+ask(const char *name, ldns_rr_type type, uint16_t edns, int tcp, struct dns_answer_info *info)
+{
+    ldns_pkt *q = NULL, *r = NULL;
+    uint8_t *wire = NULL, *out = NULL;
+    size_t len = 0, outlen = 0;
+
+    assert_int_equal(ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, LDNS_RD),
+            LDNS_STATUS_OK);
+    ldns_pkt_set_id(q, 0x4242);
+    if (edns > 0)
+        ldns_pkt_set_edns_udp_size(q, edns);
+    assert_int_equal(ldns_pkt2wire(&wire, q, &len), LDNS_STATUS_OK);
+    assert_int_equal(dns_answer(zs, wire, len, tcp, &out, &outlen, info), 1);
+    if (!tcp)
+        assert_true(outlen <= (edns > 512 ? edns : 512));
+    assert_int_equal(ldns_wire2pkt(&r, out, outlen), LDNS_STATUS_OK);
+    assert_int_equal(ldns_pkt_id(r), 0x4242);
+    assert_true(ldns_pkt_qr(r));
+    free(wire);
+    free(out);
+    ldns_pkt_free(q);
+    return r;
+}
+
+static const ldns_rr *
+rr_at(const ldns_pkt *p, ldns_pkt_section sec, size_t i)
+{
+    ldns_rr_list *l = sec == LDNS_SECTION_ANSWER      ? ldns_pkt_answer(p)
+                      : sec == LDNS_SECTION_AUTHORITY ? ldns_pkt_authority(p)
+                                                      : ldns_pkt_additional(p);
+
+    assert_true(i < ldns_rr_list_rr_count(l));
+    return ldns_rr_list_rr(l, i);
+}
+
+static void
+test_srv_with_additional(void **state)
+{
+    struct dns_answer_info info;
+    ldns_pkt *r = ask("_xmpp-server._tcp.gmail.test.", LDNS_RR_TYPE_SRV, 1232, 0, &info);
+
+    (void)state;
+    assert_true(ldns_pkt_aa(r));
+    assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
+    assert_int_equal(ldns_pkt_ancount(r), 2);
+    /* A and AAAA of xmpp-server.l, A of alt1. */
+    assert_int_equal(ldns_pkt_arcount(r), 3);
+    assert_int_equal(ldns_rr_get_type(rr_at(r, LDNS_SECTION_ADDITIONAL, 0)), LDNS_RR_TYPE_A);
+    assert_int_equal(info.ancount, 2);
+    assert_int_equal(info.rcode, LDNS_RCODE_NOERROR);
+    assert_int_equal(info.qtype, LDNS_RR_TYPE_SRV);
+    assert_string_equal(info.qname, "_xmpp-server._tcp.gmail.test.");
+    assert_true(ldns_pkt_edns(r));
+    assert_int_equal(ldns_pkt_edns_udp_size(r), DNS_ANSWER_EDNS_SIZE);
+    ldns_pkt_free(r);
+}
+
+static void
+test_nxdomain_and_nodata_carry_soa(void **state)
+{
+    struct dns_answer_info info;
+    ldns_pkt *r;
+
+    (void)state;
+    r = ask("nothing.gmail.test.", LDNS_RR_TYPE_A, 0, 0, &info);
+    assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NXDOMAIN);
+    assert_true(ldns_pkt_aa(r));
+    assert_int_equal(ldns_pkt_ancount(r), 0);
+    assert_int_equal(ldns_pkt_nscount(r), 1);
+    assert_int_equal(ldns_rr_get_type(rr_at(r, LDNS_SECTION_AUTHORITY, 0)), LDNS_RR_TYPE_SOA);
+    /* RFC 2308: min(SOA TTL 300, MINIMUM 30). */
+    assert_int_equal(ldns_rr_ttl(rr_at(r, LDNS_SECTION_AUTHORITY, 0)), 30);
+    assert_false(ldns_pkt_edns(r));
+    ldns_pkt_free(r);
+
+    r = ask("xmpp-server.l.gmail.test.", LDNS_RR_TYPE_TXT, 0, 0, &info);
+    assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
+    assert_int_equal(ldns_pkt_ancount(r), 0);
+    assert_int_equal(ldns_pkt_nscount(r), 1);
+    ldns_pkt_free(r);
+
+    /* Empty non-terminals exist: NODATA, not NXDOMAIN. */
+    r = ask("ent.gmail.test.", LDNS_RR_TYPE_A, 0, 0, &info);
+    assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
+    assert_int_equal(ldns_pkt_nscount(r), 1);
+    ldns_pkt_free(r);
+    r = ask("_tcp.gmail.test.", LDNS_RR_TYPE_SRV, 0, 0, &info);
+    assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
+    ldns_pkt_free(r);
+}
+
+static void
+test_cname_chains(void **state)
+{
+    struct dns_answer_info info;
+    ldns_pkt *r;
+
+    (void)state;
+    r = ask("chain1.gmail.test.", LDNS_RR_TYPE_A, 0, 0, &info);
+    assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
+    assert_int_equal(ldns_pkt_ancount(r), 3);
+    assert_int_equal(ldns_rr_get_type(rr_at(r, LDNS_SECTION_ANSWER, 0)), LDNS_RR_TYPE_CNAME);
+    assert_int_equal(ldns_rr_get_type(rr_at(r, LDNS_SECTION_ANSWER, 1)), LDNS_RR_TYPE_CNAME);
+    assert_int_equal(ldns_rr_get_type(rr_at(r, LDNS_SECTION_ANSWER, 2)), LDNS_RR_TYPE_A);
+    ldns_pkt_free(r);
+
+    /* Asking for the CNAME itself does not follow it. */
+    r = ask("chain1.gmail.test.", LDNS_RR_TYPE_CNAME, 0, 0, &info);
+    assert_int_equal(ldns_pkt_ancount(r), 1);
+    ldns_pkt_free(r);
+
+    /* Out of the served zones: the CNAME alone, NOERROR. */
+    r = ask("outside.gmail.test.", LDNS_RR_TYPE_A, 0, 0, &info);
+    assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
+    assert_int_equal(ldns_pkt_ancount(r), 1);
+    ldns_pkt_free(r);
+
+    /* Into another served zone. */
+    r = ask("cross.gmail.test.", LDNS_RR_TYPE_A, 0, 0, &info);
+    assert_int_equal(ldns_pkt_ancount(r), 2);
+    ldns_pkt_free(r);
+
+    /* To a missing name: RFC 6604, the rcode is the last name's. */
+    r = ask("dangling.gmail.test.", LDNS_RR_TYPE_A, 0, 0, &info);
+    assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NXDOMAIN);
+    assert_int_equal(ldns_pkt_ancount(r), 1);
+    ldns_pkt_free(r);
+
+    /* A loop ends after a bounded number of links. */
+    r = ask("loop1.gmail.test.", LDNS_RR_TYPE_A, 0, 0, &info);
+    assert_true(ldns_pkt_ancount(r) <= 8);
+    ldns_pkt_free(r);
+}
+
+static void
+test_refused_outside_zones(void **state)
+{
+    struct dns_answer_info info;
+    ldns_pkt *r = ask("www.example.com.", LDNS_RR_TYPE_A, 0, 0, &info);
+
+    (void)state;
+    assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_REFUSED);
+    assert_false(ldns_pkt_aa(r));
+    assert_int_equal(info.rcode, LDNS_RCODE_REFUSED);
+    ldns_pkt_free(r);
+}
+
+static void
+test_case_insensitive_question_echoed(void **state)
+{
+    struct dns_answer_info info;
+    ldns_pkt *r = ask("_XMPP-Server._TCP.Gmail.TEST.", LDNS_RR_TYPE_SRV, 0, 0, &info);
+    char *q;
+
+    (void)state;
+    assert_int_equal(ldns_pkt_ancount(r), 2);
+    q = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(r), 0)));
+    assert_string_equal(q, "_XMPP-Server._TCP.Gmail.TEST.");
+    assert_string_equal(info.qname, "_XMPP-Server._TCP.Gmail.TEST.");
+    free(q);
+    ldns_pkt_free(r);
+}
+
+static void
+test_truncation_over_udp_only(void **state)
+{
+    struct dns_answer_info info;
+    ldns_pkt *r;
+
+    (void)state;
+    r = ask("_xmpp-server._tcp.big.test.", LDNS_RR_TYPE_SRV, 0, 0, &info);
+    assert_true(ldns_pkt_tc(r));
+    assert_int_equal(ldns_pkt_ancount(r), 0);
+    assert_int_equal(ldns_pkt_qdcount(r), 1);
+    assert_true(info.truncated);
+    ldns_pkt_free(r);
+
+    r = ask("_xmpp-server._tcp.big.test.", LDNS_RR_TYPE_SRV, 1232, 0, &info);
+    assert_true(ldns_pkt_tc(r));
+    assert_true(ldns_pkt_edns(r));
+    ldns_pkt_free(r);
+
+    r = ask("_xmpp-server._tcp.big.test.", LDNS_RR_TYPE_SRV, 0, 1, &info);
+    assert_false(ldns_pkt_tc(r));
+    assert_int_equal(ldns_pkt_ancount(r), 40);
+    assert_int_equal(ldns_pkt_arcount(r), 40);
+    assert_false(info.truncated);
+    ldns_pkt_free(r);
+
+    /* A big enough EDNS size takes the answers; the additional section is dropped first. */
+    r = ask("_xmpp-server._tcp.big.test.", LDNS_RR_TYPE_SRV, 3000, 0, &info);
+    assert_false(ldns_pkt_tc(r));
+    assert_int_equal(ldns_pkt_ancount(r), 40);
+    ldns_pkt_free(r);
+}
+
+static void
+test_badvers(void **state)
+{
+    ldns_pkt *q = NULL, *r = NULL;
+    uint8_t *wire = NULL, *out = NULL;
+    size_t len, outlen;
+    struct dns_answer_info info;
+
+    (void)state;
+    ldns_pkt_query_new_frm_str(&q, "gmail.test.", LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0);
+    ldns_pkt_set_edns_udp_size(q, 1232);
+    ldns_pkt_set_edns_version(q, 1);
+    ldns_pkt2wire(&wire, q, &len);
+    assert_int_equal(dns_answer(zs, wire, len, 0, &out, &outlen, &info), 1);
+    assert_int_equal(info.rcode, DNS_RCODE_BADVERS);
+    assert_int_equal(ldns_wire2pkt(&r, out, outlen), LDNS_STATUS_OK);
+    assert_int_equal(ldns_pkt_edns_extended_rcode(r), 1);
+    assert_int_equal(ldns_pkt_ancount(r), 0);
+    free(wire);
+    free(out);
+    ldns_pkt_free(q);
+    ldns_pkt_free(r);
+}
+
+static void
+test_garbage(void **state)
+{
+    /* A header that promises a question, then a name cut short. */
+    static const uint8_t truncated_question[] = {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00,
+            0x00, 0x00, 0x00, 0x00, 0x3f, 'a', 'b'};
+    /* A response (QR=1) and a runt: no reply at all. */
+    static const uint8_t response[] = {0x12, 0x34, 0x81, 0x80, 0, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t runt[] = {0x12, 0x34, 0x01};
+    /* Opcode NOTIFY (4). */
+    static const uint8_t notify[] = {0x12, 0x34, 0x20, 0x00, 0, 0, 0, 0, 0, 0, 0, 0};
+    uint8_t *out = NULL;
+    size_t outlen = 0;
+    struct dns_answer_info info;
+
+    (void)state;
+    assert_int_equal(
+            dns_answer(zs, truncated_question, sizeof(truncated_question), 0, &out, &outlen, &info),
+            1);
+    assert_int_equal(outlen, 12);
+    assert_int_equal(out[0], 0x12);
+    assert_int_equal(out[1], 0x34);
+    assert_int_equal(out[2] & 0x80, 0x80);
+    assert_int_equal(out[3] & 0x0f, LDNS_RCODE_FORMERR);
+    assert_int_equal(info.rcode, LDNS_RCODE_FORMERR);
+    assert_string_equal(info.qname, "-");
+    free(out);
+    assert_int_equal(dns_answer(zs, response, sizeof(response), 0, &out, &outlen, &info), 0);
+    assert_null(out);
+    assert_int_equal(info.rcode, -1);
+    assert_int_equal(dns_answer(zs, runt, sizeof(runt), 0, &out, &outlen, &info), 0);
+    assert_int_equal(dns_answer(zs, notify, sizeof(notify), 0, &out, &outlen, &info), 1);
+    assert_int_equal(out[3] & 0x0f, LDNS_RCODE_NOTIMPL);
+    free(out);
+}
+
+static void
+test_any(void **state)
+{
+    struct dns_answer_info info;
+    ldns_pkt *r = ask("xmpp-server.l.gmail.test.", LDNS_RR_TYPE_ANY, 0, 1, &info);
+
+    (void)state;
+    assert_int_equal(ldns_pkt_ancount(r), 2);
+    ldns_pkt_free(r);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_srv_with_additional),
+            cmocka_unit_test(test_nxdomain_and_nodata_carry_soa),
+            cmocka_unit_test(test_cname_chains),
+            cmocka_unit_test(test_refused_outside_zones),
+            cmocka_unit_test(test_case_insensitive_question_echoed),
+            cmocka_unit_test(test_truncation_over_udp_only),
+            cmocka_unit_test(test_badvers),
+            cmocka_unit_test(test_garbage),
+            cmocka_unit_test(test_any),
+    };
+
+    return cmocka_run_group_tests_name("dns_answer", tests, setup, teardown);
+}
