@@ -380,7 +380,7 @@ dns_zoneset_add_sut(struct dns_zoneset *zs, const char *domain, const struct soc
     ldns_rdf *name = NULL;
     int port, rc;
 
-    if (ldns_str2rdf_dname(&name, domain) != LDNS_STATUS_OK || strchr(domain, ' ') != NULL) {
+    if (strpbrk(domain, " \t") != NULL || ldns_str2rdf_dname(&name, domain) != LDNS_STATUS_OK) {
         snprintf(err, errlen, "SUT domain \"%s\" is not a domain name", domain);
         return -1;
     }
