@@ -26,10 +26,35 @@ struct lookup {
     struct lookup *prev, *next;
 };
 
+struct service_job;
+
 struct resolve_ctx {
     struct event_base *base; /* borrowed */
     struct ub_ctx *ub;      /* owned */
     struct lookup *pending; /* owned list */
+    struct service_job *jobs; /* owned list */
+};
+
+/* The addresses found for one host (an SRV target). */
+struct host_addrs {
+    char name[256];
+    int port;
+    struct net_addr v6[16], v4[16];
+    size_t n6, n4;
+};
+
+struct service_job {
+    struct resolve_ctx *r;      /* borrowed */
+    resolve_service_cb cb;
+    void *arg;
+    char domain[256];
+    int fallback_port, timeout_ms;
+    uint64_t *seed;             /* borrowed */
+    struct host_addrs *hosts;   /* owned */
+    size_t nhosts;
+    int pending;                /* address lookups not answered yet */
+    char why[512];              /* the first failure, for the report */
+    struct service_job *prev, *next;
 };
 
 static void
@@ -106,6 +131,19 @@ resolve_new(struct event_base *base, const struct net_addr *dns, char *err, size
     return r;
 }
 
+static void
+job_free(struct service_job *j)
+{
+    if (j->prev != NULL)
+        j->prev->next = j->next;
+    else
+        j->r->jobs = j->next;
+    if (j->next != NULL)
+        j->next->prev = j->prev;
+    free(j->hosts);
+    free(j);
+}
+
 void
 resolve_free(struct resolve_ctx *r)
 {
@@ -114,6 +152,8 @@ resolve_free(struct resolve_ctx *r)
     ub_ctx_delete(r->ub);
     while (r->pending != NULL)
         lookup_free(r->pending);
+    while (r->jobs != NULL)
+        job_free(r->jobs);
     free(r);
 }
 
@@ -208,5 +248,197 @@ resolve_query(struct resolve_ctx *r, const char *name, ldns_rr_type type, int ti
     if (l->early)
         tv.tv_sec = tv.tv_usec = 0;
     evtimer_add(l->timer, &tv);
+    return 0;
+}
+
+/* Per-lookup context of an address query: which host, which family. */
+struct addr_query {
+    struct service_job *job; /* borrowed */
+    size_t host;
+    ldns_rr_type type;
+};
+
+/* Keeps the first failure as the reason to report. */
+static void
+job_note(struct service_job *j, const char *name, const char *why)
+{
+    if (j->why[0] == '\0')
+        snprintf(j->why, sizeof(j->why), "%.200s: %.200s", name, why);
+}
+
+static void
+job_finish(struct service_job *j)
+{
+    struct resolve_target *t;
+    size_t i, k, n = 0, total = 0;
+
+    for (i = 0; i < j->nhosts; i++)
+        total += j->hosts[i].n6 + j->hosts[i].n4;
+    t = xcalloc(total, sizeof(*t));
+    for (i = 0; i < j->nhosts; i++) {
+        struct host_addrs *h = &j->hosts[i];
+
+        for (k = 0; k < h->n6; k++, n++) {
+            t[n].addr = h->v6[k];
+            snprintf(t[n].host, sizeof(t[n].host), "%s", h->name);
+        }
+        for (k = 0; k < h->n4; k++, n++) {
+            t[n].addr = h->v4[k];
+            snprintf(t[n].host, sizeof(t[n].host), "%s", h->name);
+        }
+    }
+    if (n > 0)
+        j->cb(RESOLVE_SERVICE_OK, t, n, NULL, j->arg);
+    else if (j->why[0] != '\0')
+        j->cb(RESOLVE_SERVICE_FAILED, NULL, 0, j->why, j->arg);
+    else
+        j->cb(RESOLVE_SERVICE_NOT_FOUND, NULL, 0, "no SRV record and no address", j->arg);
+    free(t);
+    job_free(j);
+}
+
+static void
+on_address(enum resolve_status st, const ldns_pkt *answer, const char *why, void *arg)
+{
+    struct addr_query *q = arg;
+    struct service_job *j = q->job;
+    struct host_addrs *h = &j->hosts[q->host];
+    size_t i;
+
+    if (st != RESOLVE_OK) {
+        job_note(j, h->name, why != NULL ? why : "lookup failed");
+    } else {
+        ldns_rr_list *ans = ldns_pkt_answer(answer);
+
+        for (i = 0; i < ldns_rr_list_rr_count(ans); i++) {
+            const ldns_rr *rr = ldns_rr_list_rr(ans, i);
+            struct net_addr a;
+            char host[64];
+            char *s;
+
+            if (ldns_rr_get_type(rr) != q->type || ldns_rr_rd_count(rr) < 1)
+                continue;
+            s = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+            snprintf(host, sizeof(host), "%s", s != NULL ? s : "");
+            free(s);
+            if (net_addr_from_host(host, h->port, &a) != 0)
+                continue;
+            if (q->type == LDNS_RR_TYPE_AAAA && h->n6 < sizeof(h->v6) / sizeof(h->v6[0]))
+                h->v6[h->n6++] = a;
+            else if (q->type == LDNS_RR_TYPE_A && h->n4 < sizeof(h->v4) / sizeof(h->v4[0]))
+                h->v4[h->n4++] = a;
+        }
+    }
+    free(q);
+    if (--j->pending == 0)
+        job_finish(j);
+}
+
+/* Starts the AAAA and A lookups of every host. */
+static void
+job_resolve_hosts(struct service_job *j)
+{
+    static const ldns_rr_type types[] = {LDNS_RR_TYPE_AAAA, LDNS_RR_TYPE_A};
+    size_t i, t;
+
+    j->pending = (int)(j->nhosts * 2) + 1; /* +1: held until every lookup is started */
+    for (i = 0; i < j->nhosts; i++) {
+        for (t = 0; t < 2; t++) {
+            struct addr_query *q = xcalloc(1, sizeof(*q));
+            char err[256];
+
+            q->job = j;
+            q->host = i;
+            q->type = types[t];
+            if (resolve_query(j->r, j->hosts[i].name, types[t], j->timeout_ms, on_address, q, err,
+                        sizeof(err)) != 0) {
+                job_note(j, j->hosts[i].name, err);
+                free(q);
+                j->pending--;
+            }
+        }
+    }
+    if (--j->pending == 0)
+        job_finish(j);
+}
+
+static void
+on_srv(enum resolve_status st, const ldns_pkt *answer, const char *why, void *arg)
+{
+    struct service_job *j = arg;
+    struct srv_record *recs = NULL;
+    size_t n = 0, i;
+
+    if (st != RESOLVE_OK) {
+        j->cb(RESOLVE_SERVICE_FAILED, NULL, 0, why, j->arg);
+        job_free(j);
+        return;
+    }
+    for (i = 0; i < ldns_rr_list_rr_count(ldns_pkt_answer(answer)); i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_answer(answer), i);
+        char *target;
+
+        if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SRV || ldns_rr_rd_count(rr) != 4)
+            continue;
+        recs = xreallocarray(recs, n + 1, sizeof(*recs));
+        recs[n].priority = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
+        recs[n].weight = ldns_rdf2native_int16(ldns_rr_rdf(rr, 1));
+        recs[n].port = ldns_rdf2native_int16(ldns_rr_rdf(rr, 2));
+        target = ldns_rdf2str(ldns_rr_rdf(rr, 3));
+        snprintf(recs[n].target, sizeof(recs[n].target), "%s", target != NULL ? target : ".");
+        free(target);
+        n++;
+    }
+    if (srv_no_service(recs, n)) {
+        free(recs);
+        j->cb(RESOLVE_SERVICE_NONE, NULL, 0, "the SRV target is \".\": no service", j->arg);
+        job_free(j);
+        return;
+    }
+    if (n == 0) {
+        /* RFC 6120 §3.2.2: no SRV at all, so the domain itself on the default port. */
+        j->hosts = xcalloc(1, sizeof(*j->hosts));
+        j->nhosts = 1;
+        snprintf(j->hosts[0].name, sizeof(j->hosts[0].name), "%s", j->domain);
+        j->hosts[0].port = j->fallback_port;
+    } else {
+        srv_order(recs, n, j->seed);
+        j->hosts = xcalloc(n, sizeof(*j->hosts));
+        for (i = 0; i < n; i++) {
+            if (strcmp(recs[i].target, ".") == 0)
+                continue;
+            snprintf(j->hosts[j->nhosts].name, sizeof(j->hosts[0].name), "%s", recs[i].target);
+            j->hosts[j->nhosts].port = recs[i].port;
+            j->nhosts++;
+        }
+    }
+    free(recs);
+    job_resolve_hosts(j);
+}
+
+int
+resolve_service(struct resolve_ctx *r, const char *service, const char *domain,
+        int fallback_port, uint64_t *seed, int timeout_ms, resolve_service_cb cb, void *arg,
+        char *err, size_t errlen)
+{
+    struct service_job *j = xcalloc(1, sizeof(*j));
+    char name[512];
+
+    j->r = r;
+    j->cb = cb;
+    j->arg = arg;
+    j->seed = seed;
+    j->timeout_ms = timeout_ms;
+    j->fallback_port = fallback_port;
+    snprintf(j->domain, sizeof(j->domain), "%s", domain);
+    snprintf(name, sizeof(name), "%s.%s", service, domain);
+    j->next = r->jobs;
+    if (r->jobs != NULL)
+        r->jobs->prev = j;
+    r->jobs = j;
+    if (resolve_query(r, name, LDNS_RR_TYPE_SRV, timeout_ms, on_srv, j, err, errlen) != 0) {
+        job_free(j);
+        return -1;
+    }
     return 0;
 }

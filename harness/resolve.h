@@ -10,10 +10,13 @@
 #ifndef FEDSIM_RESOLVE_H
 #define FEDSIM_RESOLVE_H
 
+#include <stdint.h>
+
 #include <event2/event.h>
 #include <ldns/ldns.h>
 
 #include "net.h"
+#include "srv.h"
 
 struct resolve_ctx;
 
@@ -40,5 +43,33 @@ typedef void (*resolve_cb)(enum resolve_status st, const ldns_pkt *answer, const
 /* Starts a lookup; cb is called exactly once, from the loop. Returns 0 or -1 (err set). */
 int resolve_query(struct resolve_ctx *r, const char *name, ldns_rr_type type, int timeout_ms,
         resolve_cb cb, void *arg, char *err, size_t errlen);
+
+/* One address to try, with the SRV target it came from. */
+struct resolve_target {
+    struct net_addr addr; /* with the port set */
+    char host[256];       /* the SRV target (or the domain itself on fallback) */
+};
+
+enum resolve_service_status {
+    RESOLVE_SERVICE_OK,        /* targets hold the addresses, in the order to try them */
+    RESOLVE_SERVICE_NONE,      /* the SRV target is "." : decidedly not available */
+    RESOLVE_SERVICE_NOT_FOUND, /* no SRV, and no address for the domain either */
+    RESOLVE_SERVICE_FAILED,    /* DNS failed or timed out: why says which */
+};
+
+typedef void (*resolve_service_cb)(enum resolve_service_status st,
+        const struct resolve_target *targets, size_t n, const char *why, void *arg);
+
+/*
+ * RFC 6120 §3.2: looks up `service.domain` SRV (e.g. "_xmpp-server._tcp"), orders the records
+ * (srv.h, with the generator state *seed), resolves each target's AAAA and A (in parallel), and
+ * reports the addresses in order: by SRV order, IPv6 before IPv4 for one target. Without SRV
+ * records (NXDOMAIN or NODATA) it falls back to the domain's own A/AAAA on fallback_port; a "."
+ * target means no service and no fallback. Every lookup is bounded by timeout_ms; cb is called
+ * once, from the loop.
+ */
+int resolve_service(struct resolve_ctx *r, const char *service, const char *domain,
+        int fallback_port, uint64_t *seed, int timeout_ms, resolve_service_cb cb, void *arg,
+        char *err, size_t errlen);
 
 #endif

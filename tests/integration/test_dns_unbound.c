@@ -68,6 +68,14 @@ setup(void **state)
                 "_xmpp-server._tcp SRV 10 %d 5269 xmpp-target-number-%02d\n", i, i);
     if (dns_zoneset_load_string(f->zs, "big", big, err, sizeof(err)) != 0)
         return -1;
+    if (dns_zoneset_load_string(f->zs, "svc",
+                "$ORIGIN svc.test.\n@ SOA ns h 1 2 3 4 5\n"
+                "nosrv A 127.0.0.7\n"                        /* fallback to port 5269 */
+                "_xmpp-server._tcp.dot SRV 0 0 0 .\n"        /* decidedly not available */
+                "_xmpp-server._tcp.noaddr SRV 10 0 5269 gone\n" /* target without address */
+                "empty TXT \"nothing for XMPP here\"\n",
+                err, sizeof(err)) != 0)
+        return -1;
     net_addr_from_host("127.0.0.1", 25269, &s2s);
     if (dns_zoneset_add_sut(f->zs, "sut.test", (struct sockaddr *)&s2s.ss, err, sizeof(err)) != 1)
         return -1;
@@ -253,6 +261,99 @@ test_timeout_is_bounded(void **state)
     close(fd);
 }
 
+struct service_outcome {
+    int done;
+    enum resolve_service_status st;
+    struct resolve_target t[8];
+    size_t n;
+};
+
+static void
+on_service(enum resolve_service_status st, const struct resolve_target *t, size_t n,
+        const char *why, void *arg)
+{
+    struct service_outcome *o = arg;
+
+    (void)why;
+    o->done++;
+    o->st = st;
+    o->n = n < 8 ? n : 8;
+    memcpy(o->t, t, o->n * sizeof(*t));
+    loop_stop();
+}
+
+static void
+run_service(struct fixture *f, const char *domain, uint64_t seed, struct service_outcome *o)
+{
+    struct event *guard = evtimer_new(loop_base(), (event_callback_fn)loop_stop, NULL);
+    struct timeval tv = {10, 0};
+    char err[256];
+
+    memset(o, 0, sizeof(*o));
+    evtimer_add(guard, &tv);
+    assert_int_equal(resolve_service(f->res, "_xmpp-server._tcp", domain, 5269, &seed, 3000,
+                             on_service, o, err, sizeof(err)),
+            0);
+    while (o->done == 0 && evtimer_pending(guard, NULL))
+        loop_run();
+    event_free(guard);
+    assert_int_equal(o->done, 1);
+}
+
+static void
+expect_target(const struct service_outcome *o, size_t i, const char *host, const char *addr)
+{
+    char buf[NET_ADDRSTRLEN];
+
+    assert_true(i < o->n);
+    assert_string_equal(o->t[i].host, host);
+    assert_string_equal(net_addr_format((struct sockaddr *)&o->t[i].addr.ss, buf, sizeof(buf)),
+            addr);
+}
+
+static void
+test_service_selection(void **state)
+{
+    struct fixture *f = *state;
+    struct service_outcome o;
+
+    /* Two SRV targets by priority; the second is a CNAME to the first's name. */
+    run_service(f, "gmail.test", 1, &o);
+    assert_int_equal(o.st, RESOLVE_SERVICE_OK);
+    assert_int_equal(o.n, 2);
+    expect_target(&o, 0, "xmpp-server.l.gmail.test.", "127.0.0.2:5269");
+    expect_target(&o, 1, "alt1.xmpp-server.l.gmail.test.", "127.0.0.2:5269");
+
+    /* IPv6 before IPv4 for one target. */
+    run_service(f, "jabber.test", 1, &o);
+    assert_int_equal(o.n, 2);
+    expect_target(&o, 0, "xmpp.jabber.test.", "[::1]:5269");
+    expect_target(&o, 1, "xmpp.jabber.test.", "127.0.0.6:5269");
+
+    /* The SUT's synthesized record. */
+    run_service(f, "sut.test", 1, &o);
+    expect_target(&o, 0, "s2s.sut.test.", "127.0.0.1:25269");
+
+    /* No SRV: the domain's own address on 5269. */
+    run_service(f, "nosrv.svc.test", 1, &o);
+    assert_int_equal(o.st, RESOLVE_SERVICE_OK);
+    expect_target(&o, 0, "nosrv.svc.test", "127.0.0.7:5269");
+
+    run_service(f, "dot.svc.test", 1, &o);
+    assert_int_equal(o.st, RESOLVE_SERVICE_NONE);
+    assert_int_equal(o.n, 0);
+
+    /* An SRV whose target has no address, and a name with nothing at all. */
+    run_service(f, "noaddr.svc.test", 1, &o);
+    assert_int_equal(o.st, RESOLVE_SERVICE_NOT_FOUND);
+    run_service(f, "empty.svc.test", 1, &o);
+    assert_int_equal(o.st, RESOLVE_SERVICE_NOT_FOUND);
+
+    /* Outside every zone: the DNS refuses, a failure rather than "not found". */
+    run_service(f, "example.com", 1, &o);
+    assert_int_equal(o.st, RESOLVE_SERVICE_FAILED);
+}
+
 int
 main(void)
 {
@@ -261,6 +362,7 @@ main(void)
             cmocka_unit_test(test_truncated_answer_arrives_over_tcp),
             cmocka_unit_test(test_refused_is_a_failure),
             cmocka_unit_test(test_timeout_is_bounded),
+            cmocka_unit_test(test_service_selection),
     };
 
     return cmocka_run_group_tests_name("dns_unbound", tests, setup, teardown);
