@@ -278,7 +278,8 @@ on_service(enum resolve_service_status st, const struct resolve_target *t, size_
     o->done++;
     o->st = st;
     o->n = n < 8 ? n : 8;
-    memcpy(o->t, t, o->n * sizeof(*t));
+    if (o->n > 0)
+        memcpy(o->t, t, o->n * sizeof(*t));
     loop_stop();
 }
 
