@@ -1,0 +1,63 @@
+# ci/lib.sh: what ci/test and ci/demo share: the Debian packages fedsim needs, installing the
+# missing ones (as root) or saying which (otherwise), and the out-of-tree builds.
+# Sourced, not run.
+
+# Every package the build, the tests and the bundled SUT need. Keep README's table in step.
+FEDSIM_PACKAGES=(
+    build-essential cmake pkg-config            # the toolchain
+    libevent-dev libssl-dev libunbound-dev      # the loop, TLS, fedsim's own resolver
+    libldns-dev libexpat1-dev libcmocka-dev     # DNS messages and zones, XML streams, unit tests
+    bind9-dnsutils                              # dig, the real DNS client in the tests
+    prosody lua-unbound                         # the bundled SUT, resolving through fedsim
+)
+
+fedsim_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+say() { printf '%s\n' "$*" >&2; }
+
+# Installs missing packages as root; otherwise prints the one apt-get line needed and exits 2.
+ensure_packages() {
+    local missing=() p
+    for p in "${FEDSIM_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+            missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        say "fedsim needs these Debian packages; as root, run:"
+        say "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+        exit 2
+    fi
+    say "== installing ${missing[*]}"
+    # Debian starts packaged services on install; the SUT is always our own private instance.
+    local policy_added=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        policy_added=1
+    fi
+    local rc=0
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends "${missing[@]}"; } >&2 || rc=$?
+    [ $policy_added -eq 1 ] && rm -f /usr/sbin/policy-rc.d
+    if [ $rc -ne 0 ]; then
+        say "apt-get failed (exit $rc)"
+        exit 2
+    fi
+}
+
+# build DIR [cmake options...]: configures and builds out of tree, quietly unless it fails.
+build() {
+    local dir=$1 log
+    shift
+    log=$(mktemp)
+    say "== building in ${dir#"$fedsim_root"/} $*"
+    if ! { cmake -S "$fedsim_root" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" &&
+        cmake --build "$dir" -j "$(nproc)"; } > "$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        say "build failed in $dir"
+        exit 3
+    fi
+    rm -f "$log"
+}
