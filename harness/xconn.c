@@ -1,0 +1,322 @@
+/* xconn.c: an XMPP stream over a bufferevent: parsing, writing, errors, closing, tracing. */
+#include "xconn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "loop.h"
+#include "xmalloc.h"
+
+struct xconn {
+    struct bufferevent *bev;          /* owned */
+    struct xml_stream *xs;            /* owned */
+    char *label;                      /* owned */
+    char *default_ns;                 /* owned */
+    unsigned trace;
+    const struct xconn_handler *h;    /* borrowed */
+    void *arg;
+    int header_sent, closing, dead, ended;
+};
+
+static const struct xml_prefix dialback_prefixes[] = {{"db", XML_NS_DIALBACK}, {NULL, NULL}};
+
+const char *
+xconn_end_str(enum xconn_end e)
+{
+    switch (e) {
+    case XCONN_END_CLOSED:
+        return "stream closed by the other side";
+    case XCONN_END_EOF:
+        return "connection closed without a stream close";
+    case XCONN_END_ERROR:
+        return "connection error";
+    case XCONN_END_XML:
+        return "bad XML from the other side";
+    case XCONN_END_TIMEOUT:
+        return "idle timeout";
+    case XCONN_END_LOCAL:
+        return "closed by fedsim";
+    }
+    return "?";
+}
+
+static void
+trace_bytes(struct xconn *c, const char *dir, const char *data, size_t len)
+{
+    if (log_traces & c->trace)
+        log_trace_emit(c->trace, "%s %s %.*s", c->label, dir, (int)len, data);
+}
+
+/* Reports the end once, and stops reading. */
+static void
+finish(struct xconn *c, enum xconn_end why, const char *msg)
+{
+    if (c->ended)
+        return;
+    c->ended = 1;
+    bufferevent_disable(c->bev, EV_READ);
+    log_trace(c->trace, "%s: %s%s%s", c->label, xconn_end_str(why), msg != NULL ? ": " : "",
+            msg != NULL ? msg : "");
+    if (c->h->end != NULL && !c->dead)
+        c->h->end(c, why, msg, c->arg);
+}
+
+static void
+on_open(void *arg, struct xml_node *header)
+{
+    struct xconn *c = arg;
+
+    if (c->dead || c->ended || c->h->open == NULL)
+        xml_node_free(header);
+    else
+        c->h->open(c, header, c->arg);
+}
+
+static void
+on_stanza(void *arg, struct xml_node *stanza, const char *raw, size_t rawlen)
+{
+    struct xconn *c = arg;
+
+    (void)raw;
+    (void)rawlen;
+    if (c->dead || c->ended || c->h->stanza == NULL)
+        xml_node_free(stanza);
+    else
+        c->h->stanza(c, stanza, c->arg);
+}
+
+static void
+on_close(void *arg)
+{
+    struct xconn *c = arg;
+
+    if (c->header_sent && !c->closing)
+        xconn_send_raw(c, "</stream:stream>", 16);
+    finish(c, XCONN_END_CLOSED, NULL);
+}
+
+static void
+on_xml_error(void *arg, enum xml_stream_error e, const char *msg)
+{
+    struct xconn *c = arg;
+
+    xconn_stream_error(c, xml_stream_error_condition(e), msg);
+    finish(c, XCONN_END_XML, msg);
+}
+
+static const struct xml_stream_handler stream_handler = {
+        .open = on_open, .stanza = on_stanza, .close = on_close, .error = on_xml_error};
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+    struct xconn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+
+    while (!c->dead && !c->ended && evbuffer_get_length(in) > 0) {
+        size_t len = evbuffer_get_length(in);
+        const char *data = (const char *)evbuffer_pullup(in, (ssize_t)len);
+        ssize_t used;
+
+        trace_bytes(c, "<<", data, len);
+        used = xml_stream_feed(c->xs, data, len);
+        if (used < 0) {
+            evbuffer_drain(in, len);
+            return;
+        }
+        evbuffer_drain(in, (size_t)used);
+    }
+}
+
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+    struct xconn *c = arg;
+
+    (void)bev;
+    if (c->closing && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+        finish(c, XCONN_END_LOCAL, NULL);
+        xconn_free(c);
+    }
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+    struct xconn *c = arg;
+
+    (void)bev;
+    if (what & BEV_EVENT_TIMEOUT)
+        finish(c, XCONN_END_TIMEOUT, NULL);
+    else if (what & BEV_EVENT_EOF)
+        finish(c, XCONN_END_EOF, NULL);
+    else
+        finish(c, XCONN_END_ERROR, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+}
+
+struct xconn *
+xconn_new(struct bufferevent *bev, const char *label, const char *default_ns, unsigned trace,
+        const struct xconn_handler *h, void *arg)
+{
+    struct xconn *c = xcalloc(1, sizeof(*c));
+
+    c->bev = bev;
+    c->label = xstrdup(label);
+    c->default_ns = xstrdup(default_ns);
+    c->trace = trace;
+    c->h = h;
+    c->arg = arg;
+    c->xs = xml_stream_new(NULL, &stream_handler, c);
+    bufferevent_setcb(bev, on_read, on_write, on_event, c);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    return c;
+}
+
+static void
+really_free(void *arg)
+{
+    struct xconn *c = arg;
+
+    bufferevent_free(c->bev);
+    xml_stream_free(c->xs);
+    free(c->label);
+    free(c->default_ns);
+    free(c);
+}
+
+void
+xconn_free(struct xconn *c)
+{
+    if (c == NULL || c->dead)
+        return;
+    c->dead = 1;
+    bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+    bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+    loop_defer_free(really_free, c);
+}
+
+void
+xconn_close(struct xconn *c)
+{
+    if (c->dead || c->closing)
+        return;
+    if (c->header_sent)
+        xconn_send_raw(c, "</stream:stream>", 16);
+    c->closing = 1;
+    bufferevent_disable(c->bev, EV_READ);
+    on_write(c->bev, c);
+}
+
+void
+xconn_stream_error(struct xconn *c, const char *condition, const char *text)
+{
+    struct xml_node *err, *cond;
+    char *out;
+    size_t len;
+
+    if (c->dead || c->closing)
+        return;
+    if (!c->header_sent)
+        xconn_send_header(c, NULL, NULL, NULL, "1.0", 0);
+    err = xml_element_new(XML_NS_STREAM, "error");
+    cond = xml_add_element(err, "urn:ietf:params:xml:ns:xmpp-streams", condition);
+    (void)cond;
+    if (text != NULL) {
+        struct xml_node *t = xml_add_element(err, "urn:ietf:params:xml:ns:xmpp-streams", "text");
+
+        xml_add_text(t, text, strlen(text));
+    }
+    {
+        static const struct xml_prefix stream_prefix[] = {
+                {"stream", XML_NS_STREAM}, {NULL, NULL}};
+
+        out = xml_serialize(err, c->default_ns, stream_prefix, &len);
+    }
+    xconn_send_raw(c, out, len);
+    free(out);
+    xml_node_free(err);
+    xconn_close(c);
+}
+
+static void
+header_attr(char **out, const char *name, const char *value)
+{
+    char *esc, *next;
+
+    if (value == NULL)
+        return;
+    esc = xml_escape(value, strlen(value));
+    next = xasprintf("%s %s='%s'", *out, name, esc);
+    free(esc);
+    free(*out);
+    *out = next;
+}
+
+void
+xconn_send_header(struct xconn *c, const char *from, const char *to, const char *id,
+        const char *version, int dialback)
+{
+    char *h = xasprintf("<?xml version='1.0'?><stream:stream xmlns='%s' "
+                        "xmlns:stream='" XML_NS_STREAM "'%s",
+            c->default_ns, dialback ? " xmlns:db='" XML_NS_DIALBACK "'" : "");
+    char *done;
+
+    header_attr(&h, "from", from);
+    header_attr(&h, "to", to);
+    header_attr(&h, "id", id);
+    header_attr(&h, "version", version);
+    header_attr(&h, "xml:lang", "en");
+    done = xasprintf("%s>", h);
+    xconn_send_raw(c, done, strlen(done));
+    free(h);
+    free(done);
+    c->header_sent = 1;
+}
+
+void
+xconn_send(struct xconn *c, const struct xml_node *stanza)
+{
+    size_t len;
+    char *out = xml_serialize(stanza, c->default_ns, dialback_prefixes, &len);
+
+    xconn_send_raw(c, out, len);
+    free(out);
+}
+
+void
+xconn_send_raw(struct xconn *c, const char *data, size_t len)
+{
+    if (c->dead || c->closing)
+        return;
+    trace_bytes(c, ">>", data, len);
+    bufferevent_write(c->bev, data, len);
+}
+
+void
+xconn_restart(struct xconn *c)
+{
+    xml_stream_restart(c->xs);
+}
+
+void
+xconn_set_idle_timeout(struct xconn *c, int ms)
+{
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+
+    bufferevent_set_timeouts(c->bev, ms > 0 ? &tv : NULL, NULL);
+}
+
+const char *
+xconn_label(const struct xconn *c)
+{
+    return c->label;
+}
+
+int
+xconn_header_sent(const struct xconn *c)
+{
+    return c->header_sent;
+}

@@ -1,0 +1,78 @@
+/*
+ * xconn.h: one XMPP connection: a bufferevent, the stream parser on its input, the serializer
+ * on its output, stream headers, stream errors and closing. Used by the s2s sessions of the fake
+ * peers and by the c2s client. Every byte in and out is traced (-T s2s / -T c2s) under the
+ * connection's label.
+ *
+ * Callbacks may call xconn_free() on their own connection: the free is deferred to the loop.
+ */
+#ifndef FEDSIM_XCONN_H
+#define FEDSIM_XCONN_H
+
+#include <event2/bufferevent.h>
+
+#include "log.h"
+#include "xml.h"
+#include "xml_stream.h"
+
+struct xconn;
+
+enum xconn_end {
+    XCONN_END_CLOSED,    /* the other side sent </stream:stream> */
+    XCONN_END_EOF,       /* TCP closed without a stream close */
+    XCONN_END_ERROR,     /* socket error */
+    XCONN_END_XML,       /* the other side sent bad XML; a stream error was sent */
+    XCONN_END_TIMEOUT,   /* nothing arrived within the idle timeout */
+    XCONN_END_LOCAL,     /* we closed it (xconn_close / xconn_stream_error) */
+};
+
+const char *xconn_end_str(enum xconn_end e);
+
+struct xconn_handler {
+    /* The other side's stream header (owned by the callee). */
+    void (*open)(struct xconn *c, struct xml_node *header, void *arg);
+    /* A stanza (owned by the callee). */
+    void (*stanza)(struct xconn *c, struct xml_node *stanza, void *arg);
+    /* The connection is over; no more callbacks. msg explains errors. */
+    void (*end)(struct xconn *c, enum xconn_end why, const char *msg, void *arg);
+};
+
+/*
+ * Wraps a connected bufferevent (owned from now on). default_ns is the stream's content
+ * namespace (jabber:server or jabber:client). trace: the log category for its bytes.
+ */
+struct xconn *xconn_new(struct bufferevent *bev, const char *label, const char *default_ns,
+        unsigned trace, const struct xconn_handler *h, void *arg);
+
+/* Frees the connection (deferred to the loop; no callback after this call). */
+void xconn_free(struct xconn *c);
+
+/* Closes after the output is flushed; `end` is called with XCONN_END_LOCAL. A sent stream
+ * header gets its closing tag first. */
+void xconn_close(struct xconn *c);
+
+/* Sends a stream error (RFC 6120 §4.9) and closes. A header is sent first if none was. */
+void xconn_stream_error(struct xconn *c, const char *condition, const char *text);
+
+/*
+ * Sends a stream header. Attributes left NULL are omitted (e.g. no version, like an old
+ * Google Talk server). dialback: declare xmlns:db.
+ */
+void xconn_send_header(struct xconn *c, const char *from, const char *to, const char *id,
+        const char *version, int dialback);
+
+/* Sends a stanza (serialized with db: for dialback), or raw bytes. */
+void xconn_send(struct xconn *c, const struct xml_node *stanza);
+void xconn_send_raw(struct xconn *c, const char *data, size_t len);
+
+/* Starts a new XML document on the next input (after STARTTLS or SASL success). */
+void xconn_restart(struct xconn *c);
+
+/* Closes the connection when nothing arrives for ms milliseconds (0: never). */
+void xconn_set_idle_timeout(struct xconn *c, int ms);
+
+const char *xconn_label(const struct xconn *c);
+/* 1 once our header went out. */
+int xconn_header_sent(const struct xconn *c);
+
+#endif
