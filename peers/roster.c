@@ -1,0 +1,121 @@
+/* roster.c: the RFC 6121 subscription state machine per contact. */
+#include "roster.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+
+static int
+same_jid(const char *a, const char *b)
+{
+    return strcasecmp(a, b) == 0;
+}
+
+const struct roster_item *
+roster_find(const struct roster *r, const char *contact)
+{
+    size_t i;
+
+    for (i = 0; i < r->n; i++)
+        if (same_jid(r->items[i].contact, contact))
+            return &r->items[i];
+    return NULL;
+}
+
+struct roster_item *
+roster_get(struct roster *r, const char *contact)
+{
+    struct roster_item *it = (struct roster_item *)roster_find(r, contact);
+    char *p;
+
+    if (it != NULL)
+        return it;
+    r->items = xreallocarray(r->items, r->n + 1, sizeof(*r->items));
+    it = &r->items[r->n++];
+    memset(it, 0, sizeof(*it));
+    it->contact = xstrdup(contact);
+    for (p = it->contact; *p != '\0'; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return it;
+}
+
+void
+roster_clear(struct roster *r)
+{
+    size_t i;
+
+    for (i = 0; i < r->n; i++)
+        free(r->items[i].contact);
+    free(r->items);
+    r->items = NULL;
+    r->n = 0;
+}
+
+void
+roster_outbound(struct roster *r, const char *contact, const char *type)
+{
+    struct roster_item *it = roster_get(r, contact);
+
+    if (strcmp(type, "subscribe") == 0) {
+        if (it->sub == ROSTER_NONE || it->sub == ROSTER_FROM)
+            it->pending_out = 1;
+    } else if (strcmp(type, "subscribed") == 0) {
+        if (it->pending_in) {
+            it->sub = it->sub == ROSTER_TO ? ROSTER_BOTH : it->sub == ROSTER_NONE ? ROSTER_FROM
+                                                                                    : it->sub;
+            it->pending_in = 0;
+        }
+    } else if (strcmp(type, "unsubscribe") == 0) {
+        it->sub = it->sub == ROSTER_BOTH ? ROSTER_FROM : it->sub == ROSTER_TO ? ROSTER_NONE
+                                                                              : it->sub;
+        it->pending_out = 0;
+    } else if (strcmp(type, "unsubscribed") == 0) {
+        it->sub = it->sub == ROSTER_BOTH ? ROSTER_TO : it->sub == ROSTER_FROM ? ROSTER_NONE
+                                                                              : it->sub;
+        it->pending_in = 0;
+    }
+}
+
+int
+roster_inbound(struct roster *r, const char *contact, const char *type)
+{
+    struct roster_item *it = roster_get(r, contact);
+
+    if (strcmp(type, "subscribe") == 0) {
+        if (it->sub == ROSTER_FROM || it->sub == ROSTER_BOTH)
+            return 1;
+        it->pending_in = 1;
+    } else if (strcmp(type, "subscribed") == 0) {
+        if (it->pending_out) {
+            it->sub = it->sub == ROSTER_FROM ? ROSTER_BOTH : it->sub == ROSTER_NONE ? ROSTER_TO
+                                                                                    : it->sub;
+            it->pending_out = 0;
+        }
+    } else if (strcmp(type, "unsubscribe") == 0) {
+        it->sub = it->sub == ROSTER_BOTH ? ROSTER_TO : it->sub == ROSTER_FROM ? ROSTER_NONE
+                                                                              : it->sub;
+        it->pending_in = 0;
+    } else if (strcmp(type, "unsubscribed") == 0) {
+        it->sub = it->sub == ROSTER_BOTH ? ROSTER_FROM : it->sub == ROSTER_TO ? ROSTER_NONE
+                                                                              : it->sub;
+        it->pending_out = 0;
+    }
+    return 0;
+}
+
+const char *
+roster_state_str(const struct roster_item *it, char *buf, size_t len)
+{
+    static const char *names[] = {"none", "to", "from", "both"};
+
+    if (it == NULL) {
+        snprintf(buf, len, "none");
+        return buf;
+    }
+    snprintf(buf, len, "%s%s%s", names[it->sub], it->pending_in ? " +pending-in" : "",
+            it->pending_out ? " +pending-out" : "");
+    return buf;
+}
