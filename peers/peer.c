@@ -1,0 +1,337 @@
+/* peer.c: a fake remote server: users, listeners, routing to sessions, and autopilot. */
+#include "peer.h"
+
+#include <openssl/rand.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "loop.h"
+#include "s2s.h"
+#include "xmalloc.h"
+
+#define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
+#define NS_PING "urn:xmpp:ping"
+#define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
+#define NS_CAPS "http://jabber.org/protocol/caps"
+
+const char *
+peer_jid_domain(const char *jid, char *buf, size_t len)
+{
+    const char *at = strchr(jid, '@'), *start = at != NULL ? at + 1 : jid;
+    size_t n = strcspn(start, "/");
+
+    snprintf(buf, len, "%.*s", (int)n, start);
+    return buf;
+}
+
+const char *
+peer_jid_bare(const char *jid, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.*s", (int)strcspn(jid, "/"), jid);
+    return buf;
+}
+
+void
+peer_report(struct peer *p, const char *fmt, ...)
+{
+    char msg[1024], line[1100];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    snprintf(line, sizeof(line), "%s: %s", p->domain, msg);
+    if (p->report != NULL)
+        p->report(line, p->report_arg);
+    else
+        log_info("%s", line);
+}
+
+struct peer *
+peer_new(const char *domain, const struct profile *prof, size_t nusers, struct resolve_ctx *res,
+        uint64_t seed, char *err, size_t errlen)
+{
+    struct peer *p;
+    unsigned char rnd[16];
+    size_t i;
+
+    if (nusers == 0 || nusers > PEER_MAX_USERS) {
+        snprintf(err, errlen, "a peer has 1 to %d users", PEER_MAX_USERS);
+        return NULL;
+    }
+    if (strpbrk(domain, "@/ ") != NULL || *domain == '\0') {
+        snprintf(err, errlen, "\"%s\" is not a domain", domain);
+        return NULL;
+    }
+    p = xcalloc(1, sizeof(*p));
+    p->domain = xstrdup(domain);
+    p->prof = *prof;
+    p->res = res;
+    p->seed = seed;
+    RAND_bytes(rnd, sizeof(rnd));
+    for (i = 0; i < sizeof(rnd); i++)
+        snprintf(p->secret + 2 * i, 3, "%02x", rnd[i]);
+    for (i = 0; i < nusers; i++)
+        p->users[p->nusers++].jid = xasprintf("jdoe%zu@%s", i + 1, domain);
+    return p;
+}
+
+void
+peer_free(struct peer *p)
+{
+    size_t i;
+
+    if (p == NULL)
+        return;
+    while (p->sessions != NULL)
+        s2s_free(p->sessions);
+    for (i = 0; i < p->nlisteners; i++)
+        net_listener_free(p->listeners[i]);
+    for (i = 0; i < p->nusers; i++) {
+        free(p->users[i].jid);
+        roster_clear(&p->users[i].roster);
+    }
+    free(p->domain);
+    free(p);
+}
+
+static void
+on_accept(int fd, const struct sockaddr *from, void *arg)
+{
+    s2s_accept(arg, fd, from);
+}
+
+int
+peer_listen(struct peer *p, const struct net_addr *addr, char *err, size_t errlen)
+{
+    struct net_listener *l;
+    char buf[NET_ADDRSTRLEN];
+
+    if (p->nlisteners >= PEER_MAX_LISTENERS) {
+        snprintf(err, errlen, "%s: more than %d listeners", p->domain, PEER_MAX_LISTENERS);
+        return -1;
+    }
+    l = net_listen(loop_base(), addr, on_accept, p, err, errlen);
+    if (l == NULL)
+        return -1;
+    p->listeners[p->nlisteners++] = l;
+    peer_report(p, "listening on %s",
+            net_addr_format((const struct sockaddr *)&net_listener_addr(l)->ss, buf,
+                    sizeof(buf)));
+    return 0;
+}
+
+struct peer_user *
+peer_user(struct peer *p, const char *bare)
+{
+    size_t i;
+
+    for (i = 0; i < p->nusers; i++)
+        if (strcasecmp(p->users[i].jid, bare) == 0)
+            return &p->users[i];
+    return NULL;
+}
+
+static struct s2s *
+out_session(struct peer *p, const char *remote)
+{
+    struct s2s *s;
+
+    for (s = p->sessions; s != NULL; s = s->next)
+        if (s->role == S2S_OUT && s->state != S2S_CLOSED && strcasecmp(s->remote, remote) == 0)
+            return s;
+    return s2s_connect(p, S2S_OUT, remote);
+}
+
+static void
+report_stanza(struct peer *p, const char *dir, const struct xml_node *n)
+{
+    char *text = xml_serialize(n, XML_NS_SERVER, NULL, NULL);
+
+    peer_report(p, "%s %s", dir, text);
+    free(text);
+}
+
+void
+peer_send(struct peer *p, const struct xml_node *stanza)
+{
+    const char *to = xml_attr(stanza, "to"), *from = xml_attr(stanza, "from");
+    const char *type = xml_attr(stanza, "type");
+    char dom[256], bare[512], tobare[512];
+    struct peer_user *u;
+
+    if (to == NULL || from == NULL) {
+        peer_report(p, "not sent (a stanza needs from and to): <%s/>", stanza->name);
+        return;
+    }
+    u = peer_user(p, peer_jid_bare(from, bare, sizeof(bare)));
+    if (u != NULL && xml_is(stanza, NULL, "presence") && type != NULL) {
+        char st[64];
+
+        roster_outbound(&u->roster, peer_jid_bare(to, tobare, sizeof(tobare)), type);
+        peer_report(p, "%s's subscription with %s: %s", u->jid, tobare,
+                roster_state_str(roster_find(&u->roster, tobare), st, sizeof(st)));
+    }
+    report_stanza(p, "sends", stanza);
+    s2s_send(out_session(p, peer_jid_domain(to, dom, sizeof(dom))), stanza);
+}
+
+/* Our user's available presence, with the profile's resource and legacy caps. */
+static void
+send_available(struct peer *p, struct peer_user *u, const char *to)
+{
+    struct xml_node *pr = xml_element_new(XML_NS_SERVER, "presence");
+    char *full = xasprintf("%s/%s", u->jid, p->prof.resource);
+
+    xml_set_attr(pr, NULL, "from", full);
+    xml_set_attr(pr, NULL, "to", to);
+    if (p->prof.caps_node != NULL) {
+        struct xml_node *c = xml_add_element(pr, NS_CAPS, "c");
+
+        xml_set_attr(c, NULL, "node", p->prof.caps_node);
+        xml_set_attr(c, NULL, "ver", p->prof.caps_ver);
+        if (p->prof.caps_ext != NULL)
+            xml_set_attr(c, NULL, "ext", p->prof.caps_ext);
+    }
+    peer_send(p, pr);
+    xml_node_free(pr);
+    free(full);
+}
+
+static void
+send_presence(struct peer *p, const char *from, const char *to, const char *type)
+{
+    struct xml_node *pr = xml_element_new(XML_NS_SERVER, "presence");
+
+    xml_set_attr(pr, NULL, "from", from);
+    xml_set_attr(pr, NULL, "to", to);
+    xml_set_attr(pr, NULL, "type", type);
+    peer_send(p, pr);
+    xml_node_free(pr);
+}
+
+static void
+autopilot_presence(struct peer *p, struct peer_user *u, const struct xml_node *n,
+        const char *from_bare)
+{
+    const char *type = xml_attr(n, "type");
+    const struct roster_item *it;
+    char st[64];
+
+    if (type == NULL || strcmp(type, "unavailable") == 0 || strcmp(type, "error") == 0)
+        return;
+    if (strcmp(type, "probe") == 0) {
+        it = roster_find(&u->roster, from_bare);
+        if (it != NULL && (it->sub == ROSTER_FROM || it->sub == ROSTER_BOTH))
+            send_available(p, u, from_bare);
+        else
+            peer_report(p, "probe from %s, who is not subscribed to %s: no presence", from_bare,
+                    u->jid);
+        return;
+    }
+    if (roster_inbound(&u->roster, from_bare, type)) {
+        send_presence(p, u->jid, from_bare, "subscribed");
+        return;
+    }
+    peer_report(p, "%s's subscription with %s: %s", u->jid, from_bare,
+            roster_state_str(roster_find(&u->roster, from_bare), st, sizeof(st)));
+    if (strcmp(type, "subscribe") != 0)
+        return;
+    switch (p->prof.subscription) {
+    case PROFILE_SUB_ACCEPT:
+        send_presence(p, u->jid, from_bare, "subscribed");
+        send_available(p, u, from_bare);
+        break;
+    case PROFILE_SUB_DENY:
+        send_presence(p, u->jid, from_bare, "unsubscribed");
+        break;
+    case PROFILE_SUB_IGNORE:
+        break;
+    }
+}
+
+static void
+send_iq_reply(struct peer *p, const struct xml_node *iq, struct xml_node *reply)
+{
+    xml_set_attr(reply, NULL, "from", xml_attr(iq, "to"));
+    xml_set_attr(reply, NULL, "to", xml_attr(iq, "from"));
+    if (xml_attr(iq, "id") != NULL)
+        xml_set_attr(reply, NULL, "id", xml_attr(iq, "id"));
+    peer_send(p, reply);
+    xml_node_free(reply);
+}
+
+static struct xml_node *
+stanza_error(const char *name, const char *type, const char *condition)
+{
+    struct xml_node *n = xml_element_new(XML_NS_SERVER, name);
+    struct xml_node *e = xml_add_element(n, XML_NS_SERVER, "error");
+
+    xml_set_attr(n, NULL, "type", "error");
+    xml_set_attr(e, NULL, "type", type);
+    xml_add_element(e, NS_STANZAS, condition);
+    return n;
+}
+
+static void
+autopilot_iq(struct peer *p, const struct xml_node *iq)
+{
+    const char *type = xml_attr(iq, "type");
+    struct xml_node *reply;
+
+    if (type == NULL || (strcmp(type, "get") != 0 && strcmp(type, "set") != 0))
+        return;
+    if (strcmp(type, "get") == 0 && xml_child(iq, NS_PING, "ping") != NULL) {
+        reply = xml_element_new(XML_NS_SERVER, "iq");
+        xml_set_attr(reply, NULL, "type", "result");
+    } else if (strcmp(type, "get") == 0 && xml_child(iq, NS_DISCO_INFO, "query") != NULL) {
+        struct xml_node *q, *id;
+
+        reply = xml_element_new(XML_NS_SERVER, "iq");
+        xml_set_attr(reply, NULL, "type", "result");
+        q = xml_add_element(reply, NS_DISCO_INFO, "query");
+        id = xml_add_element(q, NS_DISCO_INFO, "identity");
+        xml_set_attr(id, NULL, "category", "server");
+        xml_set_attr(id, NULL, "type", "im");
+        xml_set_attr(xml_add_element(q, NS_DISCO_INFO, "feature"), NULL, "var", NS_DISCO_INFO);
+        xml_set_attr(xml_add_element(q, NS_DISCO_INFO, "feature"), NULL, "var", NS_PING);
+    } else {
+        reply = stanza_error("iq", "cancel", "service-unavailable");
+    }
+    send_iq_reply(p, iq, reply);
+}
+
+void
+peer_deliver(struct peer *p, const struct xml_node *n)
+{
+    const char *to = xml_attr(n, "to"), *from = xml_attr(n, "from");
+    char bare[512], from_bare[512];
+    struct peer_user *u;
+
+    report_stanza(p, "receives", n);
+    peer_jid_bare(from, from_bare, sizeof(from_bare));
+    if (xml_is(n, NULL, "iq") && strchr(to, '@') == NULL) {
+        autopilot_iq(p, n);
+        return;
+    }
+    u = peer_user(p, peer_jid_bare(to, bare, sizeof(bare)));
+    if (u == NULL) {
+        const char *type = xml_attr(n, "type");
+
+        /* RFC 6121 §8.5.2: no such user. Never answer errors with errors. */
+        if (!xml_is(n, NULL, "presence") && (type == NULL || strcmp(type, "error") != 0)) {
+            struct xml_node *e = stanza_error(n->name, "cancel", "service-unavailable");
+
+            send_iq_reply(p, n, e);
+        }
+        return;
+    }
+    if (xml_is(n, NULL, "presence"))
+        autopilot_presence(p, u, n, from_bare);
+    else if (xml_is(n, NULL, "iq"))
+        autopilot_iq(p, n);
+}

@@ -1,0 +1,82 @@
+/*
+ * peer.h: a fake remote XMPP server: one domain, a profile, a dialback secret, local users with
+ * rosters, listeners where the DNS fixtures put the domain, and its s2s sessions. Autopilot
+ * answers what nobody scripted: dialback verification, presence probes (for subscribed contacts
+ * only), subscription requests per the profile, XMPP ping and disco#info.
+ *
+ * Everything a peer does is reported as one line through its report function (for `fedsim
+ * serve`, stdout): connections, dialback results, stanzas, subscription states.
+ */
+#ifndef FEDSIM_PEER_H
+#define FEDSIM_PEER_H
+
+#include <stdint.h>
+
+#include "net.h"
+#include "profile.h"
+#include "resolve.h"
+#include "roster.h"
+#include "xml.h"
+
+#define PEER_MAX_USERS 8
+#define PEER_MAX_LISTENERS 8
+
+struct peer_user {
+    char *jid;            /* owned: bare JID, e.g. jdoe1@gmail.test */
+    struct roster roster; /* owned */
+};
+
+struct s2s;
+
+struct peer {
+    char *domain;                 /* owned */
+    struct profile prof;          /* a copy, with knob overrides */
+    char secret[33];              /* dialback secret, random per run */
+    struct peer_user users[PEER_MAX_USERS];
+    size_t nusers;
+    struct net_listener *listeners[PEER_MAX_LISTENERS]; /* owned */
+    size_t nlisteners;
+    struct resolve_ctx *res;      /* borrowed: resolves through fedsim's DNS */
+    uint64_t seed;                /* SRV ordering */
+    struct s2s *sessions;         /* owned list */
+    unsigned next_session_id;
+    /* Where report lines go. */
+    void (*report)(const char *line, void *arg);
+    void *report_arg;
+    /* Counters, for summaries and tests. */
+    unsigned unsolicited_dialback;
+};
+
+/*
+ * A peer for `domain` with `nusers` users jdoe1..jdoeN. prof is copied. Returns NULL with the
+ * reason in err.
+ */
+struct peer *peer_new(const char *domain, const struct profile *prof, size_t nusers,
+        struct resolve_ctx *res, uint64_t seed, char *err, size_t errlen);
+void peer_free(struct peer *p);
+
+/* Listens on addr for s2s connections (the SUT dialling in, or dialling back). */
+int peer_listen(struct peer *p, const struct net_addr *addr, char *err, size_t errlen);
+
+/* The local user with this bare JID, or NULL. */
+struct peer_user *peer_user(struct peer *p, const char *bare);
+
+/*
+ * Sends a stanza from one of the peer's users to a remote JID: through an established outbound
+ * session to the stanza's `to` domain, or queued while one is set up (resolution, connection,
+ * dialback). Presence subscriptions update the sender's roster. The stanza is borrowed.
+ */
+void peer_send(struct peer *p, const struct xml_node *stanza);
+
+/* A report line (printf-like), prefixed with the peer's domain. */
+void peer_report(struct peer *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Called by sessions with each stanza that passed authentication checks (borrowed). */
+void peer_deliver(struct peer *p, const struct xml_node *stanza);
+
+/* The domain part of a JID ("user@dom/res" -> "dom"), into buf. */
+const char *peer_jid_domain(const char *jid, char *buf, size_t len);
+/* The bare JID ("user@dom/res" -> "user@dom"), into buf. */
+const char *peer_jid_bare(const char *jid, char *buf, size_t len);
+
+#endif

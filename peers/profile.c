@@ -1,0 +1,61 @@
+/* profile.c: the table of profiles and knob overrides. */
+#include "profile.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Sorted by name. */
+static const struct profile *const profiles[] = {&profile_gtalk};
+
+const struct profile *
+profile_find(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
+        if (strcmp(profiles[i]->name, name) == 0)
+            return profiles[i];
+    return NULL;
+}
+
+const char *
+profile_names(void)
+{
+    return "gtalk";
+}
+
+int
+profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen)
+{
+    const char *eq = strchr(knob, '=');
+    size_t klen = eq != NULL ? (size_t)(eq - knob) : strlen(knob);
+    const char *v = eq != NULL ? eq + 1 : "";
+
+#define KNOB(name) (klen == strlen(name) && strncmp(knob, name, klen) == 0)
+    if (KNOB("version") && (strcmp(v, "none") == 0 || strcmp(v, "1.0") == 0)) {
+        p->stream_version = strcmp(v, "none") == 0 ? NULL : "1.0";
+        return 0;
+    }
+    if (KNOB("features") && (strcmp(v, "dialback") == 0 || strcmp(v, "empty") == 0)) {
+        p->feature_dialback = strcmp(v, "dialback") == 0;
+        return 0;
+    }
+    if (KNOB("subscription")) {
+        if (strcmp(v, "accept") == 0)
+            p->subscription = PROFILE_SUB_ACCEPT;
+        else if (strcmp(v, "deny") == 0)
+            p->subscription = PROFILE_SUB_DENY;
+        else if (strcmp(v, "ignore") == 0)
+            p->subscription = PROFILE_SUB_IGNORE;
+        else
+            goto bad;
+        return 0;
+    }
+#undef KNOB
+bad:
+    snprintf(err, errlen,
+            "unknown knob \"%s\" (known: version=none|1.0, features=dialback|empty, "
+            "subscription=accept|deny|ignore)",
+            knob);
+    return -1;
+}

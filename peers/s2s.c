@@ -1,0 +1,665 @@
+/* s2s.c: the s2s session state machine of fake peers: stream set-up, dialback in all three
+ * roles, held stanzas, unsolicited-answer detection, errors and closing. */
+#include "s2s.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dialback.h"
+#include "log.h"
+#include "loop.h"
+#include "xmalloc.h"
+
+#define S2S_CONNECT_TIMEOUT_MS 5000
+#define S2S_HANDSHAKE_TIMEOUT_MS 15000
+#define S2S_RESOLVE_TIMEOUT_MS 5000
+#define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
+
+const char *
+s2s_state_str(enum s2s_state s)
+{
+    static const char *names[] = {"resolving", "connecting", "wait-header", "wait-features",
+            "dialback", "established", "closed"};
+
+    return names[s];
+}
+
+static const char *
+role_str(enum s2s_role r)
+{
+    return r == S2S_IN ? "in" : r == S2S_OUT ? "out" : "verify";
+}
+
+static void
+enter_state(struct s2s *s, enum s2s_state st)
+{
+    if (s->state == st)
+        return;
+    log_trace(LOG_TRACE_S2S, "%s s2s %s #%u %s: %s -> %s", s->peer->domain, role_str(s->role),
+            s->id, s->remote != NULL ? s->remote : "?", s2s_state_str(s->state),
+            s2s_state_str(st));
+    s->state = st;
+}
+
+static void
+link_session(struct peer *p, struct s2s *s)
+{
+    s->next = p->sessions;
+    if (p->sessions != NULL)
+        p->sessions->prev = s;
+    p->sessions = s;
+}
+
+static void
+unlink_session(struct s2s *s)
+{
+    if (s->prev != NULL)
+        s->prev->next = s->next;
+    else if (s->peer->sessions == s)
+        s->peer->sessions = s->next;
+    if (s->next != NULL)
+        s->next->prev = s->prev;
+    s->prev = s->next = NULL;
+}
+
+static struct s2s *
+session_new(struct peer *p, enum s2s_role role)
+{
+    struct s2s *s = xcalloc(1, sizeof(*s));
+
+    s->id = ++p->next_session_id;
+    s->peer = p;
+    s->role = role;
+    s->pending = dialback_pending_new();
+    link_session(p, s);
+    return s;
+}
+
+static void
+drop_queue(struct s2s *s, const char *why)
+{
+    size_t i;
+
+    for (i = 0; i < s->nqueue; i++) {
+        if (why != NULL)
+            peer_report(s->peer, "stanza to %s not sent: %s", s->remote, why);
+        xml_node_free(s->queue[i]);
+    }
+    free(s->queue);
+    s->queue = NULL;
+    s->nqueue = 0;
+}
+
+void
+s2s_free(struct s2s *s)
+{
+    size_t i;
+
+    unlink_session(s);
+    net_connect_cancel(s->connecting);
+    xconn_free(s->conn);
+    drop_queue(s, NULL);
+    dialback_pending_free(s->pending);
+    for (i = 0; i < s->nvalid; i++)
+        free(s->valid[i]);
+    free(s->valid);
+    free(s->targets);
+    free(s->remote);
+    free(s->stream_id);
+    free(s->verify_stream_id);
+    free(s->verify_key);
+    free(s);
+}
+
+static void
+free_later(void *arg)
+{
+    s2s_free(arg);
+}
+
+void
+s2s_close(struct s2s *s)
+{
+    if (s->state == S2S_CLOSED)
+        return;
+    enter_state(s, S2S_CLOSED);
+    if (s->conn != NULL) {
+        xconn_close(s->conn);
+        s->conn = NULL; /* it frees itself once flushed */
+    }
+    unlink_session(s);
+    loop_defer_free(free_later, s);
+}
+
+static struct s2s *
+find_session(struct peer *p, unsigned id)
+{
+    struct s2s *s;
+
+    for (s = p->sessions; s != NULL; s = s->next)
+        if (s->id == id)
+            return s;
+    return NULL;
+}
+
+static struct xml_node *
+db_element(const char *name, const char *from, const char *to, const char *id, const char *type)
+{
+    struct xml_node *n = xml_element_new(XML_NS_DIALBACK, name);
+
+    xml_set_attr(n, NULL, "from", from);
+    xml_set_attr(n, NULL, "to", to);
+    if (id != NULL)
+        xml_set_attr(n, NULL, "id", id);
+    if (type != NULL)
+        xml_set_attr(n, NULL, "type", type);
+    return n;
+}
+
+static void
+send_and_free(struct s2s *s, struct xml_node *n)
+{
+    if (s->conn != NULL)
+        xconn_send(s->conn, n);
+    xml_node_free(n);
+}
+
+/* A dialback error answer (XEP-0220 §2.5): not a stream error, the stream stays up. */
+static void
+send_db_error(struct s2s *s, const char *name, const char *from, const char *to,
+        const char *condition)
+{
+    struct xml_node *n = db_element(name, from, to, NULL, "error");
+    struct xml_node *e = xml_add_element(n, XML_NS_DIALBACK, "error");
+
+    xml_set_attr(e, NULL, "type", "cancel");
+    xml_add_element(e, NS_STANZAS, condition);
+    send_and_free(s, n);
+}
+
+static int
+is_local(const struct s2s *s, const char *domain)
+{
+    return domain != NULL && strcasecmp(domain, s->peer->domain) == 0;
+}
+
+static int
+is_valid_from(const struct s2s *s, const char *domain)
+{
+    size_t i;
+
+    for (i = 0; domain != NULL && i < s->nvalid; i++)
+        if (strcasecmp(s->valid[i], domain) == 0)
+            return 1;
+    return 0;
+}
+
+/* ---- in: the SUT connected to us ---------------------------------------------------------- */
+
+static void start_verify(struct s2s *in, const char *remote, const char *key);
+
+/* An answer to our own verify request, brought back by the verify session. */
+static void
+verify_answered(struct peer *p, unsigned in_id, const char *remote, const char *type)
+{
+    struct s2s *in = find_session(p, in_id);
+
+    if (in == NULL || in->state == S2S_CLOSED) {
+        peer_report(p, "dialback verify for %s answered %s, but the stream is gone", remote,
+                type);
+        return;
+    }
+    if (strcmp(type, "valid") == 0) {
+        in->valid = xreallocarray(in->valid, in->nvalid + 1, sizeof(*in->valid));
+        in->valid[in->nvalid++] = xstrdup(remote);
+        send_and_free(in, db_element("result", p->domain, remote, NULL, "valid"));
+        enter_state(in, S2S_ESTABLISHED);
+        peer_report(p, "s2s in #%u: %s authenticated by dialback (verified with %s)", in->id,
+                remote, remote);
+    } else if (strcmp(type, "invalid") == 0) {
+        send_and_free(in, db_element("result", p->domain, remote, NULL, "invalid"));
+        peer_report(p, "s2s in #%u: %s's dialback key is INVALID", in->id, remote);
+    } else {
+        send_db_error(in, "result", p->domain, remote, type);
+        peer_report(p, "s2s in #%u: cannot verify %s: %s", in->id, remote, type);
+    }
+}
+
+static void
+in_open(struct s2s *s, struct xml_node *header)
+{
+    const char *from = xml_attr(header, "from"), *to = xml_attr(header, "to");
+    const char *version = xml_attr(header, "version");
+    unsigned char rnd[8];
+    char id[17];
+    size_t i;
+
+    if (!xml_is(header, XML_NS_STREAM, "stream")) {
+        xconn_stream_error(s->conn, "invalid-namespace", NULL);
+        return;
+    }
+    if (to != NULL && !is_local(s, to)) {
+        peer_report(s->peer, "s2s in #%u: stream for %s, which this peer does not serve", s->id,
+                to);
+        xconn_send_header(s->conn, s->peer->domain, from, NULL, NULL, 1);
+        xconn_stream_error(s->conn, "host-unknown", NULL);
+        return;
+    }
+    free(s->remote);
+    s->remote = from != NULL ? xstrdup(from) : NULL;
+    RAND_bytes(rnd, sizeof(rnd));
+    for (i = 0; i < sizeof(rnd); i++)
+        snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+    s->stream_id = xstrdup(id);
+    s->version10 = version != NULL && strcmp(version, "1.0") == 0 &&
+                   s->peer->prof.stream_version != NULL;
+    xconn_send_header(s->conn, s->peer->domain, from, id, s->version10 ? "1.0" : NULL, 1);
+    if (s->version10) {
+        const char *features =
+                s->peer->prof.feature_dialback
+                        ? "<stream:features><dialback xmlns='urn:xmpp:features:dialback'>"
+                          "<errors/></dialback></stream:features>"
+                        : "<stream:features/>";
+
+        xconn_send_raw(s->conn, features, strlen(features));
+    }
+    enter_state(s, S2S_DIALBACK);
+    peer_report(s->peer, "s2s in #%u from %s: stream from %s%s, id %s", s->id, s->peer_addr,
+            from != NULL ? from : "(no from)", version != NULL ? " version 1.0" : "", id);
+}
+
+/* db:verify without type, on any stream: we are the authoritative server. */
+static void
+answer_verify(struct s2s *s, const struct xml_node *n)
+{
+    const char *from = xml_attr(n, "from"), *to = xml_attr(n, "to"), *id = xml_attr(n, "id");
+    char *key = xml_text(n);
+    char expected[DIALBACK_KEY_LEN];
+    int ok;
+
+    if (from == NULL || to == NULL || id == NULL) {
+        send_db_error(s, "verify", s->peer->domain, from != NULL ? from : "", "bad-request");
+        free(key);
+        return;
+    }
+    if (!is_local(s, to)) {
+        send_db_error(s, "verify", to, from, "item-not-found");
+        free(key);
+        return;
+    }
+    /* The key we would have made as originating server `to`, for receiving server `from`. */
+    dialback_key(s->peer->secret, from, to, id, expected);
+    ok = dialback_key_equal(key, expected);
+    {
+        struct xml_node *a = db_element("verify", to, from, id, ok ? "valid" : "invalid");
+
+        send_and_free(s, a);
+    }
+    peer_report(s->peer, "authoritative: %s asked to verify our key for stream %s: %s", from, id,
+            ok ? "valid" : "invalid");
+    free(key);
+}
+
+static void
+in_stanza(struct s2s *s, struct xml_node *n)
+{
+    const char *type = xml_attr(n, "type");
+    char dom[256];
+
+    if (xml_is(n, XML_NS_DIALBACK, "result")) {
+        const char *from = xml_attr(n, "from"), *to = xml_attr(n, "to");
+
+        if (type != NULL) {
+            /* An answer on a stream the SUT opened: nobody asked (no bidi here). */
+            s->peer->unsolicited_dialback++;
+            peer_report(s->peer, "UNSOLICITED db:result type='%s' from %s on s2s in #%u: ignored",
+                    type, from != NULL ? from : "?", s->id);
+            return;
+        }
+        if (from == NULL || to == NULL || !is_local(s, to)) {
+            send_db_error(s, "result", to != NULL ? to : s->peer->domain,
+                    from != NULL ? from : "", "item-not-found");
+            return;
+        }
+        {
+            char *key = xml_text(n);
+
+            peer_report(s->peer, "s2s in #%u: %s asks to be authenticated (dialback)", s->id, from);
+            start_verify(s, from, key);
+            free(key);
+        }
+        return;
+    }
+    if (xml_is(n, XML_NS_DIALBACK, "verify")) {
+        if (type == NULL) {
+            answer_verify(s, n);
+            return;
+        }
+        s->peer->unsolicited_dialback++;
+        peer_report(s->peer, "UNSOLICITED db:verify type='%s' on s2s in #%u: ignored", type, s->id);
+        return;
+    }
+    if (xml_is(n, XML_NS_STREAM, "features"))
+        return;
+    if (strcmp(n->ns, XML_NS_SERVER) != 0) {
+        xconn_stream_error(s->conn, strcmp(n->ns, XML_NS_CLIENT) == 0 ? "invalid-namespace"
+                                                                      : "unsupported-stanza-type",
+                NULL);
+        return;
+    }
+    if (s->nvalid == 0) {
+        peer_report(s->peer, "s2s in #%u: a <%s/> before dialback succeeded", s->id, n->name);
+        xconn_stream_error(s->conn, "not-authorized", NULL);
+        return;
+    }
+    if (xml_attr(n, "from") == NULL || xml_attr(n, "to") == NULL) {
+        xconn_stream_error(s->conn, "improper-addressing", NULL);
+        return;
+    }
+    if (!is_valid_from(s, peer_jid_domain(xml_attr(n, "from"), dom, sizeof(dom)))) {
+        peer_report(s->peer, "s2s in #%u: stanza from %s, which this stream did not authenticate",
+                s->id, xml_attr(n, "from"));
+        xconn_stream_error(s->conn, "invalid-from", NULL);
+        return;
+    }
+    peer_deliver(s->peer, n);
+}
+
+/* ---- out and verify: we connected to the SUT ------------------------------------------------ */
+
+static void
+out_proceed(struct s2s *s)
+{
+    char key[DIALBACK_KEY_LEN];
+
+    enter_state(s, S2S_DIALBACK);
+    if (s->role == S2S_VERIFY) {
+        struct xml_node *v = db_element("verify", s->peer->domain, s->remote,
+                s->verify_stream_id, NULL);
+
+        xml_add_text(v, s->verify_key, strlen(s->verify_key));
+        dialback_pending_add(s->pending, DIALBACK_VERIFY, s->peer->domain, s->remote,
+                s->verify_stream_id);
+        send_and_free(s, v);
+        return;
+    }
+    dialback_key(s->peer->secret, s->remote, s->peer->domain, s->stream_id, key);
+    {
+        struct xml_node *r = db_element("result", s->peer->domain, s->remote, NULL, NULL);
+
+        xml_add_text(r, key, strlen(key));
+        dialback_pending_add(s->pending, DIALBACK_RESULT, s->peer->domain, s->remote, NULL);
+        send_and_free(s, r);
+    }
+    peer_report(s->peer, "s2s out #%u to %s: dialback key sent for stream %s", s->id, s->remote,
+            s->stream_id);
+}
+
+static void
+out_open(struct s2s *s, struct xml_node *header)
+{
+    const char *id = xml_attr(header, "id"), *version = xml_attr(header, "version");
+
+    if (!xml_is(header, XML_NS_STREAM, "stream")) {
+        xconn_stream_error(s->conn, "invalid-namespace", NULL);
+        return;
+    }
+    if (id == NULL || *id == '\0') {
+        peer_report(s->peer, "s2s %s #%u: %s's stream header has no id: dialback impossible",
+                role_str(s->role), s->id, s->remote);
+        xconn_stream_error(s->conn, "invalid-xml", "a response stream header needs an id");
+        return;
+    }
+    free(s->stream_id);
+    s->stream_id = xstrdup(id);
+    s->version10 = s->peer->prof.stream_version != NULL && version != NULL &&
+                   strcmp(version, "1.0") == 0;
+    if (s->version10)
+        enter_state(s, S2S_WAIT_FEATURES);
+    else
+        out_proceed(s);
+}
+
+static void
+flush_queue(struct s2s *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->nqueue; i++) {
+        xconn_send(s->conn, s->queue[i]);
+        xml_node_free(s->queue[i]);
+    }
+    free(s->queue);
+    s->queue = NULL;
+    s->nqueue = 0;
+}
+
+static void
+out_stanza(struct s2s *s, struct xml_node *n)
+{
+    const char *type = xml_attr(n, "type");
+    const char *from = xml_attr(n, "from"), *to = xml_attr(n, "to");
+
+    if (xml_is(n, XML_NS_STREAM, "features")) {
+        if (s->state == S2S_WAIT_FEATURES)
+            out_proceed(s);
+        return;
+    }
+    if (xml_is(n, XML_NS_DIALBACK, "verify") && type == NULL) {
+        answer_verify(s, n);
+        return;
+    }
+    if (xml_is(n, XML_NS_DIALBACK, "result") || xml_is(n, XML_NS_DIALBACK, "verify")) {
+        enum dialback_kind kind = strcmp(n->name, "result") == 0 ? DIALBACK_RESULT
+                                                                  : DIALBACK_VERIFY;
+
+        if (type == NULL || !dialback_pending_take(s->pending, kind, from, to,
+                                    xml_attr(n, "id"))) {
+            s->peer->unsolicited_dialback++;
+            peer_report(s->peer,
+                    "UNSOLICITED db:%s type='%s' from %s on s2s %s #%u: not honoured", n->name,
+                    type != NULL ? type : "(none)", from != NULL ? from : "?", role_str(s->role),
+                    s->id);
+            return;
+        }
+        if (kind == DIALBACK_VERIFY) {
+            verify_answered(s->peer, s->verify_for, s->remote, type);
+            s2s_close(s);
+            return;
+        }
+        if (strcmp(type, "valid") == 0) {
+            enter_state(s, S2S_ESTABLISHED);
+            xconn_set_idle_timeout(s->conn, 0);
+            peer_report(s->peer, "s2s out #%u to %s: authenticated by dialback, %zu stanza(s) "
+                                 "released",
+                    s->id, s->remote, s->nqueue);
+            flush_queue(s);
+        } else {
+            peer_report(s->peer, "s2s out #%u to %s: dialback answered %s", s->id, s->remote,
+                    type);
+            drop_queue(s, "dialback failed");
+            s2s_close(s);
+        }
+        return;
+    }
+    peer_report(s->peer, "s2s out #%u: <%s/> from %s on an outbound stream (no bidi): ignored",
+            s->id, n->name, from != NULL ? from : "?");
+}
+
+/* ---- connection plumbing -------------------------------------------------------------------- */
+
+static void
+conn_open(struct xconn *c, struct xml_node *header, void *arg)
+{
+    struct s2s *s = arg;
+
+    (void)c;
+    if (s->role == S2S_IN)
+        in_open(s, header);
+    else
+        out_open(s, header);
+    xml_node_free(header);
+}
+
+static void
+conn_stanza(struct xconn *c, struct xml_node *n, void *arg)
+{
+    struct s2s *s = arg;
+
+    (void)c;
+    if (s->state != S2S_CLOSED) {
+        if (s->role == S2S_IN)
+            in_stanza(s, n);
+        else
+            out_stanza(s, n);
+    }
+    xml_node_free(n);
+}
+
+static void
+conn_end(struct xconn *c, enum xconn_end why, const char *msg, void *arg)
+{
+    struct s2s *s = arg;
+
+    (void)c;
+    if (s->state == S2S_CLOSED)
+        return;
+    peer_report(s->peer, "s2s %s #%u %s: %s%s%s", role_str(s->role), s->id,
+            s->remote != NULL ? s->remote : "", xconn_end_str(why), msg != NULL ? ": " : "",
+            msg != NULL ? msg : "");
+    if (s->role == S2S_VERIFY && dialback_pending_count(s->pending) > 0)
+        verify_answered(s->peer, s->verify_for, s->remote, "remote-server-timeout");
+    drop_queue(s, "the connection ended");
+    xconn_free(s->conn);
+    s->conn = NULL;
+    enter_state(s, S2S_CLOSED);
+    unlink_session(s);
+    loop_defer_free(free_later, s);
+}
+
+static const struct xconn_handler s2s_handler = {
+        .open = conn_open, .stanza = conn_stanza, .end = conn_end};
+
+struct s2s *
+s2s_accept(struct peer *p, int fd, const struct sockaddr *from)
+{
+    struct s2s *s = session_new(p, S2S_IN);
+    struct bufferevent *bev = bufferevent_socket_new(loop_base(), fd, BEV_OPT_CLOSE_ON_FREE);
+    char label[128];
+
+    net_addr_format(from, s->peer_addr, sizeof(s->peer_addr));
+    snprintf(label, sizeof(label), "%s in #%u", p->domain, s->id);
+    s->conn = xconn_new(bev, label, XML_NS_SERVER, LOG_TRACE_S2S, &s2s_handler, s);
+    xconn_set_idle_timeout(s->conn, S2S_HANDSHAKE_TIMEOUT_MS);
+    enter_state(s, S2S_WAIT_HEADER);
+    return s;
+}
+
+static void try_next_target(struct s2s *s);
+
+static void
+on_connected(enum net_event ev, struct bufferevent *bev, int error, void *arg)
+{
+    struct s2s *s = arg;
+    const struct resolve_target *t = &s->targets[s->next_target - 1];
+    char label[128];
+
+    s->connecting = NULL;
+    net_addr_format((const struct sockaddr *)&t->addr.ss, s->peer_addr, sizeof(s->peer_addr));
+    if (ev != NET_CONNECTED) {
+        peer_report(s->peer, "s2s %s #%u: cannot connect to %s (%s) at %s: %s",
+                role_str(s->role), s->id, s->remote, t->host, s->peer_addr,
+                ev == NET_TIMEOUT ? "timed out" : strerror(error));
+        try_next_target(s);
+        return;
+    }
+    snprintf(label, sizeof(label), "%s %s #%u", s->peer->domain, role_str(s->role), s->id);
+    s->conn = xconn_new(bev, label, XML_NS_SERVER, LOG_TRACE_S2S, &s2s_handler, s);
+    xconn_set_idle_timeout(s->conn, S2S_HANDSHAKE_TIMEOUT_MS);
+    enter_state(s, S2S_WAIT_HEADER);
+    peer_report(s->peer, "s2s %s #%u: connected to %s at %s", role_str(s->role), s->id,
+            s->remote, s->peer_addr);
+    xconn_send_header(s->conn, s->peer->domain, s->remote, NULL, s->peer->prof.stream_version, 1);
+}
+
+static void
+fail_session(struct s2s *s, const char *why)
+{
+    peer_report(s->peer, "s2s %s #%u to %s failed: %s", role_str(s->role), s->id, s->remote, why);
+    if (s->role == S2S_VERIFY)
+        verify_answered(s->peer, s->verify_for, s->remote, "remote-connection-failed");
+    drop_queue(s, why);
+    s2s_close(s);
+}
+
+static void
+try_next_target(struct s2s *s)
+{
+    if (s->next_target >= s->ntargets) {
+        fail_session(s, "no target accepted the connection");
+        return;
+    }
+    enter_state(s, S2S_CONNECTING);
+    s->connecting = net_connect(loop_base(), &s->targets[s->next_target++].addr,
+            S2S_CONNECT_TIMEOUT_MS, on_connected, s);
+}
+
+static void
+on_resolved(enum resolve_service_status st, const struct resolve_target *t, size_t n,
+        const char *why, void *arg)
+{
+    struct s2s *s = arg;
+
+    if (st != RESOLVE_SERVICE_OK) {
+        fail_session(s, why != NULL ? why : "cannot resolve");
+        return;
+    }
+    s->targets = xcalloc(n, sizeof(*t));
+    memcpy(s->targets, t, n * sizeof(*t));
+    s->ntargets = n;
+    try_next_target(s);
+}
+
+struct s2s *
+s2s_connect(struct peer *p, enum s2s_role role, const char *remote)
+{
+    struct s2s *s = session_new(p, role);
+    char err[256];
+
+    s->remote = xstrdup(remote);
+    enter_state(s, S2S_RESOLVING);
+    if (resolve_service(p->res, "_xmpp-server._tcp", remote, 5269, &p->seed,
+                S2S_RESOLVE_TIMEOUT_MS, on_resolved, s, err, sizeof(err)) != 0) {
+        /* Report from the loop: the caller still holds s. */
+        peer_report(p, "s2s %s #%u: cannot resolve %s: %s", role_str(role), s->id, remote, err);
+        drop_queue(s, err);
+        enter_state(s, S2S_CLOSED);
+        unlink_session(s);
+        loop_defer_free(free_later, s);
+    }
+    return s;
+}
+
+static void
+start_verify(struct s2s *in, const char *remote, const char *key)
+{
+    struct s2s *v = s2s_connect(in->peer, S2S_VERIFY, remote);
+
+    v->verify_for = in->id;
+    v->verify_stream_id = xstrdup(in->stream_id);
+    v->verify_key = xstrdup(key);
+}
+
+void
+s2s_send(struct s2s *s, const struct xml_node *stanza)
+{
+    if (s->state == S2S_ESTABLISHED && s->conn != NULL) {
+        xconn_send(s->conn, stanza);
+        return;
+    }
+    s->queue = xreallocarray(s->queue, s->nqueue + 1, sizeof(*s->queue));
+    s->queue[s->nqueue++] = xml_clone(stanza);
+}

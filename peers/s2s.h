@@ -1,0 +1,70 @@
+/*
+ * s2s.h: one server-to-server session of a fake peer, as one state machine. Roles:
+ *  - in:     the SUT connected to us. We are the receiving server for its db:result (and verify
+ *            its key with the SUT's authoritative side), and the authoritative server for any
+ *            db:verify it sends (Prosody sends those over its own outgoing stream, i.e. here).
+ *  - out:    we connect to the SUT as the originating server, send db:result and hold stanzas
+ *            until it answers valid.
+ *  - verify: a short connection to the SUT only to ask db:verify for an `in` session.
+ * Dialback answers nobody asked for are reported and never honoured (XEP-0220 §3.1).
+ */
+#ifndef FEDSIM_S2S_H
+#define FEDSIM_S2S_H
+
+#include "peer.h"
+#include "xconn.h"
+
+enum s2s_role { S2S_IN, S2S_OUT, S2S_VERIFY };
+
+enum s2s_state {
+    S2S_RESOLVING,   /* out/verify: looking the SUT up */
+    S2S_CONNECTING,  /* out/verify: TCP connect to a target */
+    S2S_WAIT_HEADER, /* waiting for the other side's stream header */
+    S2S_WAIT_FEATURES, /* out/verify with version 1.0: waiting for stream features */
+    S2S_DIALBACK,    /* out: db:result sent; verify: db:verify sent; in: header exchanged */
+    S2S_ESTABLISHED, /* out: valid, stanzas flow; in: at least one domain pair valid */
+    S2S_CLOSED,
+};
+
+const char *s2s_state_str(enum s2s_state s);
+
+struct s2s {
+    unsigned id;
+    struct peer *peer;          /* borrowed: the peer outlives its sessions */
+    enum s2s_role role;
+    enum s2s_state state;
+    struct xconn *conn;         /* owned */
+    struct net_connect *connecting; /* owned while connecting */
+    char *remote;               /* owned: the other side's domain (NULL until known for in) */
+    char *stream_id;            /* owned: in: the id we issued; out/verify: the one we got */
+    char peer_addr[NET_ADDRSTRLEN];
+    int version10;              /* both headers carry version 1.0 */
+    struct dialback_pending *pending; /* owned: our db:result / db:verify requests */
+    char **valid;               /* owned: in: remote domains whose db:result was verified */
+    size_t nvalid;
+    struct xml_node **queue;    /* owned: out: stanzas held until valid */
+    size_t nqueue;
+    struct resolve_target *targets; /* owned: out/verify: where to try */
+    size_t ntargets, next_target;
+    /* verify: the `in` session waiting (by id: it may be gone) and what to ask. */
+    unsigned verify_for;
+    char *verify_stream_id, *verify_key;
+    struct s2s *prev, *next;
+};
+
+/* A session for a connection the SUT opened to one of the peer's listeners (fd owned). */
+struct s2s *s2s_accept(struct peer *p, int fd, const struct sockaddr *from);
+
+/* An outbound session to `remote` (resolution and connection start at once). */
+struct s2s *s2s_connect(struct peer *p, enum s2s_role role, const char *remote);
+
+/* Queues or sends a stanza on an out session (borrowed). */
+void s2s_send(struct s2s *s, const struct xml_node *stanza);
+
+/* Closes (stream close) and unlinks from the peer; freed from the loop. */
+void s2s_close(struct s2s *s);
+
+/* Frees immediately, without a close (peer teardown). */
+void s2s_free(struct s2s *s);
+
+#endif
