@@ -20,5 +20,6 @@ struct cmd {
 };
 
 extern const struct cmd cmd_dns;
+extern const struct cmd cmd_serve;
 
 #endif

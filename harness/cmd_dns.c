@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "dns_server.h"
 #include "dns_zone.h"
+#include "fixture.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
@@ -61,48 +62,30 @@ dns_usage(FILE *fp)
 static struct dns_zoneset *
 load_all(const struct dns_opts *o, struct sut **sutp)
 {
-    struct dns_zoneset *zs = dns_zoneset_new();
+    struct dns_zoneset *zs;
     struct sut *sut = NULL;
     char err[1024];
-    size_t i;
+    int added = 0;
 
-    for (i = 0; i < o->nzones; i++) {
-        if (dns_zoneset_load_file(zs, o->zones[i], err, sizeof(err)) != 0) {
-            fprintf(stderr, "fedsim dns: %s\n", err);
-            goto fail;
-        }
+    if (o->sut != NULL && (sut = sut_load(o->sut, err, sizeof(err))) == NULL) {
+        fprintf(stderr, "fedsim dns: %s\n", err);
+        return NULL;
     }
-    if (o->sut != NULL) {
-        int added;
-
-        sut = sut_load(o->sut, err, sizeof(err));
-        if (sut == NULL) {
-            fprintf(stderr, "fedsim dns: %s\n", err);
-            goto fail;
-        }
-        added = dns_zoneset_add_sut(zs, sut->domain, (const struct sockaddr *)&sut->s2s.ss, err,
-                sizeof(err));
-        if (added < 0) {
-            fprintf(stderr, "fedsim dns: %s: %s\n", o->sut, err);
-            goto fail;
-        }
+    zs = fixture_load(o->zones, o->nzones, sut, &added, err, sizeof(err));
+    if (zs == NULL) {
+        fprintf(stderr, "fedsim dns: %s\n", err);
+        sut_free(sut);
+        return NULL;
+    }
+    if (sut != NULL)
         fprintf(stderr, "fedsim dns: SUT %s: %s\n", sut->domain,
                 added ? "records synthesized from the SUT file"
                       : "a zone file covers it, nothing synthesized");
-    }
-    if (zs->nzones == 0) {
-        fprintf(stderr, "fedsim dns: no zones to serve (give --zone FILE or --sut FILE)\n");
-        goto fail;
-    }
     if (sutp != NULL)
         *sutp = sut;
     else
         sut_free(sut);
     return zs;
-fail:
-    sut_free(sut);
-    dns_zoneset_free(zs);
-    return NULL;
 }
 
 static void

@@ -1,0 +1,408 @@
+/* cmd_serve.c: `fedsim serve`: the DNS responder and fake peers, up until interrupted, printing
+ * one line per query, connection, dialback step and stanza; commands on stdin make the peers'
+ * users act, so a person can reproduce a field problem by hand with a real client on the SUT. */
+#include <errno.h>
+#include <stdarg.h>
+#include <strings.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "dns_server.h"
+#include "fixture.h"
+#include "log.h"
+#include "loop.h"
+#include "peer.h"
+#include "profile.h"
+#include "resolve.h"
+#include "s2s.h"
+#include "sut.h"
+#include "xmalloc.h"
+#include "xml_stream.h"
+
+#define SERVE_MAX_PEERS 16
+#define SERVE_MAX_LINE 65536
+
+struct serve {
+    struct sut *sut;                   /* owned */
+    struct dns_zoneset *zones;         /* owned */
+    struct dns_server *dns;            /* owned */
+    struct resolve_ctx *res;           /* owned */
+    struct peer *peers[SERVE_MAX_PEERS]; /* owned */
+    size_t npeers;
+    struct bufferevent *input;         /* owned: commands on stdin */
+};
+
+static void
+serve_usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: fedsim serve --sut FILE --zone FILE... --peer DOMAIN=PROFILE[,KNOB=V...]...\n"
+            "                    [--users N] [--seed N]\n"
+            "\n"
+            "Keeps a fake federation up around a running SUT until interrupted: fedsim's DNS on\n"
+            "the SUT file's dns address (the zone files plus the SUT's own records), and one fake\n"
+            "remote server per --peer, listening where the zone files put its domain\n"
+            "(_xmpp-server._tcp SRV -> target -> address, SRV port). Log in to the SUT with a real\n"
+            "client and add jdoe1@DOMAIN: every DNS query, connection, dialback step and stanza is\n"
+            "printed, one line each.\n"
+            "\n"
+            "  -s, --sut FILE       the SUT file (ci/sut/*/start writes one)\n"
+            "  -z, --zone FILE      a zone file; repeat for more\n"
+            "  -p, --peer SPEC      DOMAIN=PROFILE, then optional knobs: version=none|1.0,\n"
+            "                       features=dialback|empty, subscription=accept|deny|ignore.\n"
+            "                       Profiles: %s. Repeat for more peers.\n"
+            "  -u, --users N        users per peer, jdoe1..jdoeN@DOMAIN (default 3)\n"
+            "      --seed N         seed for SRV weighted selection (default: from the clock;\n"
+            "                       printed at start so a run can be replayed)\n"
+            "\n"
+            "Commands on stdin, one per line:\n"
+            "  send STANZA          a peer user sends STANZA (its from= names the user), e.g.\n"
+            "                       send <presence type='subscribe' from='jdoe1@gmail.test'\n"
+            "                             to='user1@sut.test'/>\n"
+            "  roster JID           the subscription states of a peer user\n"
+            "  quit                 stop (as SIGINT or SIGTERM do)\n"
+            "Stdin reaching its end is fine: serve keeps running until a signal.\n"
+            "Exit status: 0 stopped cleanly, 2 bad usage or input, 3 cannot listen.\n",
+            profile_names());
+}
+
+static void
+say(const char *line, void *arg)
+{
+    char stamp[32];
+
+    (void)arg;
+    clock_format_wall(stamp, sizeof(stamp));
+    printf("%s %s\n", stamp, line);
+    fflush(stdout);
+}
+
+static void sayf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+sayf(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    say(line, NULL);
+}
+
+static void
+on_query(const struct dns_query_record *rec, void *arg)
+{
+    char line[512];
+
+    (void)arg;
+    dns_server_format_record(rec, line, sizeof(line));
+    /* The record carries its own time. */
+    printf("%.24s dns: %s\n", line, line + 25);
+    fflush(stdout);
+}
+
+static struct peer *
+peer_of(struct serve *sv, const char *jid)
+{
+    char dom[256];
+    size_t i;
+
+    peer_jid_domain(jid, dom, sizeof(dom));
+    for (i = 0; i < sv->npeers; i++)
+        if (strcasecmp(sv->peers[i]->domain, dom) == 0)
+            return sv->peers[i];
+    return NULL;
+}
+
+static void
+command(struct serve *sv, char *line)
+{
+    char err[512];
+
+    while (*line == ' ' || *line == '\t')
+        line++;
+    if (*line == '\0' || *line == '#')
+        return;
+    if (strcmp(line, "quit") == 0) {
+        loop_stop();
+    } else if (strncmp(line, "send ", 5) == 0) {
+        struct xml_node *n = xml_parse_element(line + 5, XML_NS_SERVER, err, sizeof(err));
+        const char *from = n != NULL ? xml_attr(n, "from") : NULL;
+        struct peer *p = from != NULL ? peer_of(sv, from) : NULL;
+
+        if (n == NULL)
+            sayf("command error: %s", err);
+        else if (p == NULL)
+            say("command error: from= must be a user of one of the peers", NULL);
+        else
+            peer_send(p, n);
+        xml_node_free(n);
+    } else if (strncmp(line, "roster ", 7) == 0) {
+        struct peer *p = peer_of(sv, line + 7);
+        struct peer_user *u = p != NULL ? peer_user(p, line + 7) : NULL;
+        size_t i;
+
+        if (u == NULL) {
+            say("command error: roster needs a peer user's bare JID", NULL);
+            return;
+        }
+        for (i = 0; i < u->roster.n; i++) {
+            char st[64];
+
+            peer_report(p, "%s's subscription with %s: %s", u->jid, u->roster.items[i].contact,
+                    roster_state_str(&u->roster.items[i], st, sizeof(st)));
+        }
+        if (u->roster.n == 0)
+            peer_report(p, "%s has no contacts", u->jid);
+    } else {
+        say("command error: unknown command (send STANZA, roster JID, quit)", NULL);
+    }
+}
+
+static void
+on_input(struct bufferevent *bev, void *arg)
+{
+    struct serve *sv = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    char *line;
+    size_t len;
+
+    while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF)) != NULL) {
+        command(sv, line);
+        free(line);
+    }
+    if (evbuffer_get_length(in) > SERVE_MAX_LINE) {
+        sayf("command error: a line longer than %d bytes, dropped", SERVE_MAX_LINE);
+        evbuffer_drain(in, evbuffer_get_length(in));
+    }
+}
+
+static void
+on_input_event(struct bufferevent *bev, short what, void *arg)
+{
+    struct serve *sv = arg;
+
+    (void)what;
+    /* End of stdin: keep serving; only signals (or "quit") stop. */
+    on_input(bev, arg);
+    bufferevent_free(sv->input);
+    sv->input = NULL;
+}
+
+/* Where a peer listens: the addresses its domain resolves to, through fedsim's own DNS. */
+struct listen_job {
+    struct serve *sv;  /* borrowed */
+    struct peer *peer; /* borrowed */
+};
+
+static void
+on_peer_resolved(enum resolve_service_status st, const struct resolve_target *t, size_t n,
+        const char *why, void *arg)
+{
+    struct listen_job *j = arg;
+    size_t i, k;
+
+    if (st != RESOLVE_SERVICE_OK) {
+        peer_report(j->peer, "listens nowhere: its domain does not resolve (%s)",
+                why != NULL ? why : "no service");
+        free(j);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        char err[256];
+        int dup = 0;
+
+        for (k = 0; k < i; k++)
+            dup |= t[k].addr.len == t[i].addr.len &&
+                   memcmp(&t[k].addr.ss, &t[i].addr.ss, t[i].addr.len) == 0;
+        if (!dup && peer_listen(j->peer, &t[i].addr, err, sizeof(err)) != 0)
+            peer_report(j->peer, "cannot listen: %s", err);
+    }
+    free(j);
+}
+
+static int
+add_peer(struct serve *sv, const char *spec, size_t users, uint64_t seed)
+{
+    char *copy = xstrdup(spec), *eq = strchr(copy, '='), *knobs, *knob, *save = NULL;
+    struct profile prof;
+    const struct profile *base;
+    struct peer *p;
+    struct listen_job *j;
+    char err[512];
+    int rc = -1;
+
+    if (eq == NULL || sv->npeers >= SERVE_MAX_PEERS) {
+        fprintf(stderr, "fedsim serve: --peer %s: expected DOMAIN=PROFILE (at most %d peers)\n",
+                spec, SERVE_MAX_PEERS);
+        goto out;
+    }
+    *eq = '\0';
+    knobs = strchr(eq + 1, ',');
+    if (knobs != NULL)
+        *knobs++ = '\0';
+    if ((base = profile_find(eq + 1)) == NULL) {
+        fprintf(stderr, "fedsim serve: --peer %s: unknown profile \"%s\" (known: %s)\n", spec,
+                eq + 1, profile_names());
+        goto out;
+    }
+    prof = *base;
+    for (knob = knobs != NULL ? strtok_r(knobs, ",", &save) : NULL; knob != NULL;
+            knob = strtok_r(NULL, ",", &save)) {
+        if (profile_set_knob(&prof, knob, err, sizeof(err)) != 0) {
+            fprintf(stderr, "fedsim serve: --peer %s: %s\n", spec, err);
+            goto out;
+        }
+    }
+    p = peer_new(copy, &prof, users, sv->res, seed, err, sizeof(err));
+    if (p == NULL) {
+        fprintf(stderr, "fedsim serve: --peer %s: %s\n", spec, err);
+        goto out;
+    }
+    p->report = say;
+    sv->peers[sv->npeers++] = p;
+    j = xcalloc(1, sizeof(*j));
+    j->sv = sv;
+    j->peer = p;
+    if (resolve_service(sv->res, "_xmpp-server._tcp", p->domain, 5269, &p->seed, 5000,
+                on_peer_resolved, j, err, sizeof(err)) != 0) {
+        fprintf(stderr, "fedsim serve: %s: %s\n", p->domain, err);
+        free(j);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(copy);
+    return rc;
+}
+
+static int
+serve_exec(int argc, char **argv)
+{
+    static const struct option opts[] = {{"sut", required_argument, NULL, 's'},
+            {"zone", required_argument, NULL, 'z'}, {"peer", required_argument, NULL, 'p'},
+            {"users", required_argument, NULL, 'u'}, {"seed", required_argument, NULL, 'S'},
+            {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    struct serve sv = {0};
+    char **zones = xcalloc((size_t)argc, sizeof(*zones)), **peers = xcalloc((size_t)argc,
+                                                                  sizeof(*peers));
+    size_t nzones = 0, npeers = 0, users = 3, i;
+    const char *sutpath = NULL;
+    uint64_t seed = clock_monotonic_us() ^ (uint64_t)getpid();
+    char err[1024], buf[NET_ADDRSTRLEN];
+    int c, rc = FEDSIM_EXIT_USAGE;
+
+    while ((c = getopt_long(argc, argv, "s:z:p:u:h", opts, NULL)) != -1) {
+        char *end;
+
+        switch (c) {
+        case 's':
+            sutpath = optarg;
+            break;
+        case 'z':
+            zones[nzones++] = optarg;
+            break;
+        case 'p':
+            peers[npeers++] = optarg;
+            break;
+        case 'u':
+            users = strtoul(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || users < 1 || users > PEER_MAX_USERS) {
+                fprintf(stderr, "fedsim serve: --users: 1 to %d\n", PEER_MAX_USERS);
+                goto out;
+            }
+            break;
+        case 'S':
+            errno = 0;
+            seed = strtoull(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || errno != 0) {
+                fprintf(stderr, "fedsim serve: --seed: a number\n");
+                goto out;
+            }
+            break;
+        case 'h':
+            serve_usage(stdout);
+            rc = FEDSIM_EXIT_OK;
+            goto out;
+        default:
+            serve_usage(stderr);
+            goto out;
+        }
+    }
+    if (optind < argc || sutpath == NULL || npeers == 0) {
+        fprintf(stderr, "fedsim serve: needs --sut FILE and at least one --peer\n");
+        serve_usage(stderr);
+        goto out;
+    }
+    if ((sv.sut = sut_load(sutpath, err, sizeof(err))) == NULL ||
+            (sv.zones = fixture_load(zones, nzones, sv.sut, NULL, err, sizeof(err))) == NULL) {
+        fprintf(stderr, "fedsim serve: %s\n", err);
+        goto out;
+    }
+    rc = FEDSIM_EXIT_INTERNAL;
+    if (loop_init(err, sizeof(err)) != 0 ||
+            (sv.dns = dns_server_new(loop_base(), &sv.sut->dns, NULL, sv.zones, err,
+                     sizeof(err))) == NULL ||
+            (sv.res = resolve_new(loop_base(), dns_server_addr(sv.dns), err, sizeof(err))) ==
+                    NULL) {
+        fprintf(stderr, "fedsim serve: %s\n", err);
+        goto out;
+    }
+    dns_server_set_observer(sv.dns, on_query, &sv);
+    sayf("serve: SUT %s (%s), DNS on %s, SRV seed %llu", sv.sut->domain,
+            sv.sut->name != NULL ? sv.sut->name : "?",
+            net_addr_format((const struct sockaddr *)&dns_server_addr(sv.dns)->ss, buf,
+                    sizeof(buf)),
+            (unsigned long long)seed);
+    rc = FEDSIM_EXIT_USAGE;
+    for (i = 0; i < npeers; i++)
+        if (add_peer(&sv, peers[i], users, seed + i) != 0)
+            goto out;
+    {
+        struct stat st;
+
+        /* Commands come from a terminal, a pipe or a socket; a file or /dev/null gives none. */
+        if (fstat(STDIN_FILENO, &st) == 0 &&
+                (isatty(STDIN_FILENO) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+            sv.input = bufferevent_socket_new(loop_base(), STDIN_FILENO, 0);
+            bufferevent_setcb(sv.input, on_input, NULL, on_input_event, &sv);
+            bufferevent_enable(sv.input, EV_READ);
+        }
+    }
+    loop_run();
+    sayf("serve: stopped");
+    rc = FEDSIM_EXIT_OK;
+out:
+    if (sv.input != NULL)
+        bufferevent_free(sv.input);
+    for (i = 0; i < sv.npeers; i++)
+        peer_free(sv.peers[i]);
+    resolve_free(sv.res);
+    dns_server_free(sv.dns);
+    loop_free();
+    dns_zoneset_free(sv.zones);
+    sut_free(sv.sut);
+    free(zones);
+    free(peers);
+    log_flush();
+    return rc;
+}
+
+const struct cmd cmd_serve = {
+        .name = "serve",
+        .synopsis = "--sut FILE --zone FILE... --peer DOMAIN=PROFILE...",
+        .summary = "keep a fake federation (DNS and peers) up around a SUT, by hand",
+        .exec = serve_exec,
+        .usage = serve_usage,
+};
