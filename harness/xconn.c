@@ -60,7 +60,8 @@ finish(struct xconn *c, enum xconn_end why, const char *msg)
     bufferevent_disable(c->bev, EV_READ);
     log_trace(c->trace, "%s: %s%s%s", c->label, xconn_end_str(why), msg != NULL ? ": " : "",
             msg != NULL ? msg : "");
-    if (c->h->end != NULL && !c->dead)
+    /* After xconn_close() or xconn_free() the owner has let go: no callback. */
+    if (c->h->end != NULL && !c->dead && !c->closing)
         c->h->end(c, why, msg, c->arg);
 }
 
@@ -91,19 +92,18 @@ on_stanza(void *arg, struct xml_node *stanza, const char *raw, size_t rawlen)
 static void
 on_close(void *arg)
 {
-    struct xconn *c = arg;
-
-    if (c->header_sent && !c->closing)
-        xconn_send_raw(c, "</stream:stream>", 16);
-    finish(c, XCONN_END_CLOSED, NULL);
+    finish(arg, XCONN_END_CLOSED, NULL);
 }
+
+static void send_stream_error(struct xconn *c, const char *condition, const char *text);
 
 static void
 on_xml_error(void *arg, enum xml_stream_error e, const char *msg)
 {
     struct xconn *c = arg;
 
-    xconn_stream_error(c, xml_stream_error_condition(e), msg);
+    /* The error goes out now; the owner closes (flushing it) when told. */
+    send_stream_error(c, xml_stream_error_condition(e), msg);
     finish(c, XCONN_END_XML, msg);
 }
 
@@ -137,10 +137,8 @@ on_write(struct bufferevent *bev, void *arg)
     struct xconn *c = arg;
 
     (void)bev;
-    if (c->closing && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
-        finish(c, XCONN_END_LOCAL, NULL);
+    if (c->closing && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
         xconn_free(c);
-    }
 }
 
 static void
@@ -155,6 +153,9 @@ on_event(struct bufferevent *bev, short what, void *arg)
         finish(c, XCONN_END_EOF, NULL);
     else
         finish(c, XCONN_END_ERROR, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    /* A close that can no longer flush is over. */
+    if (c->closing)
+        xconn_free(c);
 }
 
 struct xconn *
@@ -205,6 +206,7 @@ xconn_close(struct xconn *c)
         return;
     if (c->header_sent)
         xconn_send_raw(c, "</stream:stream>", 16);
+    log_trace(c->trace, "%s: %s", c->label, xconn_end_str(XCONN_END_LOCAL));
     c->closing = 1;
     bufferevent_disable(c->bev, EV_READ);
     on_write(c->bev, c);
@@ -212,6 +214,13 @@ xconn_close(struct xconn *c)
 
 void
 xconn_stream_error(struct xconn *c, const char *condition, const char *text)
+{
+    send_stream_error(c, condition, text);
+    xconn_close(c);
+}
+
+static void
+send_stream_error(struct xconn *c, const char *condition, const char *text)
 {
     struct xml_node *err, *cond;
     char *out;
@@ -238,7 +247,6 @@ xconn_stream_error(struct xconn *c, const char *condition, const char *text)
     xconn_send_raw(c, out, len);
     free(out);
     xml_node_free(err);
-    xconn_close(c);
 }
 
 static void

@@ -4,7 +4,8 @@
  * peers and by the c2s client. Every byte in and out is traced (-T s2s / -T c2s) under the
  * connection's label.
  *
- * Callbacks may call xconn_free() on their own connection: the free is deferred to the loop.
+ * Callbacks may call xconn_close() or xconn_free() on their own connection: the free is
+ * deferred to the loop. After either call the owner has let go: no more callbacks.
  */
 #ifndef FEDSIM_XCONN_H
 #define FEDSIM_XCONN_H
@@ -21,7 +22,7 @@ enum xconn_end {
     XCONN_END_CLOSED,    /* the other side sent </stream:stream> */
     XCONN_END_EOF,       /* TCP closed without a stream close */
     XCONN_END_ERROR,     /* socket error */
-    XCONN_END_XML,       /* the other side sent bad XML; a stream error was sent */
+    XCONN_END_XML,       /* the other side sent bad XML; the stream error is on its way */
     XCONN_END_TIMEOUT,   /* nothing arrived within the idle timeout */
     XCONN_END_LOCAL,     /* we closed it (xconn_close / xconn_stream_error) */
 };
@@ -33,7 +34,8 @@ struct xconn_handler {
     void (*open)(struct xconn *c, struct xml_node *header, void *arg);
     /* A stanza (owned by the callee). */
     void (*stanza)(struct xconn *c, struct xml_node *stanza, void *arg);
-    /* The connection is over; no more callbacks. msg explains errors. */
+    /* The connection is over; no more callbacks. msg explains errors. The owner then calls
+     * xconn_close() (flushes what is queued, e.g. a stream error) or xconn_free(). */
     void (*end)(struct xconn *c, enum xconn_end why, const char *msg, void *arg);
 };
 
@@ -47,8 +49,8 @@ struct xconn *xconn_new(struct bufferevent *bev, const char *label, const char *
 /* Frees the connection (deferred to the loop; no callback after this call). */
 void xconn_free(struct xconn *c);
 
-/* Closes after the output is flushed; `end` is called with XCONN_END_LOCAL. A sent stream
- * header gets its closing tag first. */
+/* Closes after the output is flushed, then frees itself. A sent stream header gets its
+ * closing tag first. No callback after this call. */
 void xconn_close(struct xconn *c);
 
 /* Sends a stream error (RFC 6120 §4.9) and closes. A header is sent first if none was. */

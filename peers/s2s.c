@@ -134,6 +134,17 @@ s2s_close(struct s2s *s)
     loop_defer_free(free_later, s);
 }
 
+/* Sends a stream error; the connection closes itself and the session goes with it. */
+static void
+stream_error(struct s2s *s, const char *condition, const char *text)
+{
+    if (s->conn != NULL)
+        xconn_stream_error(s->conn, condition, text);
+    s->conn = NULL;
+    drop_queue(s, condition);
+    s2s_close(s);
+}
+
 static struct s2s *
 find_session(struct peer *p, unsigned id)
 {
@@ -238,14 +249,14 @@ in_open(struct s2s *s, struct xml_node *header)
     size_t i;
 
     if (!xml_is(header, XML_NS_STREAM, "stream")) {
-        xconn_stream_error(s->conn, "invalid-namespace", NULL);
+        stream_error(s, "invalid-namespace", NULL);
         return;
     }
     if (to != NULL && !is_local(s, to)) {
         peer_report(s->peer, "s2s in #%u: stream for %s, which this peer does not serve", s->id,
                 to);
         xconn_send_header(s->conn, s->peer->domain, from, NULL, NULL, 1);
-        xconn_stream_error(s->conn, "host-unknown", NULL);
+        stream_error(s, "host-unknown", NULL);
         return;
     }
     free(s->remote);
@@ -345,24 +356,24 @@ in_stanza(struct s2s *s, struct xml_node *n)
     if (xml_is(n, XML_NS_STREAM, "features"))
         return;
     if (strcmp(n->ns, XML_NS_SERVER) != 0) {
-        xconn_stream_error(s->conn, strcmp(n->ns, XML_NS_CLIENT) == 0 ? "invalid-namespace"
+        stream_error(s, strcmp(n->ns, XML_NS_CLIENT) == 0 ? "invalid-namespace"
                                                                       : "unsupported-stanza-type",
                 NULL);
         return;
     }
     if (s->nvalid == 0) {
         peer_report(s->peer, "s2s in #%u: a <%s/> before dialback succeeded", s->id, n->name);
-        xconn_stream_error(s->conn, "not-authorized", NULL);
+        stream_error(s, "not-authorized", NULL);
         return;
     }
     if (xml_attr(n, "from") == NULL || xml_attr(n, "to") == NULL) {
-        xconn_stream_error(s->conn, "improper-addressing", NULL);
+        stream_error(s, "improper-addressing", NULL);
         return;
     }
     if (!is_valid_from(s, peer_jid_domain(xml_attr(n, "from"), dom, sizeof(dom)))) {
         peer_report(s->peer, "s2s in #%u: stanza from %s, which this stream did not authenticate",
                 s->id, xml_attr(n, "from"));
-        xconn_stream_error(s->conn, "invalid-from", NULL);
+        stream_error(s, "invalid-from", NULL);
         return;
     }
     peer_deliver(s->peer, n);
@@ -404,13 +415,13 @@ out_open(struct s2s *s, struct xml_node *header)
     const char *id = xml_attr(header, "id"), *version = xml_attr(header, "version");
 
     if (!xml_is(header, XML_NS_STREAM, "stream")) {
-        xconn_stream_error(s->conn, "invalid-namespace", NULL);
+        stream_error(s, "invalid-namespace", NULL);
         return;
     }
     if (id == NULL || *id == '\0') {
         peer_report(s->peer, "s2s %s #%u: %s's stream header has no id: dialback impossible",
                 role_str(s->role), s->id, s->remote);
-        xconn_stream_error(s->conn, "invalid-xml", "a response stream header needs an id");
+        stream_error(s, "invalid-xml", "a response stream header needs an id");
         return;
     }
     free(s->stream_id);
@@ -533,7 +544,7 @@ conn_end(struct xconn *c, enum xconn_end why, const char *msg, void *arg)
     if (s->role == S2S_VERIFY && dialback_pending_count(s->pending) > 0)
         verify_answered(s->peer, s->verify_for, s->remote, "remote-server-timeout");
     drop_queue(s, "the connection ended");
-    xconn_free(s->conn);
+    xconn_close(s->conn); /* flushes a pending stream error, then frees itself */
     s->conn = NULL;
     enter_state(s, S2S_CLOSED);
     unlink_session(s);

@@ -11,6 +11,7 @@ t_cleanup() {
     for ((i = ${#T_CLEANUP[@]} - 1; i >= 0; i--)); do
         eval "${T_CLEANUP[i]}" > /dev/null 2>&1 || true
     done
+    [ -n "${T_KEEP:-}" ] && { echo "kept $T_TMP" >&2; return; }
     rm -rf "$T_TMP"
 }
 trap t_cleanup EXIT
@@ -51,19 +52,27 @@ wait_for() {
     grep -qE -- "$re" "$file" 2> /dev/null
 }
 
-# start_bg NAME COMMAND...: starts COMMAND with stdout in $T_TMP/NAME.out and stderr in
-# $T_TMP/NAME.err, killed at exit; waits for "listening ADDR:PORT" and sets LISTEN_NAME.
+# start_bg NAME READY_REGEX COMMAND...: starts COMMAND with stdout in $T_TMP/NAME.out and
+# stderr in $T_TMP/NAME.err (stdin from $T_STDIN if set), stopped at exit; waits until a line
+# of its stdout matches READY_REGEX. Sets PID_NAME, and LISTEN_NAME from a "listening ADDR:PORT"
+# line if there is one.
 start_bg() {
-    local name=$1 pid
-    shift
-    "$@" > "$T_TMP/$name.out" 2> "$T_TMP/$name.err" &
+    local name=$1 ready=$2 pid
+    shift 2
+    "$@" < "${T_STDIN:-/dev/null}" > "$T_TMP/$name.out" 2> "$T_TMP/$name.err" &
     pid=$!
     at_exit "kill $pid; wait $pid"
-    if ! wait_for "$T_TMP/$name.out" '^listening ' 10; then
-        not_ok "$name starts listening" "$T_TMP/$name.out" "$T_TMP/$name.err"
+    printf -v "PID_$name" '%s' "$pid"
+    if ! wait_for "$T_TMP/$name.out" "$ready" 10; then
+        not_ok "$name gets ready" "$T_TMP/$name.out" "$T_TMP/$name.err"
         t_done
     fi
     printf -v "LISTEN_$name" '%s' "$(sed -n 's/^listening //p' "$T_TMP/$name.out" | head -n 1)"
+}
+
+# no_sanitizer_reports FILE...: fails if ASan/UBSan/LSan wrote anything into these files.
+no_sanitizer_reports() {
+    ! grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$@" 2> /dev/null
 }
 
 # sut_get SUTFILE KEY: the first value of KEY in a SUT file.

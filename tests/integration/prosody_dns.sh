@@ -14,13 +14,13 @@ sut=$("$src/ci/sut/prosody/start" --dir "$T_TMP/sut")
 at_exit "\"$src/ci/sut/prosody/stop\" \"$T_TMP/sut\""
 ok "Prosody started ($(sut_get "$sut" version), c2s $(sut_get "$sut" c2s), s2s $(sut_get "$sut" s2s))"
 
-start_bg dns "$fedsim" dns --sut "$sut" --zone "$src/dnsfixtures/federation.zone" \
+start_bg dns '^listening ' "$fedsim" dns --sut "$sut" --zone "$src/dnsfixtures/federation.zone" \
     --log "$T_TMP/dns.log"
 check "fedsim dns listens where the SUT asks ($LISTEN_dns)" \
     test "$LISTEN_dns" = "$(sut_get "$sut" dns)"
 
 # gmail.test's SRV points at xmpp-server.l.gmail.test:5269, whose A record is 127.0.0.2.
-start_bg sink "$sink" 127.0.0.2:5269 60
+start_bg sink '^listening ' "$sink" 127.0.0.2:5269 60
 
 c2s=$(sut_get "$sut" c2s)
 read -r user password <<< "$(sut_get "$sut" account)"
@@ -50,6 +50,8 @@ check "the SUT asked the target's A (1 answer)" dns_asked 'xmpp-server.l.gmail.t
 check "the SUT asked the target's AAAA (none)" dns_asked 'xmpp-server.l.gmail.test. AAAA' 0
 [ "$T_FAIL" -eq 0 ] || not_ok "evidence" "$T_TMP/dns.log" "$T_TMP/sink.out"
 c2s_close
+kill "$PID_dns" && wait "$PID_dns" || true
+check "fedsim dns stopped cleanly, no sanitizer report" no_sanitizer_reports "$T_TMP/dns.err"
 
 if [ "$show" = --show ]; then
     printf '\n-- what fedsim dns answered Prosody (%s):\n' "$T_TMP/dns.log"
