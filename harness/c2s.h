@@ -1,0 +1,69 @@
+/*
+ * c2s.h: a SUT user, logged in over c2s by fedsim (the "Jabber client" of the seed flow):
+ * connects, authenticates with SASL SCRAM-SHA-1 (or PLAIN when it is the only choice and the
+ * stream is allowed to carry it), binds a resource, fetches the roster, sends initial presence,
+ * and from then on records every stanza it receives (roster pushes included) and answers
+ * roster pushes as RFC 6121 requires. STARTTLS is not negotiated yet (the TLS issue adds it): a
+ * server that requires it is reported as a failure.
+ */
+#ifndef FEDSIM_C2S_H
+#define FEDSIM_C2S_H
+
+#include <stddef.h>
+
+#include "net.h"
+#include "xml.h"
+
+enum c2s_state {
+    C2S_CONNECTING,
+    C2S_WAIT_HEADER,   /* first stream, and again after SASL success */
+    C2S_WAIT_FEATURES,
+    C2S_AUTH,          /* SASL exchange */
+    C2S_BIND,
+    C2S_ROSTER,
+    C2S_READY,         /* stanzas flow */
+    C2S_FAILED,
+    C2S_CLOSED,
+};
+
+const char *c2s_state_str(enum c2s_state s);
+
+struct c2s_client;
+
+struct c2s_handler {
+    /* Logged in, bound, roster fetched, initial presence sent. */
+    void (*ready)(struct c2s_client *c, void *arg);
+    /* A stanza received once ready (borrowed; it is also recorded). */
+    void (*stanza)(struct c2s_client *c, const struct xml_node *stanza, void *arg);
+    /* The session failed or ended; why says how. No callback after this one. */
+    void (*failed)(struct c2s_client *c, const char *why, void *arg);
+};
+
+struct c2s_options {
+    const char *mechanism; /* NULL: the best offered (SCRAM-SHA-1, then PLAIN) */
+    const char *resource;  /* default "fedsim" */
+    int timeout_ms;        /* login must finish within this (default 10000) */
+};
+
+/* Starts logging `user@domain` in at addr. Callbacks come from the loop. */
+struct c2s_client *c2s_new(const struct net_addr *addr, const char *domain, const char *user,
+        const char *password, const struct c2s_options *opts, const struct c2s_handler *h,
+        void *arg);
+
+/* Sends a stanza (borrowed); only once ready. */
+void c2s_send(struct c2s_client *c, const struct xml_node *stanza);
+
+/* Closes the stream and frees the client (deferred; no callback after this call). */
+void c2s_free(struct c2s_client *c);
+
+enum c2s_state c2s_state(const struct c2s_client *c);
+/* The bound full JID, once ready. */
+const char *c2s_jid(const struct c2s_client *c);
+/* The SASL mechanism used. */
+const char *c2s_mechanism(const struct c2s_client *c);
+/* Every stanza received since ready, in order (borrowed). */
+struct xml_node *const *c2s_received(const struct c2s_client *c, size_t *n);
+/* The roster as fetched at login (borrowed <query/>), or NULL. */
+const struct xml_node *c2s_roster(const struct c2s_client *c);
+
+#endif
