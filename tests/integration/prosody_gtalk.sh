@@ -8,9 +8,9 @@
 #  - chat messages both ways;
 #  - an unsolicited db:result type='valid' is reported and not taken as authentication.
 #
-# usage: prosody_gtalk.sh FEDSIM SOURCE_DIR
+# usage: prosody_gtalk.sh FEDSIM SOURCE_DIR [PEER_SPEC]   (default gmail.test=gtalk)
 set -euo pipefail
-fedsim=$1 src=$2
+fedsim=$1 src=$2 spec=${3:-gmail.test=gtalk}
 . "$src/tests/integration/lib.sh"
 . "$src/tests/integration/c2s.sh"
 
@@ -23,7 +23,7 @@ mkfifo "$T_TMP/cmd"
 exec {cmd}<> "$T_TMP/cmd"
 T_STDIN=$T_TMP/cmd start_bg serve 'gmail.test: listening on 127.0.0.2:5269' \
     "$fedsim" serve --sut "$sut" --zone "$src/dnsfixtures/federation.zone" \
-    --peer gmail.test=gtalk --seed 1
+    --peer "$spec" --seed 1
 T_STDIN=
 ok "fedsim serve is up: gmail.test listens where its SRV record points"
 out=$T_TMP/serve.out
@@ -107,4 +107,14 @@ printf 'quit\n' >&"$cmd"
 if wait "$PID_serve"; then ok "serve stops on quit, exit status 0"; else evidence "serve exits 0"; fi
 check "serve said it stopped" saw "serve: stopped" 1
 check "no sanitizer report from fedsim" no_sanitizer_reports "$T_TMP/serve.err"
+
+# Nothing left behind: the peer's port is free, the SUT is gone with its directory.
+check "nothing listens on 127.0.0.2:5269 any more" \
+    eval "! (exec 3<> /dev/tcp/127.0.0.2/5269) 2> /dev/null"
+sut_pid=$(sut_get "$sut" pid)
+"$src/ci/sut/prosody/stop" "$T_TMP/sut" 2> /dev/null
+# Gone, or a zombie: an orphan's exit status is for whoever is PID 1 to collect.
+check "the SUT's process ($sut_pid) is gone" \
+    eval "[[ \$(awk '{print \$3}' /proc/$sut_pid/stat 2> /dev/null) =~ ^(Z|)\$ ]]"
+check "the SUT's directory is removed" test ! -e "$T_TMP/sut"
 t_done
