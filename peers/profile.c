@@ -40,6 +40,10 @@ profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen)
         p->feature_dialback = strcmp(v, "dialback") == 0;
         return 0;
     }
+    if (KNOB("verify") && (strcmp(v, "new") == 0 || strcmp(v, "stream") == 0)) {
+        p->verify_new_connection = strcmp(v, "new") == 0;
+        return 0;
+    }
     if (KNOB("subscription")) {
         if (strcmp(v, "accept") == 0)
             p->subscription = PROFILE_SUB_ACCEPT;
@@ -55,7 +59,7 @@ profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen)
 bad:
     snprintf(err, errlen,
             "unknown knob \"%s\" (known: version=none|1.0, features=dialback|empty, "
-            "subscription=accept|deny|ignore)",
+            "verify=new|stream, subscription=accept|deny|ignore)",
             knob);
     return -1;
 }

@@ -39,7 +39,8 @@ const char *profile_names(void);
 
 /*
  * Applies one "knob=value" override to p. Returns 0, or -1 with the reason in err. Knobs:
- * version=none|1.0, features=dialback|empty, subscription=accept|deny|ignore.
+ * version=none|1.0, features=dialback|empty, verify=new|stream,
+ * subscription=accept|deny|ignore.
  */
 int profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen);
 

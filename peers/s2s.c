@@ -145,17 +145,6 @@ stream_error(struct s2s *s, const char *condition, const char *text)
     s2s_close(s);
 }
 
-static struct s2s *
-find_session(struct peer *p, unsigned id)
-{
-    struct s2s *s;
-
-    for (s = p->sessions; s != NULL; s = s->next)
-        if (s->id == id)
-            return s;
-    return NULL;
-}
-
 static struct xml_node *
 db_element(const char *name, const char *from, const char *to, const char *id, const char *type)
 {
@@ -212,11 +201,23 @@ is_valid_from(const struct s2s *s, const char *domain)
 
 static void start_verify(struct s2s *in, const char *remote, const char *key);
 
-/* An answer to our own verify request, brought back by the verify session. */
-static void
-verify_answered(struct peer *p, unsigned in_id, const char *remote, const char *type)
+/* The `in` session that issued stream id `id` (what a db:verify is about), or NULL. */
+static struct s2s *
+find_in_stream(struct peer *p, const char *id)
 {
-    struct s2s *in = find_session(p, in_id);
+    struct s2s *s;
+
+    for (s = p->sessions; id != NULL && s != NULL; s = s->next)
+        if (s->role == S2S_IN && s->stream_id != NULL && strcmp(s->stream_id, id) == 0)
+            return s;
+    return NULL;
+}
+
+/* An answer to our own verify request about stream `id`, from whichever stream carried it. */
+static void
+verify_answered(struct peer *p, const char *id, const char *remote, const char *type)
+{
+    struct s2s *in = find_in_stream(p, id);
 
     if (in == NULL || in->state == S2S_CLOSED) {
         peer_report(p, "dialback verify for %s answered %s, but the stream is gone", remote,
@@ -477,8 +478,9 @@ out_stanza(struct s2s *s, struct xml_node *n)
             return;
         }
         if (kind == DIALBACK_VERIFY) {
-            verify_answered(s->peer, s->verify_for, s->remote, type);
-            s2s_close(s);
+            verify_answered(s->peer, xml_attr(n, "id"), from, type);
+            if (s->role == S2S_VERIFY)
+                s2s_close(s);
             return;
         }
         if (strcmp(type, "valid") == 0) {
@@ -542,7 +544,7 @@ conn_end(struct xconn *c, enum xconn_end why, const char *msg, void *arg)
             s->remote != NULL ? s->remote : "", xconn_end_str(why), msg != NULL ? ": " : "",
             msg != NULL ? msg : "");
     if (s->role == S2S_VERIFY && dialback_pending_count(s->pending) > 0)
-        verify_answered(s->peer, s->verify_for, s->remote, "remote-server-timeout");
+        verify_answered(s->peer, s->verify_stream_id, s->remote, "remote-server-timeout");
     drop_queue(s, "the connection ended");
     xconn_close(s->conn); /* flushes a pending stream error, then frees itself */
     s->conn = NULL;
@@ -601,7 +603,7 @@ fail_session(struct s2s *s, const char *why)
 {
     peer_report(s->peer, "s2s %s #%u to %s failed: %s", role_str(s->role), s->id, s->remote, why);
     if (s->role == S2S_VERIFY)
-        verify_answered(s->peer, s->verify_for, s->remote, "remote-connection-failed");
+        verify_answered(s->peer, s->verify_stream_id, s->remote, "remote-connection-failed");
     drop_queue(s, why);
     s2s_close(s);
 }
@@ -654,12 +656,31 @@ s2s_connect(struct peer *p, enum s2s_role role, const char *remote)
     return s;
 }
 
+/* Asks the SUT's authoritative side about the key it sent on `in`: over our outbound stream
+ * to it when the profile does so and one is open (as Prosody does), else over a new
+ * connection (as Google and ejabberd do). */
 static void
 start_verify(struct s2s *in, const char *remote, const char *key)
 {
-    struct s2s *v = s2s_connect(in->peer, S2S_VERIFY, remote);
+    struct s2s *o, *v;
 
-    v->verify_for = in->id;
+    for (o = in->peer->sessions; !in->peer->prof.verify_new_connection && o != NULL; o = o->next) {
+        if (o->role == S2S_OUT && o->conn != NULL && o->stream_id != NULL &&
+                o->state >= S2S_DIALBACK && o->state != S2S_CLOSED &&
+                strcasecmp(o->remote, remote) == 0) {
+            struct xml_node *req = db_element("verify", in->peer->domain, remote, in->stream_id,
+                    NULL);
+
+            xml_add_text(req, key, strlen(key));
+            dialback_pending_add(o->pending, DIALBACK_VERIFY, in->peer->domain, remote,
+                    in->stream_id);
+            send_and_free(o, req);
+            peer_report(in->peer, "s2s in #%u: verifying %s's key over s2s out #%u", in->id,
+                    remote, o->id);
+            return;
+        }
+    }
+    v = s2s_connect(in->peer, S2S_VERIFY, remote);
     v->verify_stream_id = xstrdup(in->stream_id);
     v->verify_key = xstrdup(key);
 }

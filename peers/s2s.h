@@ -46,8 +46,8 @@ struct s2s {
     size_t nqueue;
     struct resolve_target *targets; /* owned: out/verify: where to try */
     size_t ntargets, next_target;
-    /* verify: the `in` session waiting (by id: it may be gone) and what to ask. */
-    unsigned verify_for;
+    /* verify: what to ask: the key the SUT sent on the `in` stream with this id (the `in`
+     * session is found by that id when the answer comes: it may be gone by then). */
     char *verify_stream_id, *verify_key;
     struct s2s *prev, *next;
 };

@@ -65,6 +65,12 @@ check "the SUT asked for _xmpp-server._tcp.gmail.test SRV" \
     saw "dns: udp .* _xmpp-server\._tcp\.gmail\.test\. SRV NOERROR 2"
 expect_line "the SUT's stream to the peer is authenticated (key verified with the SUT)" \
     "s2s in #[0-9]+: $domain authenticated by dialback"
+case $spec in
+    *verify=stream*) expect_line "the SUT's key was verified over the peer's own outbound stream" \
+        "s2s in #[0-9]+: verifying $domain's key over s2s out #" ;;
+    *) expect_line "the SUT's key was verified over a new connection" \
+        "s2s verify #[0-9]+: connected to $domain" ;;
+esac
 expect_line "the peer receives the approval" "receives <presence .*type='subscribed'"
 expect_line "jdoe1@gmail.test and $me end in subscription state both (peer side)" \
     "jdoe1@gmail\.test's subscription with $me: both"
