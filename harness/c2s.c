@@ -12,24 +12,24 @@
 #include "xconn.h"
 #include "xmalloc.h"
 
-#define NS_SASL "urn:ietf:params:xml:ns:xmpp-sasl"
-#define NS_TLS "urn:ietf:params:xml:ns:xmpp-tls"
-#define NS_BIND "urn:ietf:params:xml:ns:xmpp-bind"
+#define NS_SASL   "urn:ietf:params:xml:ns:xmpp-sasl"
+#define NS_TLS    "urn:ietf:params:xml:ns:xmpp-tls"
+#define NS_BIND   "urn:ietf:params:xml:ns:xmpp-bind"
 #define NS_ROSTER "jabber:iq:roster"
 
 struct c2s_client {
     enum c2s_state state;
-    struct net_connect *connecting; /* owned while connecting */
-    struct xconn *conn;             /* owned */
-    struct event *timer;            /* owned: the login deadline */
+    struct net_connect *connecting;            /* owned while connecting */
+    struct xconn *conn;                        /* owned */
+    struct event *timer;                       /* owned: the login deadline */
     char *domain, *user, *password, *resource; /* owned */
-    char *jid;                      /* owned: bound full JID */
-    const char *mech;               /* static string */
-    struct sasl_scram scram;        /* owned contents */
-    const struct c2s_handler *h;    /* borrowed */
+    char *jid;                                 /* owned: bound full JID */
+    const char *mech;                          /* static string */
+    struct sasl_scram scram;                   /* owned contents */
+    const struct c2s_handler *h;               /* borrowed */
     void *arg;
-    struct xml_node *roster;        /* owned */
-    struct xml_node **received;     /* owned */
+    struct xml_node *roster;    /* owned */
+    struct xml_node **received; /* owned */
     size_t nreceived;
     int authenticated, dead;
 };
@@ -37,8 +37,8 @@ struct c2s_client {
 const char *
 c2s_state_str(enum c2s_state s)
 {
-    static const char *names[] = {"connecting", "wait-header", "wait-features", "auth", "bind",
-            "roster", "ready", "failed", "closed"};
+    static const char *names[] = {"connecting", "wait-header", "wait-features", "auth",  "bind",
+                                  "roster",     "ready",       "failed",        "closed"};
 
     return names[s];
 }
@@ -47,12 +47,11 @@ static void
 enter_state(struct c2s_client *c, enum c2s_state st)
 {
     log_trace(LOG_TRACE_C2S, "c2s %s@%s: %s -> %s", c->user, c->domain, c2s_state_str(c->state),
-            c2s_state_str(st));
+              c2s_state_str(st));
     c->state = st;
 }
 
-static void
-fail(struct c2s_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(struct c2s_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 fail(struct c2s_client *c, const char *fmt, ...)
@@ -85,7 +84,7 @@ send_header(struct c2s_client *c)
 
 static void
 send_text_element(struct c2s_client *c, const char *ns, const char *name, const char *mech,
-        const char *text)
+                  const char *text)
 {
     struct xml_node *n = xml_element_new(ns, name);
 
@@ -103,7 +102,7 @@ offers(const struct xml_node *mechs, const char *name)
     const struct xml_node *m;
 
     for (m = xml_child(mechs, NS_SASL, "mechanism"); m != NULL;
-            m = xml_next(m, NS_SASL, "mechanism")) {
+         m = xml_next(m, NS_SASL, "mechanism")) {
         char *t = xml_text(m);
         int same = strcmp(t, name) == 0;
 
@@ -144,7 +143,7 @@ start_auth(struct c2s_client *c, const struct xml_node *features)
         free(b64);
     } else {
         fail(c, "no usable SASL mechanism offered (wanted %s)",
-                c->mech != NULL ? c->mech : "SCRAM-SHA-1 or PLAIN");
+             c->mech != NULL ? c->mech : "SCRAM-SHA-1 or PLAIN");
     }
 }
 
@@ -172,7 +171,7 @@ on_sasl(struct c2s_client *c, const struct xml_node *n)
             fail(c, "SCRAM: %s", server_first == NULL ? "challenge is not base64" : err);
             return;
         }
-        b64 = sasl_b64_encode((unsigned char *)final, strlen(final));
+        b64 = sasl_b64_encode((unsigned char *) final, strlen(final));
         send_text_element(c, NS_SASL, "response", NULL, b64);
         free(final);
         free(b64);
@@ -246,7 +245,7 @@ on_ready_stanza(struct c2s_client *c, const struct xml_node *n)
     record(c, n);
     /* RFC 6121 §2.1.6: a roster push is acknowledged. */
     if (xml_is(n, XML_NS_CLIENT, "iq") && xml_child(n, NS_ROSTER, "query") != NULL &&
-            xml_attr(n, "type") != NULL && strcmp(xml_attr(n, "type"), "set") == 0) {
+        xml_attr(n, "type") != NULL && strcmp(xml_attr(n, "type"), "set") == 0) {
         struct xml_node *r = iq("result", xml_attr(n, "id") != NULL ? xml_attr(n, "id") : "");
 
         send_and_free(c, r);
@@ -337,7 +336,7 @@ on_connected(enum net_event ev, struct bufferevent *bev, int error, void *arg)
     c->connecting = NULL;
     if (ev != NET_CONNECTED) {
         fail(c, "cannot connect to the SUT's c2s port: %s",
-                ev == NET_TIMEOUT ? "timed out" : strerror(error));
+             ev == NET_TIMEOUT ? "timed out" : strerror(error));
         return;
     }
     snprintf(label, sizeof(label), "c2s %s@%s", c->user, c->domain);

@@ -16,12 +16,12 @@
 
 enum c2s_state {
     C2S_CONNECTING,
-    C2S_WAIT_HEADER,   /* first stream, and again after SASL success */
+    C2S_WAIT_HEADER, /* first stream, and again after SASL success */
     C2S_WAIT_FEATURES,
-    C2S_AUTH,          /* SASL exchange */
+    C2S_AUTH, /* SASL exchange */
     C2S_BIND,
     C2S_ROSTER,
-    C2S_READY,         /* stanzas flow */
+    C2S_READY, /* stanzas flow */
     C2S_FAILED,
     C2S_CLOSED,
 };
@@ -47,8 +47,8 @@ struct c2s_options {
 
 /* Starts logging `user@domain` in at addr. Callbacks come from the loop. */
 struct c2s_client *c2s_new(const struct net_addr *addr, const char *domain, const char *user,
-        const char *password, const struct c2s_options *opts, const struct c2s_handler *h,
-        void *arg);
+                           const char *password, const struct c2s_options *opts,
+                           const struct c2s_handler *h, void *arg);
 
 /* Sends a stanza (borrowed); only once ready. */
 void c2s_send(struct c2s_client *c, const struct xml_node *stanza);

@@ -1,4 +1,5 @@
-/* clock.h: the one clock seam; all time the harness reads goes through here so tests can fake it. */
+/* clock.h: the one clock seam; all time the harness reads goes through here so tests can fake it.
+ */
 #ifndef FEDSIM_CLOCK_H
 #define FEDSIM_CLOCK_H
 

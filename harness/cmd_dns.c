@@ -23,9 +23,9 @@ struct dns_opts {
 };
 
 struct dns_run {
-    struct dns_opts *opts;      /* borrowed */
-    struct dns_server *server;  /* owned */
-    struct dns_zoneset *zones;  /* owned */
+    struct dns_opts *opts;     /* borrowed */
+    struct dns_server *server; /* owned */
+    struct dns_zoneset *zones; /* owned */
 };
 
 static void
@@ -38,7 +38,8 @@ dns_usage(FILE *fp)
             "Serves DNS fixtures (RFC 1035 master files) over UDP and TCP on one address, as the\n"
             "authoritative server for every zone they hold; names outside them get REFUSED.\n"
             "\n"
-            "  -z, --zone FILE        a zone file; repeat for more. A file may hold several zones:\n"
+            "  -z, --zone FILE        a zone file; repeat for more. A file may hold several "
+            "zones:\n"
             "                         each SOA record starts one.\n"
             "  -s, --sut FILE         a SUT file (ci/sut/*/start writes one): adds the SUT's own\n"
             "                         records (_xmpp-server._tcp.DOMAIN SRV to its s2s address)\n"
@@ -93,8 +94,7 @@ print_summary(FILE *fp, const struct dns_zoneset *zs)
 {
     size_t i;
 
-    fprintf(fp, "fedsim dns: %zu zones, %zu records\n", zs->nzones,
-            dns_zoneset_count_records(zs));
+    fprintf(fp, "fedsim dns: %zu zones, %zu records\n", zs->nzones, dns_zoneset_count_records(zs));
     for (i = 0; i < zs->nzones; i++) {
         char *apex = ldns_rdf2str(zs->zones[i]->apex);
 
@@ -122,11 +122,11 @@ on_hup(void *arg)
 static int
 parse_opts(int argc, char **argv, struct dns_opts *o)
 {
-    static const struct option opts[] = {{"zone", required_argument, NULL, 'z'},
-            {"sut", required_argument, NULL, 's'}, {"listen", required_argument, NULL, 'l'},
-            {"log", required_argument, NULL, 'L'}, {"tcp-idle", required_argument, NULL, 'i'},
-            {"check", no_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+            {"zone", required_argument, NULL, 'z'},     {"sut", required_argument, NULL, 's'},
+            {"listen", required_argument, NULL, 'l'},   {"log", required_argument, NULL, 'L'},
+            {"tcp-idle", required_argument, NULL, 'i'}, {"check", no_argument, NULL, 'c'},
+            {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     int c;
 
     memset(o, 0, sizeof(*o));
@@ -153,7 +153,8 @@ parse_opts(int argc, char **argv, struct dns_opts *o)
             errno = 0;
             sec = strtod(optarg, &end);
             if (*optarg == '\0' || *end != '\0' || errno != 0 || sec <= 0 || sec > 86400) {
-                fprintf(stderr, "fedsim dns: --tcp-idle \"%s\": expected seconds (0 < s <= 86400)\n",
+                fprintf(stderr,
+                        "fedsim dns: --tcp-idle \"%s\": expected seconds (0 < s <= 86400)\n",
                         optarg);
                 return -1;
             }
@@ -242,8 +243,8 @@ dns_exec(int argc, char **argv)
     dns_server_set_log(run.server, logfp);
     loop_on_hup(on_hup, &run);
     printf("listening %s\n",
-            net_addr_format((const struct sockaddr *)&dns_server_addr(run.server)->ss, buf,
-                    sizeof(buf)));
+           net_addr_format((const struct sockaddr *)&dns_server_addr(run.server)->ss, buf,
+                           sizeof(buf)));
     fflush(stdout);
     print_summary(stderr, run.zones);
     loop_run();

@@ -29,16 +29,16 @@
 #include "xml_stream.h"
 
 #define SERVE_MAX_PEERS 16
-#define SERVE_MAX_LINE 65536
+#define SERVE_MAX_LINE  65536
 
 struct serve {
-    struct sut *sut;                   /* owned */
-    struct dns_zoneset *zones;         /* owned */
-    struct dns_server *dns;            /* owned */
-    struct resolve_ctx *res;           /* owned */
+    struct sut *sut;                     /* owned */
+    struct dns_zoneset *zones;           /* owned */
+    struct dns_server *dns;              /* owned */
+    struct resolve_ctx *res;             /* owned */
     struct peer *peers[SERVE_MAX_PEERS]; /* owned */
     size_t npeers;
-    struct bufferevent *input;         /* owned: commands on stdin */
+    struct bufferevent *input; /* owned: commands on stdin */
 };
 
 static void
@@ -51,8 +51,10 @@ serve_usage(FILE *fp)
             "Keeps a fake federation up around a running SUT until interrupted: fedsim's DNS on\n"
             "the SUT file's dns address (the zone files plus the SUT's own records), and one fake\n"
             "remote server per --peer, listening where the zone files put its domain\n"
-            "(_xmpp-server._tcp SRV -> target -> address, SRV port). Log in to the SUT with a real\n"
-            "client and add jdoe1@DOMAIN: every DNS query, connection, dialback step and stanza is\n"
+            "(_xmpp-server._tcp SRV -> target -> address, SRV port). Log in to the SUT with a "
+            "real\n"
+            "client and add jdoe1@DOMAIN: every DNS query, connection, dialback step and stanza "
+            "is\n"
             "printed, one line each.\n"
             "\n"
             "  -s, --sut FILE       the SUT file (ci/sut/*/start writes one)\n"
@@ -163,7 +165,7 @@ command(struct serve *sv, char *line)
             char st[64];
 
             peer_report(p, "%s's subscription with %s: %s", u->jid, u->roster.items[i].contact,
-                    roster_state_str(&u->roster.items[i], st, sizeof(st)));
+                        roster_state_str(&u->roster.items[i], st, sizeof(st)));
         }
         if (u->roster.n == 0)
             peer_report(p, "%s has no contacts", u->jid);
@@ -210,14 +212,14 @@ struct listen_job {
 
 static void
 on_peer_resolved(enum resolve_service_status st, const struct resolve_target *t, size_t n,
-        const char *why, void *arg)
+                 const char *why, void *arg)
 {
     struct listen_job *j = arg;
     size_t i, k;
 
     if (st != RESOLVE_SERVICE_OK) {
         peer_report(j->peer, "listens nowhere: its domain does not resolve (%s)",
-                why != NULL ? why : "no service");
+                    why != NULL ? why : "no service");
         free(j);
         return;
     }
@@ -261,7 +263,7 @@ add_peer(struct serve *sv, const char *spec, size_t users, uint64_t seed)
     }
     prof = *base;
     for (knob = knobs != NULL ? strtok_r(knobs, ",", &save) : NULL; knob != NULL;
-            knob = strtok_r(NULL, ",", &save)) {
+         knob = strtok_r(NULL, ",", &save)) {
         if (profile_set_knob(&prof, knob, err, sizeof(err)) != 0) {
             fprintf(stderr, "fedsim serve: --peer %s: %s\n", spec, err);
             goto out;
@@ -278,7 +280,7 @@ add_peer(struct serve *sv, const char *spec, size_t users, uint64_t seed)
     j->sv = sv;
     j->peer = p;
     if (resolve_service(sv->res, "_xmpp-server._tcp", p->domain, 5269, &p->seed, 5000,
-                on_peer_resolved, j, err, sizeof(err)) != 0) {
+                        on_peer_resolved, j, err, sizeof(err)) != 0) {
         fprintf(stderr, "fedsim serve: %s: %s\n", p->domain, err);
         free(j);
         goto out;
@@ -293,12 +295,15 @@ static int
 serve_exec(int argc, char **argv)
 {
     static const struct option opts[] = {{"sut", required_argument, NULL, 's'},
-            {"zone", required_argument, NULL, 'z'}, {"peer", required_argument, NULL, 'p'},
-            {"users", required_argument, NULL, 'u'}, {"seed", required_argument, NULL, 'S'},
-            {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+                                         {"zone", required_argument, NULL, 'z'},
+                                         {"peer", required_argument, NULL, 'p'},
+                                         {"users", required_argument, NULL, 'u'},
+                                         {"seed", required_argument, NULL, 'S'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     struct serve sv = {0};
-    char **zones = xcalloc((size_t)argc, sizeof(*zones)), **peers = xcalloc((size_t)argc,
-                                                                  sizeof(*peers));
+    char **zones = xcalloc((size_t)argc, sizeof(*zones)),
+         **peers = xcalloc((size_t)argc, sizeof(*peers));
     size_t nzones = 0, npeers = 0, users = 3, i;
     const char *sutpath = NULL;
     uint64_t seed = clock_monotonic_us() ^ (uint64_t)getpid();
@@ -348,25 +353,23 @@ serve_exec(int argc, char **argv)
         goto out;
     }
     if ((sv.sut = sut_load(sutpath, err, sizeof(err))) == NULL ||
-            (sv.zones = fixture_load(zones, nzones, sv.sut, NULL, err, sizeof(err))) == NULL) {
+        (sv.zones = fixture_load(zones, nzones, sv.sut, NULL, err, sizeof(err))) == NULL) {
         fprintf(stderr, "fedsim serve: %s\n", err);
         goto out;
     }
     rc = FEDSIM_EXIT_INTERNAL;
     if (loop_init(err, sizeof(err)) != 0 ||
-            (sv.dns = dns_server_new(loop_base(), &sv.sut->dns, NULL, sv.zones, err,
-                     sizeof(err))) == NULL ||
-            (sv.res = resolve_new(loop_base(), dns_server_addr(sv.dns), err, sizeof(err))) ==
-                    NULL) {
+        (sv.dns = dns_server_new(loop_base(), &sv.sut->dns, NULL, sv.zones, err, sizeof(err))) ==
+                NULL ||
+        (sv.res = resolve_new(loop_base(), dns_server_addr(sv.dns), err, sizeof(err))) == NULL) {
         fprintf(stderr, "fedsim serve: %s\n", err);
         goto out;
     }
     dns_server_set_observer(sv.dns, on_query, &sv);
     sayf("serve: SUT %s (%s), DNS on %s, SRV seed %llu", sv.sut->domain,
-            sv.sut->name != NULL ? sv.sut->name : "?",
-            net_addr_format((const struct sockaddr *)&dns_server_addr(sv.dns)->ss, buf,
-                    sizeof(buf)),
-            (unsigned long long)seed);
+         sv.sut->name != NULL ? sv.sut->name : "?",
+         net_addr_format((const struct sockaddr *)&dns_server_addr(sv.dns)->ss, buf, sizeof(buf)),
+         (unsigned long long)seed);
     rc = FEDSIM_EXIT_USAGE;
     for (i = 0; i < npeers; i++)
         if (add_peer(&sv, peers[i], users, seed + i) != 0)
@@ -376,7 +379,7 @@ serve_exec(int argc, char **argv)
 
         /* Commands come from a terminal, a pipe or a socket; a file or /dev/null gives none. */
         if (fstat(STDIN_FILENO, &st) == 0 &&
-                (isatty(STDIN_FILENO) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+            (isatty(STDIN_FILENO) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
             sv.input = bufferevent_socket_new(loop_base(), STDIN_FILENO, 0);
             bufferevent_setcb(sv.input, on_input, NULL, on_input_event, &sv);
             bufferevent_enable(sv.input, EV_READ);

@@ -10,7 +10,7 @@
 #include "xmalloc.h"
 
 #define MAX_CNAME_LINKS 8
-#define DNS_HEADER_LEN 12
+#define DNS_HEADER_LEN  12
 
 const char *
 dns_answer_type_str(uint16_t type, char *buf, size_t len)
@@ -25,8 +25,9 @@ dns_answer_type_str(uint16_t type, char *buf, size_t len)
 const char *
 dns_answer_rcode_str(int rcode)
 {
-    static const char *names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
-            "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"};
+    static const char *names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+                                  "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+                                  "NXRRSET", "NOTAUTH", "NOTZONE"};
 
     if (rcode == DNS_RCODE_BADVERS)
         return "BADVERS";
@@ -198,7 +199,7 @@ encode(ldns_pkt *a, uint8_t **out, size_t *outlen)
 
 int
 dns_answer(const struct dns_zoneset *zs, const uint8_t *q, size_t qlen, int tcp, uint8_t **out,
-        size_t *outlen, struct dns_answer_info *info)
+           size_t *outlen, struct dns_answer_info *info)
 {
     ldns_pkt *query = NULL, *a = NULL;
     const ldns_rr *question;

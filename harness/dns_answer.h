@@ -25,11 +25,11 @@
 
 /* What the query log and observers see of one exchange. */
 struct dns_answer_info {
-    char qname[256];  /* as asked, presentation format with final dot; "-" if undecodable */
-    uint16_t qtype;   /* 0 if undecodable */
-    int rcode;        /* LDNS_RCODE_* or DNS_RCODE_BADVERS; -1 when no response was sent */
-    int ancount;      /* answer records sent */
-    int truncated;    /* TC=1 was sent */
+    char qname[256]; /* as asked, presentation format with final dot; "-" if undecodable */
+    uint16_t qtype;  /* 0 if undecodable */
+    int rcode;       /* LDNS_RCODE_* or DNS_RCODE_BADVERS; -1 when no response was sent */
+    int ancount;     /* answer records sent */
+    int truncated;   /* TC=1 was sent */
 };
 
 /*
@@ -38,7 +38,7 @@ struct dns_answer_info {
  * than a header, or a response rather than a query). `info` is always filled.
  */
 int dns_answer(const struct dns_zoneset *zs, const uint8_t *q, size_t qlen, int tcp, uint8_t **out,
-        size_t *outlen, struct dns_answer_info *info);
+               size_t *outlen, struct dns_answer_info *info);
 
 /* "SRV", "A", or "TYPE65280": the mnemonic of a type, into buf. */
 const char *dns_answer_type_str(uint16_t type, char *buf, size_t len);

@@ -14,28 +14,28 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define DNS_MAX_MSG 65535
+#define DNS_MAX_MSG     65535
 #define TCP_OUTPUT_HIGH (256 * 1024)
-#define BIND_TRIES 16
+#define BIND_TRIES      16
 
 struct tcp_conn {
-    struct dns_server *srv;      /* borrowed: the server outlives its connections */
-    struct bufferevent *bev;     /* owned */
+    struct dns_server *srv;  /* borrowed: the server outlives its connections */
+    struct bufferevent *bev; /* owned */
     struct sockaddr_storage peer;
     struct tcp_conn *prev, *next;
 };
 
 struct dns_server {
-    struct event_base *base;           /* borrowed */
-    const struct dns_zoneset *zones;   /* borrowed */
+    struct event_base *base;         /* borrowed */
+    const struct dns_zoneset *zones; /* borrowed */
     struct dns_server_config cfg;
     struct net_addr addr;
     int udp_fd;
-    struct event *udp_ev;              /* owned */
-    struct net_listener *tcp;          /* owned */
-    struct tcp_conn *conns;            /* owned list */
+    struct event *udp_ev;     /* owned */
+    struct net_listener *tcp; /* owned */
+    struct tcp_conn *conns;   /* owned list */
     int nconns;
-    FILE *log;                         /* borrowed */
+    FILE *log; /* borrowed */
     dns_server_observer observer;
     void *observer_arg;
     struct dns_server_stats stats;
@@ -53,15 +53,15 @@ dns_server_format_record(const struct dns_query_record *rec, char *buf, size_t l
     else
         strcpy(type, "-");
     snprintf(buf, len, "%s %s %s %s %s %s %d%s", stamp, rec->tcp ? "tcp" : "udp",
-            net_addr_format((const struct sockaddr *)&rec->client, client, sizeof(client)),
-            rec->info.qname, type, dns_answer_rcode_str(rec->info.rcode), rec->info.ancount,
-            rec->info.truncated ? " tc" : "");
+             net_addr_format((const struct sockaddr *)&rec->client, client, sizeof(client)),
+             rec->info.qname, type, dns_answer_rcode_str(rec->info.rcode), rec->info.ancount,
+             rec->info.truncated ? " tc" : "");
 }
 
 /* Answers one message; returns 1 with *out set if a response is due. */
 static int
 serve(struct dns_server *s, const uint8_t *msg, size_t len, int tcp, const struct sockaddr *from,
-        socklen_t fromlen, uint8_t **out, size_t *outlen)
+      socklen_t fromlen, uint8_t **out, size_t *outlen)
 {
     struct dns_query_record rec;
     int respond;
@@ -85,8 +85,8 @@ serve(struct dns_server *s, const uint8_t *msg, size_t len, int tcp, const struc
         fflush(s->log);
     }
     log_trace(LOG_TRACE_DNS, "%s %s %s -> %s, %d answers", tcp ? "tcp" : "udp", rec.info.qname,
-            rec.info.qtype ? "" : "(undecodable)", dns_answer_rcode_str(rec.info.rcode),
-            rec.info.ancount);
+              rec.info.qtype ? "" : "(undecodable)", dns_answer_rcode_str(rec.info.rcode),
+              rec.info.ancount);
     if (s->observer != NULL)
         s->observer(&rec, s->observer_arg);
     return respond;
@@ -158,8 +158,7 @@ tcp_read(struct bufferevent *bev, void *arg)
             return;
         evbuffer_drain(in, 2);
         evbuffer_remove(in, s->buf, len);
-        if (serve(s, s->buf, len, 1, (struct sockaddr *)&c->peer, sizeof(c->peer), &out,
-                    &outlen)) {
+        if (serve(s, s->buf, len, 1, (struct sockaddr *)&c->peer, sizeof(c->peer), &out, &outlen)) {
             hdr[0] = (uint8_t)(outlen >> 8);
             hdr[1] = (uint8_t)outlen;
             bufferevent_write(bev, hdr, 2);
@@ -201,7 +200,7 @@ tcp_accept(int fd, const struct sockaddr *peer, void *arg)
     struct dns_server *s = arg;
     struct tcp_conn *c;
     struct timeval idle = {.tv_sec = s->cfg.tcp_idle_ms / 1000,
-            .tv_usec = (s->cfg.tcp_idle_ms % 1000) * 1000};
+                           .tv_usec = (s->cfg.tcp_idle_ms % 1000) * 1000};
 
     if (s->nconns >= s->cfg.tcp_max_conns) {
         log_warnx("dns: %d TCP connections open, refusing one more", s->nconns);
@@ -210,8 +209,8 @@ tcp_accept(int fd, const struct sockaddr *peer, void *arg)
     }
     c = xcalloc(1, sizeof(*c));
     c->srv = s;
-    memcpy(&c->peer, peer, peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                       : sizeof(struct sockaddr_in));
+    memcpy(&c->peer, peer,
+           peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
     c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
     if (c->bev == NULL)
         fatalx("cannot allocate a bufferevent");
@@ -228,8 +227,8 @@ tcp_accept(int fd, const struct sockaddr *peer, void *arg)
 
 struct dns_server *
 dns_server_new(struct event_base *base, const struct net_addr *addr,
-        const struct dns_server_config *cfg, const struct dns_zoneset *zones, char *err,
-        size_t errlen)
+               const struct dns_server_config *cfg, const struct dns_zoneset *zones, char *err,
+               size_t errlen)
 {
     struct dns_server *s = xcalloc(1, sizeof(*s));
     int try;

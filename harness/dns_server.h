@@ -21,8 +21,8 @@
 
 /* One exchange, as the log and observers see it. */
 struct dns_query_record {
-    struct timespec when;          /* wall time the query arrived */
-    int tcp;                       /* 1 for TCP, 0 for UDP */
+    struct timespec when; /* wall time the query arrived */
+    int tcp;              /* 1 for TCP, 0 for UDP */
     struct sockaddr_storage client;
     struct dns_answer_info info;
 };
@@ -30,8 +30,8 @@ struct dns_query_record {
 typedef void (*dns_server_observer)(const struct dns_query_record *rec, void *arg);
 
 struct dns_server_config {
-    int tcp_idle_ms;      /* close idle TCP connections after this long (default 10000) */
-    int tcp_max_conns;    /* refuse TCP connections beyond this many (default 256) */
+    int tcp_idle_ms;   /* close idle TCP connections after this long (default 10000) */
+    int tcp_max_conns; /* refuse TCP connections beyond this many (default 256) */
 };
 
 struct dns_server;
@@ -41,8 +41,8 @@ struct dns_server;
  * and may be replaced later. Returns NULL with the reason in err.
  */
 struct dns_server *dns_server_new(struct event_base *base, const struct net_addr *addr,
-        const struct dns_server_config *cfg, const struct dns_zoneset *zones, char *err,
-        size_t errlen);
+                                  const struct dns_server_config *cfg,
+                                  const struct dns_zoneset *zones, char *err, size_t errlen);
 
 /* The address actually bound, with the chosen port. */
 const struct net_addr *dns_server_addr(const struct dns_server *s);

@@ -110,11 +110,11 @@ pending_finish(struct pending_zone *p, const char *file, char *err, size_t errle
         struct dns_rrset *last = z->nsets > 0 ? &z->sets[z->nsets - 1] : NULL;
 
         if (last != NULL && ldns_dname_compare(last->owner, ldns_rr_owner(rr)) == 0 &&
-                (last->type == LDNS_RR_TYPE_CNAME) != (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME)) {
+            (last->type == LDNS_RR_TYPE_CNAME) != (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME)) {
             char *n = name_str(ldns_rr_owner(rr));
 
-            snprintf(err, errlen, "%s:%d: %s has a CNAME and other data (RFC 1034 §3.6.2)",
-                    file, line_of(p, rr), n);
+            snprintf(err, errlen, "%s:%d: %s has a CNAME and other data (RFC 1034 §3.6.2)", file,
+                     line_of(p, rr), n);
             free(n);
             free(sorted);
             /* Hand the records back to the pending list, which still owns them. */
@@ -124,7 +124,7 @@ pending_finish(struct pending_zone *p, const char *file, char *err, size_t errle
             return -1;
         }
         if (last != NULL && last->type == ldns_rr_get_type(rr) &&
-                ldns_dname_compare(last->owner, ldns_rr_owner(rr)) == 0) {
+            ldns_dname_compare(last->owner, ldns_rr_owner(rr)) == 0) {
             ldns_rr_list_push_rr(last->rrs, rr);
             continue;
         }
@@ -160,8 +160,8 @@ pending_for(struct pending_zone *pend, size_t npend, const ldns_rdf *name)
 
     for (i = 0; i < npend; i++) {
         if (name_in(name, pend[i].zone->apex) &&
-                (best == NULL || ldns_dname_label_count(pend[i].zone->apex) >
-                                         ldns_dname_label_count(best->zone->apex)))
+            (best == NULL ||
+             ldns_dname_label_count(pend[i].zone->apex) > ldns_dname_label_count(best->zone->apex)))
             best = &pend[i];
     }
     return best;
@@ -199,8 +199,8 @@ cursor_line(struct line_cursor *c, size_t at)
             c->pos++;
         }
         /* Skip blanks and comments to the record's first token. */
-        while (at < c->len && (c->text[at] == ' ' || c->text[at] == '\t' ||
-                                      c->text[at] == '\r' || c->text[at] == '\n'))
+        while (at < c->len && (c->text[at] == ' ' || c->text[at] == '\t' || c->text[at] == '\r' ||
+                               c->text[at] == '\n'))
             at++;
         if (at < c->len && c->text[at] == ';') {
             while (at < c->len && c->text[at] != '\n')
@@ -214,7 +214,7 @@ cursor_line(struct line_cursor *c, size_t at)
 
 static int
 load_text(struct dns_zoneset *zs, const char *file, const char *text, size_t len, char *err,
-        size_t errlen)
+          size_t errlen)
 {
     struct pending_zone *pend = NULL;
     struct line_cursor cur = {.text = text, .len = len, .line = 1};
@@ -240,11 +240,11 @@ load_text(struct dns_zoneset *zs, const char *file, const char *text, size_t len
         ldns_status s = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &ldns_line);
         struct pending_zone *p;
         if (s == LDNS_STATUS_SYNTAX_EMPTY || s == LDNS_STATUS_SYNTAX_TTL ||
-                s == LDNS_STATUS_SYNTAX_ORIGIN)
+            s == LDNS_STATUS_SYNTAX_ORIGIN)
             continue;
         if (s == LDNS_STATUS_SYNTAX_INCLUDE) {
             snprintf(err, errlen, "%s:%d: $INCLUDE is not supported (give each file with --zone)",
-                    file, start);
+                     file, start);
             goto out;
         }
         if (s != LDNS_STATUS_OK) {
@@ -258,8 +258,8 @@ load_text(struct dns_zoneset *zs, const char *file, const char *text, size_t len
         }
         if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA) {
             if (pending_for(pend, npend, ldns_rr_owner(rr)) != NULL &&
-                    ldns_dname_compare(pending_for(pend, npend, ldns_rr_owner(rr))->zone->apex,
-                            ldns_rr_owner(rr)) == 0) {
+                ldns_dname_compare(pending_for(pend, npend, ldns_rr_owner(rr))->zone->apex,
+                                   ldns_rr_owner(rr)) == 0) {
                 char *n = name_str(ldns_rr_owner(rr));
 
                 snprintf(err, errlen, "%s:%d: a second SOA for zone %s", file, start, n);
@@ -271,7 +271,7 @@ load_text(struct dns_zoneset *zs, const char *file, const char *text, size_t len
                 char *n = name_str(ldns_rr_owner(rr));
 
                 snprintf(err, errlen, "%s:%d: zone %s is already loaded from %s", file, start, n,
-                        zoneset_find_exact(zs, ldns_rr_owner(rr))->where);
+                         zoneset_find_exact(zs, ldns_rr_owner(rr))->where);
                 free(n);
                 ldns_rr_free(rr);
                 goto out;
@@ -289,9 +289,9 @@ load_text(struct dns_zoneset *zs, const char *file, const char *text, size_t len
             char *n = name_str(ldns_rr_owner(rr));
 
             snprintf(err, errlen,
-                    "%s:%d: %s is outside every zone of this file (a zone starts with its SOA "
-                    "record; put one before this line)",
-                    file, start, n);
+                     "%s:%d: %s is outside every zone of this file (a zone starts with its SOA "
+                     "record; put one before this line)",
+                     file, start, n);
             free(n);
             ldns_rr_free(rr);
             goto out;
@@ -367,14 +367,14 @@ out:
 
 int
 dns_zoneset_load_string(struct dns_zoneset *zs, const char *name, const char *text, char *err,
-        size_t errlen)
+                        size_t errlen)
 {
     return load_text(zs, name, text, strlen(text), err, errlen);
 }
 
 int
 dns_zoneset_add_sut(struct dns_zoneset *zs, const char *domain, const struct sockaddr *s2s,
-        char *err, size_t errlen)
+                    char *err, size_t errlen)
 {
     char host[INET6_ADDRSTRLEN], *text;
     ldns_rdf *name = NULL;
@@ -398,8 +398,8 @@ dns_zoneset_add_sut(struct dns_zoneset *zs, const char *domain, const struct soc
                      "@ IN SOA ns hostmaster 1 5 5 60 5\n"
                      "_xmpp-server._tcp IN SRV 0 0 %d s2s\n"
                      "s2s IN %s %s\n",
-            domain, domain[strlen(domain) - 1] == '.' ? "" : ".", port,
-            s2s->sa_family == AF_INET ? "A" : "AAAA", host);
+                     domain, domain[strlen(domain) - 1] == '.' ? "" : ".", port,
+                     s2s->sa_family == AF_INET ? "A" : "AAAA", host);
     rc = dns_zoneset_load_string(zs, "SUT file", text, err, errlen);
     free(text);
     return rc == 0 ? 1 : -1;
@@ -414,8 +414,8 @@ dns_zoneset_find_zone(const struct dns_zoneset *zs, const ldns_rdf *name)
     for (i = 0; i < zs->nzones; i++) {
         const struct dns_zone *z = zs->zones[i];
 
-        if (name_in(name, z->apex) && (best == NULL || ldns_dname_label_count(z->apex) >
-                                                               ldns_dname_label_count(best->apex)))
+        if (name_in(name, z->apex) &&
+            (best == NULL || ldns_dname_label_count(z->apex) > ldns_dname_label_count(best->apex)))
             best = z;
     }
     return best;

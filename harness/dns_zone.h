@@ -15,17 +15,17 @@
 #include <ldns/ldns.h>
 
 struct dns_rrset {
-    ldns_rdf *owner;   /* borrowed from the first record */
+    ldns_rdf *owner; /* borrowed from the first record */
     ldns_rr_type type;
     ldns_rr_list *rrs; /* owned, with its records */
 };
 
 struct dns_zone {
-    ldns_rdf *apex;          /* owned */
-    ldns_rr *soa;            /* borrowed: it lives in its rrset */
-    struct dns_rrset *sets;  /* owned, sorted by owner then type */
+    ldns_rdf *apex;         /* owned */
+    ldns_rr *soa;           /* borrowed: it lives in its rrset */
+    struct dns_rrset *sets; /* owned, sorted by owner then type */
     size_t nsets;
-    char *where;             /* owned: "file:line" of the SOA, or "SUT file" */
+    char *where; /* owned: "file:line" of the SOA, or "SUT file" */
 };
 
 struct dns_zoneset {
@@ -44,7 +44,7 @@ int dns_zoneset_load_file(struct dns_zoneset *zs, const char *path, char *err, s
 
 /* The same from a string; `name` stands in for the file name in messages. */
 int dns_zoneset_load_string(struct dns_zoneset *zs, const char *name, const char *text, char *err,
-        size_t errlen);
+                            size_t errlen);
 
 /*
  * Synthesizes the SUT's own records unless a loaded zone already encloses `domain` (then the
@@ -53,20 +53,20 @@ int dns_zoneset_load_string(struct dns_zoneset *zs, const char *name, const char
  * Returns 1 if added, 0 if a fixture covers the domain, -1 on a bad domain (err set).
  */
 int dns_zoneset_add_sut(struct dns_zoneset *zs, const char *domain, const struct sockaddr *s2s,
-        char *err, size_t errlen);
+                        char *err, size_t errlen);
 
 /* The deepest zone enclosing `name`, or NULL (the server answers REFUSED). */
 const struct dns_zone *dns_zoneset_find_zone(const struct dns_zoneset *zs, const ldns_rdf *name);
 
 /* The rrset of `type` at `name`, or NULL. */
 const struct dns_rrset *dns_zone_find(const struct dns_zone *z, const ldns_rdf *name,
-        ldns_rr_type type);
+                                      ldns_rr_type type);
 
 /*
  * All rrsets at `name`: sets them in *first and returns their count (0 if the name has no data).
  */
 size_t dns_zone_name_sets(const struct dns_zone *z, const ldns_rdf *name,
-        const struct dns_rrset **first);
+                          const struct dns_rrset **first);
 
 /* 1 if `name` owns data or is an empty non-terminal (a name below it owns data), else 0. */
 int dns_zone_name_exists(const struct dns_zone *z, const ldns_rdf *name);

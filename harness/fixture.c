@@ -4,8 +4,8 @@
 #include <stdio.h>
 
 struct dns_zoneset *
-fixture_load(char *const *files, size_t nfiles, const struct sut *sut, int *synthesized,
-        char *err, size_t errlen)
+fixture_load(char *const *files, size_t nfiles, const struct sut *sut, int *synthesized, char *err,
+             size_t errlen)
 {
     struct dns_zoneset *zs = dns_zoneset_new();
     size_t i;
@@ -18,7 +18,7 @@ fixture_load(char *const *files, size_t nfiles, const struct sut *sut, int *synt
         char msg[512];
 
         added = dns_zoneset_add_sut(zs, sut->domain, (const struct sockaddr *)&sut->s2s.ss, msg,
-                sizeof(msg));
+                                    sizeof(msg));
         if (added < 0) {
             snprintf(err, errlen, "%s: %s", sut->path, msg);
             goto fail;

@@ -13,6 +13,6 @@
  * is served.
  */
 struct dns_zoneset *fixture_load(char *const *files, size_t nfiles, const struct sut *sut,
-        int *synthesized, char *err, size_t errlen);
+                                 int *synthesized, char *err, size_t errlen);
 
 #endif

@@ -18,9 +18,9 @@ static const struct {
     const char *name;
     unsigned bit;
 } log_trace_table[] = {
-    {"c2s", LOG_TRACE_C2S}, {"dns", LOG_TRACE_DNS}, {"lib", LOG_TRACE_LIB},
-    {"loop", LOG_TRACE_LOOP}, {"net", LOG_TRACE_NET}, {"s2s", LOG_TRACE_S2S},
-    {"scn", LOG_TRACE_SCN}, {"tls", LOG_TRACE_TLS}, {"xml", LOG_TRACE_XML},
+        {"c2s", LOG_TRACE_C2S},   {"dns", LOG_TRACE_DNS}, {"lib", LOG_TRACE_LIB},
+        {"loop", LOG_TRACE_LOOP}, {"net", LOG_TRACE_NET}, {"s2s", LOG_TRACE_S2S},
+        {"scn", LOG_TRACE_SCN},   {"tls", LOG_TRACE_TLS}, {"xml", LOG_TRACE_XML},
 };
 
 static FILE *
@@ -82,14 +82,14 @@ log_trace_parse(const char *list, unsigned *mask, char *err, size_t errlen)
         }
         for (i = 0; !found && i < sizeof(log_trace_table) / sizeof(log_trace_table[0]); i++) {
             if (strlen(log_trace_table[i].name) == len &&
-                    strncmp(p, log_trace_table[i].name, len) == 0) {
+                strncmp(p, log_trace_table[i].name, len) == 0) {
                 m |= log_trace_table[i].bit;
                 found = 1;
             }
         }
         if (!found) {
             snprintf(err, errlen, "unknown trace category \"%.*s\" (known: %s)", (int)len, p,
-                    log_trace_names());
+                     log_trace_names());
             return -1;
         }
         p += len;

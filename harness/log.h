@@ -39,7 +39,7 @@ int log_trace_parse(const char *list, unsigned *mask, char *err, size_t errlen);
 /* The comma-separated list of category names, for --help. */
 const char *log_trace_names(void);
 
-void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* appends errno */
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* appends errno */
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -90,8 +90,8 @@ loop_init(char *err, size_t errlen)
     ev_hup = evsignal_new(base, SIGHUP, on_signal, NULL);
     ev_reap = event_new(base, -1, 0, reap, NULL);
     if (ev_int == NULL || ev_term == NULL || ev_hup == NULL || ev_reap == NULL ||
-            evsignal_add(ev_int, NULL) != 0 || evsignal_add(ev_term, NULL) != 0 ||
-            evsignal_add(ev_hup, NULL) != 0) {
+        evsignal_add(ev_int, NULL) != 0 || evsignal_add(ev_term, NULL) != 0 ||
+        evsignal_add(ev_hup, NULL) != 0) {
         snprintf(err, errlen, "cannot install signal handlers");
         loop_free();
         return -1;

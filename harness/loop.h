@@ -8,7 +8,8 @@
 
 #include <event2/event.h>
 
-/* Creates the event base and installs the signal handling. Returns -1 on failure (message in err). */
+/* Creates the event base and installs the signal handling. Returns -1 on failure (message in err).
+ */
 int loop_init(char *err, size_t errlen);
 
 /* The loop's event base (borrowed). */

@@ -45,8 +45,10 @@ int
 main(int argc, char **argv)
 {
     static const struct option opts[] = {{"verbose", no_argument, NULL, 'v'},
-            {"trace", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
-            {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
+                                         {"trace", required_argument, NULL, 'T'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"version", no_argument, NULL, 'V'},
+                                         {NULL, 0, NULL, 0}};
     int verbose = 0, c;
     size_t i;
     char err[256];

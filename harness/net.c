@@ -138,8 +138,8 @@ net_udp_bind(const struct net_addr *addr, char *err, size_t errlen)
     }
     if (bind(fd, (const struct sockaddr *)&addr->ss, addr->len) != 0) {
         snprintf(err, errlen, "cannot bind udp %s: %s",
-                net_addr_format((const struct sockaddr *)&addr->ss, buf, sizeof(buf)),
-                strerror(errno));
+                 net_addr_format((const struct sockaddr *)&addr->ss, buf, sizeof(buf)),
+                 strerror(errno));
         close(fd);
         return -1;
     }
@@ -164,7 +164,7 @@ struct net_listener {
 
 static void
 listener_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *peer, int len,
-        void *arg)
+                void *arg)
 {
     struct net_listener *l = arg;
     char buf[NET_ADDRSTRLEN];
@@ -173,7 +173,7 @@ listener_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr 
     (void)len;
     net_set_nodelay(fd);
     log_trace(LOG_TRACE_NET, "accepted %s on fd %d", net_addr_format(peer, buf, sizeof(buf)),
-            (int)fd);
+              (int)fd);
     l->cb(fd, peer, l->arg);
 }
 
@@ -188,7 +188,7 @@ listener_error(struct evconnlistener *evl, void *arg)
 
 struct net_listener *
 net_listen(struct event_base *base, const struct net_addr *addr, net_accept_cb cb, void *arg,
-        char *err, size_t errlen)
+           char *err, size_t errlen)
 {
     struct net_listener *l = xcalloc(1, sizeof(*l));
     char buf[NET_ADDRSTRLEN];
@@ -196,12 +196,13 @@ net_listen(struct event_base *base, const struct net_addr *addr, net_accept_cb c
     l->cb = cb;
     l->arg = arg;
     l->evl = evconnlistener_new_bind(base, listener_accept, l,
-            LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 128,
-            (const struct sockaddr *)&addr->ss, (int)addr->len);
+                                     LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+                                             LEV_OPT_CLOSE_ON_EXEC,
+                                     128, (const struct sockaddr *)&addr->ss, (int)addr->len);
     if (l->evl == NULL) {
         snprintf(err, errlen, "cannot listen on tcp %s: %s",
-                net_addr_format((const struct sockaddr *)&addr->ss, buf, sizeof(buf)),
-                strerror(errno));
+                 net_addr_format((const struct sockaddr *)&addr->ss, buf, sizeof(buf)),
+                 strerror(errno));
         free(l);
         return NULL;
     }
@@ -277,8 +278,8 @@ connect_timeout(evutil_socket_t fd, short what, void *arg)
 }
 
 struct net_connect *
-net_connect(struct event_base *base, const struct net_addr *addr, int timeout_ms,
-        net_connect_cb cb, void *arg)
+net_connect(struct event_base *base, const struct net_addr *addr, int timeout_ms, net_connect_cb cb,
+            void *arg)
 {
     struct net_connect *c = xcalloc(1, sizeof(*c));
     struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
@@ -294,7 +295,7 @@ net_connect(struct event_base *base, const struct net_addr *addr, int timeout_ms
     bufferevent_setcb(c->bev, NULL, NULL, connect_event, c);
     evtimer_add(c->timer, &tv);
     if (bufferevent_socket_connect(c->bev, (const struct sockaddr *)&addr->ss, (int)addr->len) !=
-            0) {
+        0) {
         /* Immediate failure (e.g. no route): report it from the loop, never re-entrantly. */
         struct timeval now = {0, 0};
 

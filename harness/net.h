@@ -47,7 +47,7 @@ typedef void (*net_accept_cb)(int fd, const struct sockaddr *peer, void *arg);
 
 /* A TCP listener on addr (port 0 picks one). Returns NULL with the reason in err. */
 struct net_listener *net_listen(struct event_base *base, const struct net_addr *addr,
-        net_accept_cb cb, void *arg, char *err, size_t errlen);
+                                net_accept_cb cb, void *arg, char *err, size_t errlen);
 /* The address actually bound (with the chosen port). */
 const struct net_addr *net_listener_addr(const struct net_listener *l);
 void net_listener_free(struct net_listener *l);
@@ -67,7 +67,7 @@ struct net_connect;
  * freed after the callback returns. timeout_ms > 0 is required: every wait has a bound.
  */
 struct net_connect *net_connect(struct event_base *base, const struct net_addr *addr,
-        int timeout_ms, net_connect_cb cb, void *arg);
+                                int timeout_ms, net_connect_cb cb, void *arg);
 /* Abandons a pending connect; the callback will not be called. */
 void net_connect_cancel(struct net_connect *c);
 

@@ -12,26 +12,26 @@
 #include "xmalloc.h"
 
 struct lookup {
-    struct resolve_ctx *r;  /* borrowed */
-    struct event *timer;    /* owned */
-    resolve_cb cb;          /* NULL once reported (timed out and still pending in libunbound) */
+    struct resolve_ctx *r; /* borrowed */
+    struct event *timer;   /* owned */
+    resolve_cb cb;         /* NULL once reported (timed out and still pending in libunbound) */
     void *arg;
     int async_id;
-    int starting;           /* inside ub_resolve_event: a callback now must be deferred */
-    int early;              /* an answer arrived while starting: deliver it from the timer */
+    int starting; /* inside ub_resolve_event: a callback now must be deferred */
+    int early;    /* an answer arrived while starting: deliver it from the timer */
     enum resolve_status early_st;
-    ldns_pkt *early_pkt;    /* owned */
+    ldns_pkt *early_pkt; /* owned */
     char early_why[128];
-    char *name;             /* owned */
+    char *name; /* owned */
     struct lookup *prev, *next;
 };
 
 struct service_job;
 
 struct resolve_ctx {
-    struct event_base *base; /* borrowed */
-    struct ub_ctx *ub;      /* owned */
-    struct lookup *pending; /* owned list */
+    struct event_base *base;  /* borrowed */
+    struct ub_ctx *ub;        /* owned */
+    struct lookup *pending;   /* owned list */
     struct service_job *jobs; /* owned list */
 };
 
@@ -44,16 +44,16 @@ struct host_addrs {
 };
 
 struct service_job {
-    struct resolve_ctx *r;      /* borrowed */
+    struct resolve_ctx *r; /* borrowed */
     resolve_service_cb cb;
     void *arg;
     char domain[256];
     int fallback_port, timeout_ms;
-    uint64_t *seed;             /* borrowed */
-    struct host_addrs *hosts;   /* owned */
+    uint64_t *seed;           /* borrowed */
+    struct host_addrs *hosts; /* owned */
     size_t nhosts;
-    int pending;                /* address lookups not answered yet */
-    char why[512];              /* the first failure, for the report */
+    int pending;   /* address lookups not answered yet */
+    char why[512]; /* the first failure, for the report */
     struct service_job *prev, *next;
 };
 
@@ -120,9 +120,8 @@ resolve_new(struct event_base *base, const struct net_addr *dns, char *err, size
         ub_ctx_debuglevel(r->ub, 2);
     }
     if ((rc = ub_ctx_set_option(r->ub, "do-not-query-localhost:", "no")) != 0 ||
-            (rc = ub_ctx_set_option(r->ub, "module-config:", "iterator")) != 0 ||
-            (rc = ub_ctx_set_fwd(r->ub, fwd)) != 0 ||
-            (rc = ub_ctx_zone_remove(r->ub, "test.")) != 0) {
+        (rc = ub_ctx_set_option(r->ub, "module-config:", "iterator")) != 0 ||
+        (rc = ub_ctx_set_fwd(r->ub, fwd)) != 0 || (rc = ub_ctx_zone_remove(r->ub, "test.")) != 0) {
         snprintf(err, errlen, "libunbound set-up (forwarding to %s): %s", fwd, ub_strerror(rc));
         ub_ctx_delete(r->ub);
         free(r);
@@ -171,22 +170,22 @@ on_answer(void *arg, int rcode, void *packet, int len, int sec, char *why_bogus,
         return;
     }
     if (packet != NULL && len > 0 && ldns_wire2pkt(&pkt, packet, (size_t)len) == LDNS_STATUS_OK &&
-            rcode == 0) {
+        rcode == 0) {
         log_trace(LOG_TRACE_DNS, "resolved %s: rcode %d, %d answers", l->name,
-                ldns_pkt_get_rcode(pkt), (int)ldns_pkt_ancount(pkt));
+                  ldns_pkt_get_rcode(pkt), (int)ldns_pkt_ancount(pkt));
         report(l, RESOLVE_OK, pkt, NULL);
     } else {
         char why[128];
 
         snprintf(why, sizeof(why), "%s%s%s", rcode != 0 ? ub_strerror(rcode) : "no answer packet",
-                why_bogus != NULL ? ": " : "", why_bogus != NULL ? why_bogus : "");
+                 why_bogus != NULL ? ": " : "", why_bogus != NULL ? why_bogus : "");
         /* libunbound reports an upstream REFUSED or SERVFAIL as rcode 2 with the packet. */
         if (pkt != NULL && ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NOERROR &&
-                ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NXDOMAIN)
+            ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NXDOMAIN)
             snprintf(why, sizeof(why), "the server answered %s",
-                    ldns_pkt_get_rcode(pkt) == LDNS_RCODE_REFUSED    ? "REFUSED"
-                    : ldns_pkt_get_rcode(pkt) == LDNS_RCODE_SERVFAIL ? "SERVFAIL"
-                                                                     : "an error");
+                     ldns_pkt_get_rcode(pkt) == LDNS_RCODE_REFUSED    ? "REFUSED"
+                     : ldns_pkt_get_rcode(pkt) == LDNS_RCODE_SERVFAIL ? "SERVFAIL"
+                                                                      : "an error");
         log_trace(LOG_TRACE_DNS, "resolving %s failed: %s", l->name, why);
         report(l, RESOLVE_FAILED, NULL, why);
     }
@@ -218,7 +217,7 @@ on_timeout(evutil_socket_t fd, short what, void *arg)
 
 int
 resolve_query(struct resolve_ctx *r, const char *name, ldns_rr_type type, int timeout_ms,
-        resolve_cb cb, void *arg, char *err, size_t errlen)
+              resolve_cb cb, void *arg, char *err, size_t errlen)
 {
     struct lookup *l = xcalloc(1, sizeof(*l));
     struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
@@ -351,7 +350,7 @@ job_resolve_hosts(struct service_job *j)
             q->host = i;
             q->type = types[t];
             if (resolve_query(j->r, j->hosts[i].name, types[t], j->timeout_ms, on_address, q, err,
-                        sizeof(err)) != 0) {
+                              sizeof(err)) != 0) {
                 job_note(j, j->hosts[i].name, err);
                 free(q);
                 j->pending--;
@@ -417,9 +416,9 @@ on_srv(enum resolve_status st, const ldns_pkt *answer, const char *why, void *ar
 }
 
 int
-resolve_service(struct resolve_ctx *r, const char *service, const char *domain,
-        int fallback_port, uint64_t *seed, int timeout_ms, resolve_service_cb cb, void *arg,
-        char *err, size_t errlen)
+resolve_service(struct resolve_ctx *r, const char *service, const char *domain, int fallback_port,
+                uint64_t *seed, int timeout_ms, resolve_service_cb cb, void *arg, char *err,
+                size_t errlen)
 {
     struct service_job *j = xcalloc(1, sizeof(*j));
     char name[512];

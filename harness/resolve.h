@@ -22,7 +22,7 @@ struct resolve_ctx;
 
 /* Creates a context forwarding to `dns`. Returns NULL with the reason in err. */
 struct resolve_ctx *resolve_new(struct event_base *base, const struct net_addr *dns, char *err,
-        size_t errlen);
+                                size_t errlen);
 
 /* Deletes the context; pending lookups are dropped without their callbacks. */
 void resolve_free(struct resolve_ctx *r);
@@ -38,11 +38,11 @@ enum resolve_status {
  * failure. Read the rcode from the packet: libunbound reports 0 for NXDOMAIN.
  */
 typedef void (*resolve_cb)(enum resolve_status st, const ldns_pkt *answer, const char *why,
-        void *arg);
+                           void *arg);
 
 /* Starts a lookup; cb is called exactly once, from the loop. Returns 0 or -1 (err set). */
 int resolve_query(struct resolve_ctx *r, const char *name, ldns_rr_type type, int timeout_ms,
-        resolve_cb cb, void *arg, char *err, size_t errlen);
+                  resolve_cb cb, void *arg, char *err, size_t errlen);
 
 /* One address to try, with the SRV target it came from. */
 struct resolve_target {
@@ -58,7 +58,8 @@ enum resolve_service_status {
 };
 
 typedef void (*resolve_service_cb)(enum resolve_service_status st,
-        const struct resolve_target *targets, size_t n, const char *why, void *arg);
+                                   const struct resolve_target *targets, size_t n, const char *why,
+                                   void *arg);
 
 /*
  * RFC 6120 §3.2: looks up `service.domain` SRV (e.g. "_xmpp-server._tcp"), orders the records
@@ -69,7 +70,7 @@ typedef void (*resolve_service_cb)(enum resolve_service_status st,
  * once, from the loop.
  */
 int resolve_service(struct resolve_ctx *r, const char *service, const char *domain,
-        int fallback_port, uint64_t *seed, int timeout_ms, resolve_service_cb cb, void *arg,
-        char *err, size_t errlen);
+                    int fallback_port, uint64_t *seed, int timeout_ms, resolve_service_cb cb,
+                    void *arg, char *err, size_t errlen);
 
 #endif

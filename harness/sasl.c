@@ -89,8 +89,7 @@ scram_name(const char *user)
 }
 
 char *
-sasl_scram_first(struct sasl_scram *s, const char *user, const char *password,
-        const char *cnonce)
+sasl_scram_first(struct sasl_scram *s, const char *user, const char *password, const char *cnonce)
 {
     char *name = scram_name(user), *out;
 
@@ -128,7 +127,7 @@ scram_attr(const char *msg, char key)
 
 static void
 hmac_sha1(const unsigned char *key, size_t klen, const void *data, size_t dlen,
-        unsigned char out[20])
+          unsigned char out[20])
 {
     unsigned int len = 20;
 
@@ -156,7 +155,7 @@ sasl_scram_final(struct sasl_scram *s, const char *server_first, char *err, size
     iterations = strtol(iter, NULL, 10);
     if (iterations < SCRAM_MIN_ITERATIONS || iterations > SCRAM_MAX_ITERATIONS) {
         snprintf(err, errlen, "iteration count %s outside %d..%d", iter, SCRAM_MIN_ITERATIONS,
-                SCRAM_MAX_ITERATIONS);
+                 SCRAM_MAX_ITERATIONS);
         goto out;
     }
     if ((salt = sasl_b64_decode(salt64, &saltlen)) == NULL) {
@@ -164,7 +163,7 @@ sasl_scram_final(struct sasl_scram *s, const char *server_first, char *err, size
         goto out;
     }
     if (PKCS5_PBKDF2_HMAC_SHA1(s->password, (int)strlen(s->password), salt, (int)saltlen,
-                (int)iterations, sizeof(s->salted), s->salted) != 1)
+                               (int)iterations, sizeof(s->salted), s->salted) != 1)
         fatalx("PBKDF2 failed");
     hmac_sha1(s->salted, sizeof(s->salted), "Client Key", 10, client_key);
     SHA1(client_key, sizeof(client_key), stored);

@@ -26,7 +26,7 @@ struct sasl_scram {
  * owned). cnonce NULL picks a random one (tests pass the RFC's).
  */
 char *sasl_scram_first(struct sasl_scram *s, const char *user, const char *password,
-        const char *cnonce);
+                       const char *cnonce);
 
 /* From the server-first-message, the client-final-message (owned), or NULL with err set (bad
  * syntax, a nonce that does not extend ours, too few iterations). */

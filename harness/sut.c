@@ -54,8 +54,9 @@ apply(struct sut *s, const char *key, const char *val, char *err, size_t errlen)
     struct {
         const char *key;
         char **field;
-    } strings[] = {{"dir", &s->dir}, {"domain", &s->domain}, {"log", &s->log},
-            {"name", &s->name}, {"stop", &s->stop}, {"tls", &s->tls}, {"version", &s->version}};
+    } strings[] = {{"dir", &s->dir},        {"domain", &s->domain}, {"log", &s->log},
+                   {"name", &s->name},      {"stop", &s->stop},     {"tls", &s->tls},
+                   {"version", &s->version}};
     struct {
         const char *key;
         struct net_addr *field;
@@ -98,9 +99,9 @@ apply(struct sut *s, const char *key, const char *val, char *err, size_t errlen)
         return 0;
     }
     snprintf(err, errlen,
-            "unknown key \"%s\" (known: account c2s dir dns domain log name pid s2s stop tls "
-            "version)",
-            key);
+             "unknown key \"%s\" (known: account c2s dir dns domain log name pid s2s stop tls "
+             "version)",
+             key);
     return -1;
 }
 
@@ -125,7 +126,7 @@ sut_load(const char *path, char *err, size_t errlen)
         lineno++;
         if (strchr(line, '\n') == NULL && !feof(fp)) {
             snprintf(err, errlen, "%s:%d: line longer than %d bytes", path, lineno,
-                    SUT_MAX_LINE - 2);
+                     SUT_MAX_LINE - 2);
             goto fail;
         }
         p = trim(line);
@@ -149,7 +150,10 @@ sut_load(const char *path, char *err, size_t errlen)
     }
     if (s->domain == NULL || !seen_c2s || !seen_s2s || !seen_dns) {
         snprintf(err, errlen, "%s: missing %s (a SUT file needs domain, c2s, s2s and dns)", path,
-                s->domain == NULL ? "domain" : !seen_c2s ? "c2s" : !seen_s2s ? "s2s" : "dns");
+                 s->domain == NULL ? "domain"
+                 : !seen_c2s       ? "c2s"
+                 : !seen_s2s       ? "s2s"
+                                   : "dns");
         goto fail;
     }
     fclose(fp);

@@ -11,12 +11,12 @@
 #include "xmalloc.h"
 
 struct xconn {
-    struct bufferevent *bev;          /* owned */
-    struct xml_stream *xs;            /* owned */
-    char *label;                      /* owned */
-    char *default_ns;                 /* owned */
+    struct bufferevent *bev; /* owned */
+    struct xml_stream *xs;   /* owned */
+    char *label;             /* owned */
+    char *default_ns;        /* owned */
     unsigned trace;
-    const struct xconn_handler *h;    /* borrowed */
+    const struct xconn_handler *h; /* borrowed */
     void *arg;
     int header_sent, closing, dead, ended;
 };
@@ -59,7 +59,7 @@ finish(struct xconn *c, enum xconn_end why, const char *msg)
     c->ended = 1;
     bufferevent_disable(c->bev, EV_READ);
     log_trace(c->trace, "%s: %s%s%s", c->label, xconn_end_str(why), msg != NULL ? ": " : "",
-            msg != NULL ? msg : "");
+              msg != NULL ? msg : "");
     /* After xconn_close() or xconn_free() the owner has let go: no callback. */
     if (c->h->end != NULL && !c->dead && !c->closing)
         c->h->end(c, why, msg, c->arg);
@@ -160,7 +160,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 
 struct xconn *
 xconn_new(struct bufferevent *bev, const char *label, const char *default_ns, unsigned trace,
-        const struct xconn_handler *h, void *arg)
+          const struct xconn_handler *h, void *arg)
 {
     struct xconn *c = xcalloc(1, sizeof(*c));
 
@@ -239,8 +239,7 @@ send_stream_error(struct xconn *c, const char *condition, const char *text)
         xml_add_text(t, text, strlen(text));
     }
     {
-        static const struct xml_prefix stream_prefix[] = {
-                {"stream", XML_NS_STREAM}, {NULL, NULL}};
+        static const struct xml_prefix stream_prefix[] = {{"stream", XML_NS_STREAM}, {NULL, NULL}};
 
         out = xml_serialize(err, c->default_ns, stream_prefix, &len);
     }
@@ -265,11 +264,11 @@ header_attr(char **out, const char *name, const char *value)
 
 void
 xconn_send_header(struct xconn *c, const char *from, const char *to, const char *id,
-        const char *version, int dialback)
+                  const char *version, int dialback)
 {
     char *h = xasprintf("<?xml version='1.0'?><stream:stream xmlns='%s' "
                         "xmlns:stream='" XML_NS_STREAM "'%s",
-            c->default_ns, dialback ? " xmlns:db='" XML_NS_DIALBACK "'" : "");
+                        c->default_ns, dialback ? " xmlns:db='" XML_NS_DIALBACK "'" : "");
     char *done;
 
     header_attr(&h, "from", from);

@@ -19,12 +19,12 @@
 struct xconn;
 
 enum xconn_end {
-    XCONN_END_CLOSED,    /* the other side sent </stream:stream> */
-    XCONN_END_EOF,       /* TCP closed without a stream close */
-    XCONN_END_ERROR,     /* socket error */
-    XCONN_END_XML,       /* the other side sent bad XML; the stream error is on its way */
-    XCONN_END_TIMEOUT,   /* nothing arrived within the idle timeout */
-    XCONN_END_LOCAL,     /* we closed it (xconn_close / xconn_stream_error) */
+    XCONN_END_CLOSED,  /* the other side sent </stream:stream> */
+    XCONN_END_EOF,     /* TCP closed without a stream close */
+    XCONN_END_ERROR,   /* socket error */
+    XCONN_END_XML,     /* the other side sent bad XML; the stream error is on its way */
+    XCONN_END_TIMEOUT, /* nothing arrived within the idle timeout */
+    XCONN_END_LOCAL,   /* we closed it (xconn_close / xconn_stream_error) */
 };
 
 const char *xconn_end_str(enum xconn_end e);
@@ -44,7 +44,7 @@ struct xconn_handler {
  * namespace (jabber:server or jabber:client). trace: the log category for its bytes.
  */
 struct xconn *xconn_new(struct bufferevent *bev, const char *label, const char *default_ns,
-        unsigned trace, const struct xconn_handler *h, void *arg);
+                        unsigned trace, const struct xconn_handler *h, void *arg);
 
 /* Frees the connection (deferred to the loop; no callback after this call). */
 void xconn_free(struct xconn *c);
@@ -61,7 +61,7 @@ void xconn_stream_error(struct xconn *c, const char *condition, const char *text
  * Google Talk server). dialback: declare xmlns:db.
  */
 void xconn_send_header(struct xconn *c, const char *from, const char *to, const char *id,
-        const char *version, int dialback);
+                       const char *version, int dialback);
 
 /* Sends a stanza (serialized with db: for dialback), or raw bytes. */
 void xconn_send(struct xconn *c, const struct xml_node *stanza);

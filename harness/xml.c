@@ -297,7 +297,7 @@ put_attr(struct out *o, const char *prefix, const char *name, const char *value)
 
 static void
 serialize(struct out *o, const struct xml_node *n, const char *default_ns,
-        const struct xml_prefix *prefixes)
+          const struct xml_prefix *prefixes)
 {
     const char *prefix = NULL;
     const struct xml_node *c;
@@ -355,7 +355,7 @@ serialize(struct out *o, const struct xml_node *n, const char *default_ns,
 
 char *
 xml_serialize(const struct xml_node *n, const char *default_ns, const struct xml_prefix *prefixes,
-        size_t *len)
+              size_t *len)
 {
     struct out o = {0};
 

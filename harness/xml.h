@@ -8,10 +8,10 @@
 
 #include <stddef.h>
 
-#define XML_NS_XML "http://www.w3.org/XML/1998/namespace"
-#define XML_NS_STREAM "http://etherx.jabber.org/streams"
-#define XML_NS_SERVER "jabber:server"
-#define XML_NS_CLIENT "jabber:client"
+#define XML_NS_XML      "http://www.w3.org/XML/1998/namespace"
+#define XML_NS_STREAM   "http://etherx.jabber.org/streams"
+#define XML_NS_SERVER   "jabber:server"
+#define XML_NS_CLIENT   "jabber:client"
 #define XML_NS_DIALBACK "jabber:server:dialback"
 
 struct xml_attr {
@@ -24,11 +24,11 @@ enum xml_kind { XML_ELEMENT, XML_TEXT };
 
 struct xml_node {
     enum xml_kind kind;
-    char *ns;                 /* owned: namespace URI, "" for none (elements) */
-    char *name;               /* owned: local name (elements) */
-    char *text;               /* owned: character data (text nodes), NUL-terminated */
+    char *ns;   /* owned: namespace URI, "" for none (elements) */
+    char *name; /* owned: local name (elements) */
+    char *text; /* owned: character data (text nodes), NUL-terminated */
     size_t textlen;
-    struct xml_attr *attrs;   /* owned */
+    struct xml_attr *attrs; /* owned */
     size_t nattrs;
     struct xml_node *children; /* owned, in document order */
     struct xml_node *last;     /* borrowed: the last child */
@@ -77,7 +77,7 @@ struct xml_prefix {
  * others declare xmlns. Returns a NUL-terminated string (owned) and its length in *len.
  */
 char *xml_serialize(const struct xml_node *n, const char *default_ns,
-        const struct xml_prefix *prefixes, size_t *len);
+                    const struct xml_prefix *prefixes, size_t *len);
 
 /* Escapes text for element content or a single-quoted attribute value (owned). */
 char *xml_escape(const char *s, size_t len);

@@ -16,20 +16,20 @@
 enum stream_state { ST_RUNNING, ST_RESTART, ST_CLOSED, ST_FAILED };
 
 struct xml_stream {
-    XML_Parser p;                       /* owned */
+    XML_Parser p; /* owned */
     struct xml_stream_limits lim;
     const struct xml_stream_handler *h; /* borrowed */
     void *arg;
     enum stream_state state;
     int depth;
-    struct xml_node *stanza;            /* owned: the stanza being built */
-    struct xml_node *cur;               /* borrowed: the element being built */
+    struct xml_node *stanza; /* owned: the stanza being built */
+    struct xml_node *cur;    /* borrowed: the element being built */
     /* Raw bytes from `base` (a document offset) to what was fed so far. */
-    char *raw;                          /* owned */
+    char *raw; /* owned */
     size_t rawlen, rawcap;
-    long long base, fed;                /* document offsets */
-    long long stanza_start;             /* document offset of the stanza's '<' */
-    long long stop_at;                  /* where a restart cut the document */
+    long long base, fed;    /* document offsets */
+    long long stanza_start; /* document offset of the stanza's '<' */
+    long long stop_at;      /* where a restart cut the document */
 };
 
 const char *
@@ -48,8 +48,7 @@ xml_stream_error_condition(enum xml_stream_error e)
     return "undefined-condition";
 }
 
-static void
-fail(struct xml_stream *st, enum xml_stream_error e, const char *fmt, ...)
+static void fail(struct xml_stream *st, enum xml_stream_error e, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
 static void
@@ -141,7 +140,7 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
         nattrs++;
     if (nattrs > st->lim.max_attrs) {
         fail(st, XML_STREAM_POLICY, "an element with %d attributes (limit %d)", nattrs,
-                st->lim.max_attrs);
+             st->lim.max_attrs);
         return;
     }
     if (st->depth + 1 > st->lim.max_depth) {
@@ -199,8 +198,7 @@ on_end(void *ud, const XML_Char *name)
         size_t len = (size_t)(end - st->stanza_start);
 
         if (len > st->lim.max_stanza_bytes) {
-            fail(st, XML_STREAM_POLICY, "a stanza larger than %zu bytes",
-                    st->lim.max_stanza_bytes);
+            fail(st, XML_STREAM_POLICY, "a stanza larger than %zu bytes", st->lim.max_stanza_bytes);
             return;
         }
         st->stanza = st->cur = NULL;
@@ -238,7 +236,7 @@ on_text(void *ud, const XML_Char *s, int len)
 
 static void XMLCALL
 on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid, const XML_Char *pubid,
-        int internal)
+           int internal)
 {
     (void)name;
     (void)sysid;
@@ -249,7 +247,7 @@ on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid, const XML_Char
 
 static void XMLCALL
 on_entity(void *ud, const XML_Char *name, int pe, const XML_Char *value, int vlen,
-        const XML_Char *base, const XML_Char *sysid, const XML_Char *pubid, const XML_Char *nota)
+          const XML_Char *base, const XML_Char *sysid, const XML_Char *pubid, const XML_Char *nota)
 {
     (void)name;
     (void)pe;
@@ -314,7 +312,7 @@ reset(struct xml_stream *st)
 
 struct xml_stream *
 xml_stream_new(const struct xml_stream_limits *limits, const struct xml_stream_handler *h,
-        void *arg)
+               void *arg)
 {
     struct xml_stream *st = xcalloc(1, sizeof(*st));
 
@@ -402,17 +400,17 @@ xml_stream_feed(struct xml_stream *st, const char *buf, size_t len)
         enum XML_Error e = XML_GetErrorCode(st->p);
 
         fail(st,
-                e == XML_ERROR_UNBOUND_PREFIX                 ? XML_STREAM_BAD_PREFIX
-                : e == XML_ERROR_AMPLIFICATION_LIMIT_BREACH   ? XML_STREAM_POLICY
-                                                              : XML_STREAM_NOT_WELL_FORMED,
-                "%s at line %lu, column %lu", XML_ErrorString(e),
-                (unsigned long)XML_GetCurrentLineNumber(st->p),
-                (unsigned long)XML_GetCurrentColumnNumber(st->p));
+             e == XML_ERROR_UNBOUND_PREFIX               ? XML_STREAM_BAD_PREFIX
+             : e == XML_ERROR_AMPLIFICATION_LIMIT_BREACH ? XML_STREAM_POLICY
+                                                         : XML_STREAM_NOT_WELL_FORMED,
+             "%s at line %lu, column %lu", XML_ErrorString(e),
+             (unsigned long)XML_GetCurrentLineNumber(st->p),
+             (unsigned long)XML_GetCurrentColumnNumber(st->p));
         return -1;
     }
     if (st->depth == 0 && st->rawlen > st->lim.max_stanza_bytes) {
         fail(st, XML_STREAM_POLICY, "more than %zu bytes before the stream header",
-                st->lim.max_stanza_bytes);
+             st->lim.max_stanza_bytes);
         return -1;
     }
     if (st->depth >= 1 && (size_t)(st->fed - st->stanza_start) > st->lim.max_stanza_bytes) {
@@ -458,11 +456,12 @@ xml_parse_element(const char *text, const char *default_ns, char *err, size_t er
     struct xml_stream *st = xml_stream_new(NULL, &h, &po);
     char *open = xasprintf("<stream:stream xmlns='%s' xmlns:stream='" XML_NS_STREAM
                            "' xmlns:db='" XML_NS_DIALBACK "'>",
-            default_ns);
+                           default_ns);
     static const char close[] = "</stream:stream>";
 
-    if (xml_stream_feed(st, open, strlen(open)) < 0 || xml_stream_feed(st, text, strlen(text)) < 0 ||
-            xml_stream_feed(st, close, strlen(close)) < 0) {
+    if (xml_stream_feed(st, open, strlen(open)) < 0 ||
+        xml_stream_feed(st, text, strlen(text)) < 0 ||
+        xml_stream_feed(st, close, strlen(close)) < 0) {
         snprintf(err, errlen, "%s", po.err);
     } else if (po.count != 1) {
         snprintf(err, errlen, "expected exactly one element, found %d", po.count);

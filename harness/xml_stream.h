@@ -53,7 +53,7 @@ struct xml_stream;
 
 /* limits NULL: the defaults. The handler table and arg are borrowed. */
 struct xml_stream *xml_stream_new(const struct xml_stream_limits *limits,
-        const struct xml_stream_handler *h, void *arg);
+                                  const struct xml_stream_handler *h, void *arg);
 void xml_stream_free(struct xml_stream *st);
 
 /*
@@ -75,6 +75,6 @@ int xml_stream_failed(const struct xml_stream *st);
  * tree, or NULL with the reason in err.
  */
 struct xml_node *xml_parse_element(const char *text, const char *default_ns, char *err,
-        size_t errlen);
+                                   size_t errlen);
 
 #endif

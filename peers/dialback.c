@@ -28,7 +28,7 @@ to_hex(const unsigned char *in, size_t len, char *out)
 
 void
 dialback_key(const char *secret, const char *receiving, const char *originating,
-        const char *stream_id, char key[DIALBACK_KEY_LEN])
+             const char *stream_id, char key[DIALBACK_KEY_LEN])
 {
     unsigned char digest[SHA256_DIGEST_LENGTH], mac[EVP_MAX_MD_SIZE];
     char hexsecret[2 * SHA256_DIGEST_LENGTH + 1];
@@ -38,8 +38,8 @@ dialback_key(const char *secret, const char *receiving, const char *originating,
     SHA256((const unsigned char *)secret, strlen(secret), digest);
     to_hex(digest, sizeof(digest), hexsecret);
     if (HMAC(EVP_sha256(), hexsecret, (int)strlen(hexsecret), (const unsigned char *)text,
-                strlen(text), mac, &maclen) == NULL ||
-            maclen != SHA256_DIGEST_LENGTH)
+             strlen(text), mac, &maclen) == NULL ||
+        maclen != SHA256_DIGEST_LENGTH)
         fatalx("HMAC-SHA256 failed");
     to_hex(mac, maclen, key);
     free(text);
@@ -92,7 +92,7 @@ dialback_pending_free(struct dialback_pending *p)
 
 void
 dialback_pending_add(struct dialback_pending *p, enum dialback_kind kind, const char *from,
-        const char *to, const char *id)
+                     const char *to, const char *id)
 {
     struct pending_req *r;
 
@@ -111,8 +111,8 @@ eq(const char *a, const char *b)
 }
 
 int
-dialback_pending_take(struct dialback_pending *p, enum dialback_kind kind,
-        const char *answer_from, const char *answer_to, const char *id)
+dialback_pending_take(struct dialback_pending *p, enum dialback_kind kind, const char *answer_from,
+                      const char *answer_to, const char *id)
 {
     size_t i;
 

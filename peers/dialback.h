@@ -13,7 +13,7 @@
  * "receiving originating stream-id", written as lowercase hex into key.
  */
 void dialback_key(const char *secret, const char *receiving, const char *originating,
-        const char *stream_id, char key[DIALBACK_KEY_LEN]);
+                  const char *stream_id, char key[DIALBACK_KEY_LEN]);
 
 /* Compares two keys in constant time; 1 if equal. */
 int dialback_key_equal(const char *a, const char *b);
@@ -29,14 +29,14 @@ void dialback_pending_free(struct dialback_pending *p);
 
 /* Records a request sent with these attributes (id only for verify). */
 void dialback_pending_add(struct dialback_pending *p, enum dialback_kind kind, const char *from,
-        const char *to, const char *id);
+                          const char *to, const char *id);
 
 /*
  * Matches an answer (its from/to are the request's, swapped) and removes the request.
  * Returns 1 if it was asked for, 0 if unsolicited.
  */
 int dialback_pending_take(struct dialback_pending *p, enum dialback_kind kind,
-        const char *answer_from, const char *answer_to, const char *id);
+                          const char *answer_from, const char *answer_to, const char *id);
 
 /* Number of requests still waiting. */
 size_t dialback_pending_count(const struct dialback_pending *p);

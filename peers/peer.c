@@ -13,10 +13,10 @@
 #include "s2s.h"
 #include "xmalloc.h"
 
-#define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
-#define NS_PING "urn:xmpp:ping"
+#define NS_STANZAS    "urn:ietf:params:xml:ns:xmpp-stanzas"
+#define NS_PING       "urn:xmpp:ping"
 #define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
-#define NS_CAPS "http://jabber.org/protocol/caps"
+#define NS_CAPS       "http://jabber.org/protocol/caps"
 
 const char *
 peer_jid_domain(const char *jid, char *buf, size_t len)
@@ -53,7 +53,7 @@ peer_report(struct peer *p, const char *fmt, ...)
 
 struct peer *
 peer_new(const char *domain, const struct profile *prof, size_t nusers, struct resolve_ctx *res,
-        uint64_t seed, char *err, size_t errlen)
+         uint64_t seed, char *err, size_t errlen)
 {
     struct peer *p;
     unsigned char rnd[16];
@@ -119,9 +119,9 @@ peer_listen(struct peer *p, const struct net_addr *addr, char *err, size_t errle
     if (l == NULL)
         return -1;
     p->listeners[p->nlisteners++] = l;
-    peer_report(p, "listening on %s",
-            net_addr_format((const struct sockaddr *)&net_listener_addr(l)->ss, buf,
-                    sizeof(buf)));
+    peer_report(
+            p, "listening on %s",
+            net_addr_format((const struct sockaddr *)&net_listener_addr(l)->ss, buf, sizeof(buf)));
     return 0;
 }
 
@@ -174,7 +174,7 @@ peer_send(struct peer *p, const struct xml_node *stanza)
 
         roster_outbound(&u->roster, peer_jid_bare(to, tobare, sizeof(tobare)), type);
         peer_report(p, "%s's subscription with %s: %s", u->jid, tobare,
-                roster_state_str(roster_find(&u->roster, tobare), st, sizeof(st)));
+                    roster_state_str(roster_find(&u->roster, tobare), st, sizeof(st)));
     }
     report_stanza(p, "sends", stanza);
     s2s_send(out_session(p, peer_jid_domain(to, dom, sizeof(dom))), stanza);
@@ -216,7 +216,7 @@ send_presence(struct peer *p, const char *from, const char *to, const char *type
 
 static void
 autopilot_presence(struct peer *p, struct peer_user *u, const struct xml_node *n,
-        const char *from_bare)
+                   const char *from_bare)
 {
     const char *type = xml_attr(n, "type");
     const struct roster_item *it;
@@ -230,7 +230,7 @@ autopilot_presence(struct peer *p, struct peer_user *u, const struct xml_node *n
             send_available(p, u, from_bare);
         else
             peer_report(p, "probe from %s, who is not subscribed to %s: no presence", from_bare,
-                    u->jid);
+                        u->jid);
         return;
     }
     if (roster_inbound(&u->roster, from_bare, type)) {
@@ -238,7 +238,7 @@ autopilot_presence(struct peer *p, struct peer_user *u, const struct xml_node *n
         return;
     }
     peer_report(p, "%s's subscription with %s: %s", u->jid, from_bare,
-            roster_state_str(roster_find(&u->roster, from_bare), st, sizeof(st)));
+                roster_state_str(roster_find(&u->roster, from_bare), st, sizeof(st)));
     if (strcmp(type, "subscribe") != 0)
         return;
     switch (p->prof.subscription) {

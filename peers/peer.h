@@ -18,7 +18,7 @@
 #include "roster.h"
 #include "xml.h"
 
-#define PEER_MAX_USERS 8
+#define PEER_MAX_USERS     8
 #define PEER_MAX_LISTENERS 8
 
 struct peer_user {
@@ -29,16 +29,16 @@ struct peer_user {
 struct s2s;
 
 struct peer {
-    char *domain;                 /* owned */
-    struct profile prof;          /* a copy, with knob overrides */
-    char secret[33];              /* dialback secret, random per run */
+    char *domain;        /* owned */
+    struct profile prof; /* a copy, with knob overrides */
+    char secret[33];     /* dialback secret, random per run */
     struct peer_user users[PEER_MAX_USERS];
     size_t nusers;
     struct net_listener *listeners[PEER_MAX_LISTENERS]; /* owned */
     size_t nlisteners;
-    struct resolve_ctx *res;      /* borrowed: resolves through fedsim's DNS */
-    uint64_t seed;                /* SRV ordering */
-    struct s2s *sessions;         /* owned list */
+    struct resolve_ctx *res; /* borrowed: resolves through fedsim's DNS */
+    uint64_t seed;           /* SRV ordering */
+    struct s2s *sessions;    /* owned list */
     unsigned next_session_id;
     /* Where report lines go. */
     void (*report)(const char *line, void *arg);
@@ -52,7 +52,7 @@ struct peer {
  * reason in err.
  */
 struct peer *peer_new(const char *domain, const struct profile *prof, size_t nusers,
-        struct resolve_ctx *res, uint64_t seed, char *err, size_t errlen);
+                      struct resolve_ctx *res, uint64_t seed, char *err, size_t errlen);
 void peer_free(struct peer *p);
 
 /* Listens on addr for s2s connections (the SUT dialling in, or dialling back). */

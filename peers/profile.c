@@ -58,8 +58,8 @@ profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen)
 #undef KNOB
 bad:
     snprintf(err, errlen,
-            "unknown knob \"%s\" (known: version=none|1.0, features=dialback|empty, "
-            "verify=new|stream, subscription=accept|deny|ignore)",
-            knob);
+             "unknown knob \"%s\" (known: version=none|1.0, features=dialback|empty, "
+             "verify=new|stream, subscription=accept|deny|ignore)",
+             knob);
     return -1;
 }

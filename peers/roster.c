@@ -54,6 +54,41 @@ roster_clear(struct roster *r)
     r->n = 0;
 }
 
+/* The four transitions of RFC 6121's tables; each direction's stanzas use them mirrored. */
+static void
+gain_to(struct roster_item *it)
+{
+    if (it->pending_out)
+        it->sub = it->sub == ROSTER_FROM   ? ROSTER_BOTH
+                  : it->sub == ROSTER_NONE ? ROSTER_TO
+                                           : it->sub;
+    it->pending_out = 0;
+}
+
+static void
+gain_from(struct roster_item *it)
+{
+    if (it->pending_in)
+        it->sub = it->sub == ROSTER_TO     ? ROSTER_BOTH
+                  : it->sub == ROSTER_NONE ? ROSTER_FROM
+                                           : it->sub;
+    it->pending_in = 0;
+}
+
+static void
+lose_to(struct roster_item *it)
+{
+    it->sub = it->sub == ROSTER_BOTH ? ROSTER_FROM : it->sub == ROSTER_TO ? ROSTER_NONE : it->sub;
+    it->pending_out = 0;
+}
+
+static void
+lose_from(struct roster_item *it)
+{
+    it->sub = it->sub == ROSTER_BOTH ? ROSTER_TO : it->sub == ROSTER_FROM ? ROSTER_NONE : it->sub;
+    it->pending_in = 0;
+}
+
 void
 roster_outbound(struct roster *r, const char *contact, const char *type)
 {
@@ -63,19 +98,11 @@ roster_outbound(struct roster *r, const char *contact, const char *type)
         if (it->sub == ROSTER_NONE || it->sub == ROSTER_FROM)
             it->pending_out = 1;
     } else if (strcmp(type, "subscribed") == 0) {
-        if (it->pending_in) {
-            it->sub = it->sub == ROSTER_TO ? ROSTER_BOTH : it->sub == ROSTER_NONE ? ROSTER_FROM
-                                                                                    : it->sub;
-            it->pending_in = 0;
-        }
+        gain_from(it); /* without a request: a pre-approval, which changes nothing here */
     } else if (strcmp(type, "unsubscribe") == 0) {
-        it->sub = it->sub == ROSTER_BOTH ? ROSTER_FROM : it->sub == ROSTER_TO ? ROSTER_NONE
-                                                                              : it->sub;
-        it->pending_out = 0;
+        lose_to(it);
     } else if (strcmp(type, "unsubscribed") == 0) {
-        it->sub = it->sub == ROSTER_BOTH ? ROSTER_TO : it->sub == ROSTER_FROM ? ROSTER_NONE
-                                                                              : it->sub;
-        it->pending_in = 0;
+        lose_from(it);
     }
 }
 
@@ -89,19 +116,11 @@ roster_inbound(struct roster *r, const char *contact, const char *type)
             return 1;
         it->pending_in = 1;
     } else if (strcmp(type, "subscribed") == 0) {
-        if (it->pending_out) {
-            it->sub = it->sub == ROSTER_FROM ? ROSTER_BOTH : it->sub == ROSTER_NONE ? ROSTER_TO
-                                                                                    : it->sub;
-            it->pending_out = 0;
-        }
+        gain_to(it); /* unsolicited when we did not ask: ignored */
     } else if (strcmp(type, "unsubscribe") == 0) {
-        it->sub = it->sub == ROSTER_BOTH ? ROSTER_TO : it->sub == ROSTER_FROM ? ROSTER_NONE
-                                                                              : it->sub;
-        it->pending_in = 0;
+        lose_from(it);
     } else if (strcmp(type, "unsubscribed") == 0) {
-        it->sub = it->sub == ROSTER_BOTH ? ROSTER_FROM : it->sub == ROSTER_TO ? ROSTER_NONE
-                                                                              : it->sub;
-        it->pending_out = 0;
+        lose_to(it);
     }
     return 0;
 }
@@ -116,6 +135,6 @@ roster_state_str(const struct roster_item *it, char *buf, size_t len)
         return buf;
     }
     snprintf(buf, len, "%s%s%s", names[it->sub], it->pending_in ? " +pending-in" : "",
-            it->pending_out ? " +pending-out" : "");
+             it->pending_out ? " +pending-out" : "");
     return buf;
 }

@@ -9,7 +9,7 @@
 enum roster_sub { ROSTER_NONE, ROSTER_TO, ROSTER_FROM, ROSTER_BOTH };
 
 struct roster_item {
-    char *contact;   /* owned: bare JID, lower case */
+    char *contact; /* owned: bare JID, lower case */
     enum roster_sub sub;
     int pending_out; /* we asked to see their presence */
     int pending_in;  /* they asked to see ours */

@@ -13,16 +13,16 @@
 #include "loop.h"
 #include "xmalloc.h"
 
-#define S2S_CONNECT_TIMEOUT_MS 5000
+#define S2S_CONNECT_TIMEOUT_MS   5000
 #define S2S_HANDSHAKE_TIMEOUT_MS 15000
-#define S2S_RESOLVE_TIMEOUT_MS 5000
-#define NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
+#define S2S_RESOLVE_TIMEOUT_MS   5000
+#define NS_STANZAS               "urn:ietf:params:xml:ns:xmpp-stanzas"
 
 const char *
 s2s_state_str(enum s2s_state s)
 {
-    static const char *names[] = {"resolving", "connecting", "wait-header", "wait-features",
-            "dialback", "established", "closed"};
+    static const char *names[] = {"resolving", "connecting",  "wait-header", "wait-features",
+                                  "dialback",  "established", "closed"};
 
     return names[s];
 }
@@ -39,8 +39,8 @@ enter_state(struct s2s *s, enum s2s_state st)
     if (s->state == st)
         return;
     log_trace(LOG_TRACE_S2S, "%s s2s %s #%u %s: %s -> %s", s->peer->domain, role_str(s->role),
-            s->id, s->remote != NULL ? s->remote : "?", s2s_state_str(s->state),
-            s2s_state_str(st));
+              s->id, s->remote != NULL ? s->remote : "?", s2s_state_str(s->state),
+              s2s_state_str(st));
     s->state = st;
 }
 
@@ -170,7 +170,7 @@ send_and_free(struct s2s *s, struct xml_node *n)
 /* A dialback error answer (XEP-0220 §2.5): not a stream error, the stream stays up. */
 static void
 send_db_error(struct s2s *s, const char *name, const char *from, const char *to,
-        const char *condition)
+              const char *condition)
 {
     struct xml_node *n = db_element(name, from, to, NULL, "error");
     struct xml_node *e = xml_add_element(n, XML_NS_DIALBACK, "error");
@@ -220,8 +220,7 @@ verify_answered(struct peer *p, const char *id, const char *remote, const char *
     struct s2s *in = find_in_stream(p, id);
 
     if (in == NULL || in->state == S2S_CLOSED) {
-        peer_report(p, "dialback verify for %s answered %s, but the stream is gone", remote,
-                type);
+        peer_report(p, "dialback verify for %s answered %s, but the stream is gone", remote, type);
         return;
     }
     if (strcmp(type, "valid") == 0) {
@@ -230,7 +229,7 @@ verify_answered(struct peer *p, const char *id, const char *remote, const char *
         send_and_free(in, db_element("result", p->domain, remote, NULL, "valid"));
         enter_state(in, S2S_ESTABLISHED);
         peer_report(p, "s2s in #%u: %s authenticated by dialback (verified with %s)", in->id,
-                remote, remote);
+                    remote, remote);
     } else if (strcmp(type, "invalid") == 0) {
         send_and_free(in, db_element("result", p->domain, remote, NULL, "invalid"));
         peer_report(p, "s2s in #%u: %s's dialback key is INVALID", in->id, remote);
@@ -255,7 +254,7 @@ in_open(struct s2s *s, struct xml_node *header)
     }
     if (to != NULL && !is_local(s, to)) {
         peer_report(s->peer, "s2s in #%u: stream for %s, which this peer does not serve", s->id,
-                to);
+                    to);
         xconn_send_header(s->conn, s->peer->domain, from, NULL, NULL, 1);
         stream_error(s, "host-unknown", NULL);
         return;
@@ -266,8 +265,8 @@ in_open(struct s2s *s, struct xml_node *header)
     for (i = 0; i < sizeof(rnd); i++)
         snprintf(id + 2 * i, 3, "%02x", rnd[i]);
     s->stream_id = xstrdup(id);
-    s->version10 = version != NULL && strcmp(version, "1.0") == 0 &&
-                   s->peer->prof.stream_version != NULL;
+    s->version10 =
+            version != NULL && strcmp(version, "1.0") == 0 && s->peer->prof.stream_version != NULL;
     xconn_send_header(s->conn, s->peer->domain, from, id, s->version10 ? "1.0" : NULL, 1);
     if (s->version10) {
         const char *features =
@@ -280,7 +279,7 @@ in_open(struct s2s *s, struct xml_node *header)
     }
     enter_state(s, S2S_DIALBACK);
     peer_report(s->peer, "s2s in #%u from %s: stream from %s%s, id %s", s->id, s->peer_addr,
-            from != NULL ? from : "(no from)", version != NULL ? " version 1.0" : "", id);
+                from != NULL ? from : "(no from)", version != NULL ? " version 1.0" : "", id);
 }
 
 /* db:verify without type, on any stream: we are the authoritative server. */
@@ -311,7 +310,7 @@ answer_verify(struct s2s *s, const struct xml_node *n)
         send_and_free(s, a);
     }
     peer_report(s->peer, "authoritative: %s asked to verify our key for stream %s: %s", from, id,
-            ok ? "valid" : "invalid");
+                ok ? "valid" : "invalid");
     free(key);
 }
 
@@ -328,12 +327,12 @@ in_stanza(struct s2s *s, struct xml_node *n)
             /* An answer on a stream the SUT opened: nobody asked (no bidi here). */
             s->peer->unsolicited_dialback++;
             peer_report(s->peer, "UNSOLICITED db:result type='%s' from %s on s2s in #%u: ignored",
-                    type, from != NULL ? from : "?", s->id);
+                        type, from != NULL ? from : "?", s->id);
             return;
         }
         if (from == NULL || to == NULL || !is_local(s, to)) {
-            send_db_error(s, "result", to != NULL ? to : s->peer->domain,
-                    from != NULL ? from : "", "item-not-found");
+            send_db_error(s, "result", to != NULL ? to : s->peer->domain, from != NULL ? from : "",
+                          "item-not-found");
             return;
         }
         {
@@ -357,9 +356,10 @@ in_stanza(struct s2s *s, struct xml_node *n)
     if (xml_is(n, XML_NS_STREAM, "features"))
         return;
     if (strcmp(n->ns, XML_NS_SERVER) != 0) {
-        stream_error(s, strcmp(n->ns, XML_NS_CLIENT) == 0 ? "invalid-namespace"
-                                                                      : "unsupported-stanza-type",
-                NULL);
+        stream_error(s,
+                     strcmp(n->ns, XML_NS_CLIENT) == 0 ? "invalid-namespace"
+                                                       : "unsupported-stanza-type",
+                     NULL);
         return;
     }
     if (s->nvalid == 0) {
@@ -373,7 +373,7 @@ in_stanza(struct s2s *s, struct xml_node *n)
     }
     if (!is_valid_from(s, peer_jid_domain(xml_attr(n, "from"), dom, sizeof(dom)))) {
         peer_report(s->peer, "s2s in #%u: stanza from %s, which this stream did not authenticate",
-                s->id, xml_attr(n, "from"));
+                    s->id, xml_attr(n, "from"));
         stream_error(s, "invalid-from", NULL);
         return;
     }
@@ -389,12 +389,12 @@ out_proceed(struct s2s *s)
 
     enter_state(s, S2S_DIALBACK);
     if (s->role == S2S_VERIFY) {
-        struct xml_node *v = db_element("verify", s->peer->domain, s->remote,
-                s->verify_stream_id, NULL);
+        struct xml_node *v =
+                db_element("verify", s->peer->domain, s->remote, s->verify_stream_id, NULL);
 
         xml_add_text(v, s->verify_key, strlen(s->verify_key));
         dialback_pending_add(s->pending, DIALBACK_VERIFY, s->peer->domain, s->remote,
-                s->verify_stream_id);
+                             s->verify_stream_id);
         send_and_free(s, v);
         return;
     }
@@ -407,7 +407,7 @@ out_proceed(struct s2s *s)
         send_and_free(s, r);
     }
     peer_report(s->peer, "s2s out #%u to %s: dialback key sent for stream %s", s->id, s->remote,
-            s->stream_id);
+                s->stream_id);
 }
 
 static void
@@ -421,14 +421,14 @@ out_open(struct s2s *s, struct xml_node *header)
     }
     if (id == NULL || *id == '\0') {
         peer_report(s->peer, "s2s %s #%u: %s's stream header has no id: dialback impossible",
-                role_str(s->role), s->id, s->remote);
+                    role_str(s->role), s->id, s->remote);
         stream_error(s, "invalid-xml", "a response stream header needs an id");
         return;
     }
     free(s->stream_id);
     s->stream_id = xstrdup(id);
-    s->version10 = s->peer->prof.stream_version != NULL && version != NULL &&
-                   strcmp(version, "1.0") == 0;
+    s->version10 =
+            s->peer->prof.stream_version != NULL && version != NULL && strcmp(version, "1.0") == 0;
     if (s->version10)
         enter_state(s, S2S_WAIT_FEATURES);
     else
@@ -465,16 +465,14 @@ out_stanza(struct s2s *s, struct xml_node *n)
         return;
     }
     if (xml_is(n, XML_NS_DIALBACK, "result") || xml_is(n, XML_NS_DIALBACK, "verify")) {
-        enum dialback_kind kind = strcmp(n->name, "result") == 0 ? DIALBACK_RESULT
-                                                                  : DIALBACK_VERIFY;
+        enum dialback_kind kind =
+                strcmp(n->name, "result") == 0 ? DIALBACK_RESULT : DIALBACK_VERIFY;
 
-        if (type == NULL || !dialback_pending_take(s->pending, kind, from, to,
-                                    xml_attr(n, "id"))) {
+        if (type == NULL || !dialback_pending_take(s->pending, kind, from, to, xml_attr(n, "id"))) {
             s->peer->unsolicited_dialback++;
-            peer_report(s->peer,
-                    "UNSOLICITED db:%s type='%s' from %s on s2s %s #%u: not honoured", n->name,
-                    type != NULL ? type : "(none)", from != NULL ? from : "?", role_str(s->role),
-                    s->id);
+            peer_report(s->peer, "UNSOLICITED db:%s type='%s' from %s on s2s %s #%u: not honoured",
+                        n->name, type != NULL ? type : "(none)", from != NULL ? from : "?",
+                        role_str(s->role), s->id);
             return;
         }
         if (kind == DIALBACK_VERIFY) {
@@ -486,20 +484,20 @@ out_stanza(struct s2s *s, struct xml_node *n)
         if (strcmp(type, "valid") == 0) {
             enter_state(s, S2S_ESTABLISHED);
             xconn_set_idle_timeout(s->conn, 0);
-            peer_report(s->peer, "s2s out #%u to %s: authenticated by dialback, %zu stanza(s) "
-                                 "released",
-                    s->id, s->remote, s->nqueue);
+            peer_report(s->peer,
+                        "s2s out #%u to %s: authenticated by dialback, %zu stanza(s) "
+                        "released",
+                        s->id, s->remote, s->nqueue);
             flush_queue(s);
         } else {
-            peer_report(s->peer, "s2s out #%u to %s: dialback answered %s", s->id, s->remote,
-                    type);
+            peer_report(s->peer, "s2s out #%u to %s: dialback answered %s", s->id, s->remote, type);
             drop_queue(s, "dialback failed");
             s2s_close(s);
         }
         return;
     }
     peer_report(s->peer, "s2s out #%u: <%s/> from %s on an outbound stream (no bidi): ignored",
-            s->id, n->name, from != NULL ? from : "?");
+                s->id, n->name, from != NULL ? from : "?");
 }
 
 /* ---- connection plumbing -------------------------------------------------------------------- */
@@ -541,8 +539,8 @@ conn_end(struct xconn *c, enum xconn_end why, const char *msg, void *arg)
     if (s->state == S2S_CLOSED)
         return;
     peer_report(s->peer, "s2s %s #%u %s: %s%s%s", role_str(s->role), s->id,
-            s->remote != NULL ? s->remote : "", xconn_end_str(why), msg != NULL ? ": " : "",
-            msg != NULL ? msg : "");
+                s->remote != NULL ? s->remote : "", xconn_end_str(why), msg != NULL ? ": " : "",
+                msg != NULL ? msg : "");
     if (s->role == S2S_VERIFY && dialback_pending_count(s->pending) > 0)
         verify_answered(s->peer, s->verify_stream_id, s->remote, "remote-server-timeout");
     drop_queue(s, "the connection ended");
@@ -583,9 +581,9 @@ on_connected(enum net_event ev, struct bufferevent *bev, int error, void *arg)
     s->connecting = NULL;
     net_addr_format((const struct sockaddr *)&t->addr.ss, s->peer_addr, sizeof(s->peer_addr));
     if (ev != NET_CONNECTED) {
-        peer_report(s->peer, "s2s %s #%u: cannot connect to %s (%s) at %s: %s",
-                role_str(s->role), s->id, s->remote, t->host, s->peer_addr,
-                ev == NET_TIMEOUT ? "timed out" : strerror(error));
+        peer_report(s->peer, "s2s %s #%u: cannot connect to %s (%s) at %s: %s", role_str(s->role),
+                    s->id, s->remote, t->host, s->peer_addr,
+                    ev == NET_TIMEOUT ? "timed out" : strerror(error));
         try_next_target(s);
         return;
     }
@@ -593,8 +591,8 @@ on_connected(enum net_event ev, struct bufferevent *bev, int error, void *arg)
     s->conn = xconn_new(bev, label, XML_NS_SERVER, LOG_TRACE_S2S, &s2s_handler, s);
     xconn_set_idle_timeout(s->conn, S2S_HANDSHAKE_TIMEOUT_MS);
     enter_state(s, S2S_WAIT_HEADER);
-    peer_report(s->peer, "s2s %s #%u: connected to %s at %s", role_str(s->role), s->id,
-            s->remote, s->peer_addr);
+    peer_report(s->peer, "s2s %s #%u: connected to %s at %s", role_str(s->role), s->id, s->remote,
+                s->peer_addr);
     xconn_send_header(s->conn, s->peer->domain, s->remote, NULL, s->peer->prof.stream_version, 1);
 }
 
@@ -617,12 +615,12 @@ try_next_target(struct s2s *s)
     }
     enter_state(s, S2S_CONNECTING);
     s->connecting = net_connect(loop_base(), &s->targets[s->next_target++].addr,
-            S2S_CONNECT_TIMEOUT_MS, on_connected, s);
+                                S2S_CONNECT_TIMEOUT_MS, on_connected, s);
 }
 
 static void
 on_resolved(enum resolve_service_status st, const struct resolve_target *t, size_t n,
-        const char *why, void *arg)
+            const char *why, void *arg)
 {
     struct s2s *s = arg;
 
@@ -644,8 +642,8 @@ s2s_connect(struct peer *p, enum s2s_role role, const char *remote)
 
     s->remote = xstrdup(remote);
     enter_state(s, S2S_RESOLVING);
-    if (resolve_service(p->res, "_xmpp-server._tcp", remote, 5269, &p->seed,
-                S2S_RESOLVE_TIMEOUT_MS, on_resolved, s, err, sizeof(err)) != 0) {
+    if (resolve_service(p->res, "_xmpp-server._tcp", remote, 5269, &p->seed, S2S_RESOLVE_TIMEOUT_MS,
+                        on_resolved, s, err, sizeof(err)) != 0) {
         /* Report from the loop: the caller still holds s. */
         peer_report(p, "s2s %s #%u: cannot resolve %s: %s", role_str(role), s->id, remote, err);
         drop_queue(s, err);
@@ -666,17 +664,17 @@ start_verify(struct s2s *in, const char *remote, const char *key)
 
     for (o = in->peer->sessions; !in->peer->prof.verify_new_connection && o != NULL; o = o->next) {
         if (o->role == S2S_OUT && o->conn != NULL && o->stream_id != NULL &&
-                o->state >= S2S_DIALBACK && o->state != S2S_CLOSED &&
-                strcasecmp(o->remote, remote) == 0) {
-            struct xml_node *req = db_element("verify", in->peer->domain, remote, in->stream_id,
-                    NULL);
+            o->state >= S2S_DIALBACK && o->state != S2S_CLOSED &&
+            strcasecmp(o->remote, remote) == 0) {
+            struct xml_node *req =
+                    db_element("verify", in->peer->domain, remote, in->stream_id, NULL);
 
             xml_add_text(req, key, strlen(key));
             dialback_pending_add(o->pending, DIALBACK_VERIFY, in->peer->domain, remote,
-                    in->stream_id);
+                                 in->stream_id);
             send_and_free(o, req);
-            peer_report(in->peer, "s2s in #%u: verifying %s's key over s2s out #%u", in->id,
-                    remote, o->id);
+            peer_report(in->peer, "s2s in #%u: verifying %s's key over s2s out #%u", in->id, remote,
+                        o->id);
             return;
         }
     }

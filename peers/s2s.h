@@ -17,12 +17,12 @@
 enum s2s_role { S2S_IN, S2S_OUT, S2S_VERIFY };
 
 enum s2s_state {
-    S2S_RESOLVING,   /* out/verify: looking the SUT up */
-    S2S_CONNECTING,  /* out/verify: TCP connect to a target */
-    S2S_WAIT_HEADER, /* waiting for the other side's stream header */
+    S2S_RESOLVING,     /* out/verify: looking the SUT up */
+    S2S_CONNECTING,    /* out/verify: TCP connect to a target */
+    S2S_WAIT_HEADER,   /* waiting for the other side's stream header */
     S2S_WAIT_FEATURES, /* out/verify with version 1.0: waiting for stream features */
-    S2S_DIALBACK,    /* out: db:result sent; verify: db:verify sent; in: header exchanged */
-    S2S_ESTABLISHED, /* out: valid, stanzas flow; in: at least one domain pair valid */
+    S2S_DIALBACK,      /* out: db:result sent; verify: db:verify sent; in: header exchanged */
+    S2S_ESTABLISHED,   /* out: valid, stanzas flow; in: at least one domain pair valid */
     S2S_CLOSED,
 };
 
@@ -30,19 +30,19 @@ const char *s2s_state_str(enum s2s_state s);
 
 struct s2s {
     unsigned id;
-    struct peer *peer;          /* borrowed: the peer outlives its sessions */
+    struct peer *peer; /* borrowed: the peer outlives its sessions */
     enum s2s_role role;
     enum s2s_state state;
-    struct xconn *conn;         /* owned */
+    struct xconn *conn;             /* owned */
     struct net_connect *connecting; /* owned while connecting */
-    char *remote;               /* owned: the other side's domain (NULL until known for in) */
-    char *stream_id;            /* owned: in: the id we issued; out/verify: the one we got */
+    char *remote;                   /* owned: the other side's domain (NULL until known for in) */
+    char *stream_id;                /* owned: in: the id we issued; out/verify: the one we got */
     char peer_addr[NET_ADDRSTRLEN];
-    int version10;              /* both headers carry version 1.0 */
+    int version10;                    /* both headers carry version 1.0 */
     struct dialback_pending *pending; /* owned: our db:result / db:verify requests */
-    char **valid;               /* owned: in: remote domains whose db:result was verified */
+    char **valid;                     /* owned: in: remote domains whose db:result was verified */
     size_t nvalid;
-    struct xml_node **queue;    /* owned: out: stanzas held until valid */
+    struct xml_node **queue; /* owned: out: stanzas held until valid */
     size_t nqueue;
     struct resolve_target *targets; /* owned: out/verify: where to try */
     size_t ntargets, next_target;

@@ -69,7 +69,7 @@ on_read(struct bufferevent *bev, void *arg)
 
     /* Wait for a whole first stream header if one is coming, bounded by SINK_MAX. */
     if (evbuffer_get_length(bufferevent_get_input(bev)) < SINK_MAX &&
-            evbuffer_search(bufferevent_get_input(bev), ">", 1, NULL).pos < 0)
+        evbuffer_search(bufferevent_get_input(bev), ">", 1, NULL).pos < 0)
         return;
     print_data(c);
     c->printed = 1;
@@ -116,18 +116,18 @@ main(int argc, char **argv)
     char err[256], buf[NET_ADDRSTRLEN];
 
     if (argc != 3 || net_addr_parse(argv[1], &addr, err, sizeof(err)) != 0 ||
-            (tv.tv_sec = atoi(argv[2])) <= 0) {
+        (tv.tv_sec = atoi(argv[2])) <= 0) {
         fprintf(stderr, "usage: tcp_sink ADDR:PORT SECONDS\n");
         return 2;
     }
     log_init(NULL, 0);
     if (loop_init(err, sizeof(err)) != 0 ||
-            (l = net_listen(loop_base(), &addr, on_accept, NULL, err, sizeof(err))) == NULL) {
+        (l = net_listen(loop_base(), &addr, on_accept, NULL, err, sizeof(err))) == NULL) {
         fprintf(stderr, "tcp_sink: %s\n", err);
         return 3;
     }
     printf("listening %s\n",
-            net_addr_format((const struct sockaddr *)&net_listener_addr(l)->ss, buf, sizeof(buf)));
+           net_addr_format((const struct sockaddr *)&net_listener_addr(l)->ss, buf, sizeof(buf)));
     fflush(stdout);
     stop = evtimer_new(loop_base(), (event_callback_fn)loop_stop, NULL);
     evtimer_add(stop, &tv);

@@ -84,7 +84,7 @@ login(size_t account, const char *mech, const char *password, struct watch *w)
 
     memset(w, 0, sizeof(*w));
     c = c2s_new(&sut->c2s, sut->domain, sut->accounts[account].user,
-            password != NULL ? password : sut->accounts[account].password, &o, &handler, w);
+                password != NULL ? password : sut->accounts[account].password, &o, &handler, w);
     assert_true(run_until(done, w, 10));
     return c;
 }
@@ -207,7 +207,7 @@ test_subscribe_push_and_message(void **state)
     assert_true(run_until(arrived, &wf, 10));
 
     n = xml_parse_element("<message type='chat' id='c1'><body>from b</body></message>",
-            XML_NS_CLIENT, err, sizeof(err));
+                          XML_NS_CLIENT, err, sizeof(err));
     assert_non_null(n);
     xml_set_attr(n, NULL, "to", c2s_jid(a));
     c2s_send(b, n);

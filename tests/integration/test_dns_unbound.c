@@ -65,13 +65,14 @@ setup(void **state)
     n += (size_t)snprintf(big + n, sizeof(big) - n, "$ORIGIN big.test.\n@ SOA ns h 1 2 3 4 5\n");
     for (i = 0; i < 40; i++)
         n += (size_t)snprintf(big + n, sizeof(big) - n,
-                "_xmpp-server._tcp SRV 10 %d 5269 xmpp-target-number-%02d\n", i, i);
+                              "_xmpp-server._tcp SRV 10 %d 5269 xmpp-target-number-%02d\n", i, i);
     if (dns_zoneset_load_string(f->zs, "big", big, err, sizeof(err)) != 0)
         return -1;
-    if (dns_zoneset_load_string(f->zs, "svc",
+    if (dns_zoneset_load_string(
+                f->zs, "svc",
                 "$ORIGIN svc.test.\n@ SOA ns h 1 2 3 4 5\n"
-                "nosrv A 127.0.0.7\n"                        /* fallback to port 5269 */
-                "_xmpp-server._tcp.dot SRV 0 0 0 .\n"        /* decidedly not available */
+                "nosrv A 127.0.0.7\n"                           /* fallback to port 5269 */
+                "_xmpp-server._tcp.dot SRV 0 0 0 .\n"           /* decidedly not available */
                 "_xmpp-server._tcp.noaddr SRV 10 0 5269 gone\n" /* target without address */
                 "empty TXT \"nothing for XMPP here\"\n",
                 err, sizeof(err)) != 0)
@@ -122,7 +123,7 @@ on_resolved(enum resolve_status st, const ldns_pkt *answer, const char *why, voi
 
 static void
 run_lookup(struct resolve_ctx *res, const char *name, ldns_rr_type type, int timeout_ms,
-        struct outcome *o)
+           struct outcome *o)
 {
     struct event *guard = evtimer_new(loop_base(), (event_callback_fn)loop_stop, NULL);
     struct timeval tv = {10, 0};
@@ -131,7 +132,7 @@ run_lookup(struct resolve_ctx *res, const char *name, ldns_rr_type type, int tim
     memset(o, 0, sizeof(*o));
     evtimer_add(guard, &tv);
     assert_int_equal(resolve_query(res, name, type, timeout_ms, on_resolved, o, err, sizeof(err)),
-            0);
+                     0);
     assert_int_equal(o->done, 0); /* never called back from inside resolve_query */
     while (o->done == 0 && evtimer_pending(guard, NULL))
         loop_run();
@@ -178,7 +179,7 @@ direct(const struct dns_zoneset *zs, const char *name, ldns_rr_type type)
 
 static void
 expect_same(struct fixture *f, const char *name, ldns_rr_type type, ldns_pkt_rcode rcode,
-        size_t ancount)
+            size_t ancount)
 {
     struct outcome o;
     ldns_pkt *d = direct(f->zs, name, type);
@@ -270,7 +271,7 @@ struct service_outcome {
 
 static void
 on_service(enum resolve_service_status st, const struct resolve_target *t, size_t n,
-        const char *why, void *arg)
+           const char *why, void *arg)
 {
     struct service_outcome *o = arg;
 
@@ -293,8 +294,8 @@ run_service(struct fixture *f, const char *domain, uint64_t seed, struct service
     memset(o, 0, sizeof(*o));
     evtimer_add(guard, &tv);
     assert_int_equal(resolve_service(f->res, "_xmpp-server._tcp", domain, 5269, &seed, 3000,
-                             on_service, o, err, sizeof(err)),
-            0);
+                                     on_service, o, err, sizeof(err)),
+                     0);
     while (o->done == 0 && evtimer_pending(guard, NULL))
         loop_run();
     event_free(guard);
@@ -309,7 +310,7 @@ expect_target(const struct service_outcome *o, size_t i, const char *host, const
     assert_true(i < o->n);
     assert_string_equal(o->t[i].host, host);
     assert_string_equal(net_addr_format((struct sockaddr *)&o->t[i].addr.ss, buf, sizeof(buf)),
-            addr);
+                        addr);
 }
 
 static void

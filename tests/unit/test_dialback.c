@@ -15,11 +15,11 @@ test_xep0185_vectors(void **state)
         const char *secret, *receiving, *originating, *id, *key;
     } v[] = {
             {"s3cr3tf0rd14lb4ck", "montague.example", "capulet.example", "D60000229F",
-                    "b4835385f37fe2895af6c196b59097b16862406db80559900d96bf6fa7d23df3"},
+             "b4835385f37fe2895af6c196b59097b16862406db80559900d96bf6fa7d23df3"},
             {"d14lb4ck43v3r", "capulet.example", "montague.example", "417GAF25",
-                    "225cc5aa6a071133249d25fef42ae516fc7a86c523aa1c6980a7f73e784c972d"},
+             "225cc5aa6a071133249d25fef42ae516fc7a86c523aa1c6980a7f73e784c972d"},
             {"s3cr3tf0rd14lb4ck", "xmpp.example.com", "example.org", "D60000229F",
-                    "37c69b1cf07a3f67c04a5ef5902fa5114f2c76fe4a2686482ba5b89323075643"},
+             "37c69b1cf07a3f67c04a5ef5902fa5114f2c76fe4a2686482ba5b89323075643"},
     };
     size_t i;
 

@@ -13,26 +13,25 @@
 #include "dns_answer.h"
 #include "dns_zone.h"
 
-static const char fixture[] =
-        "$TTL 300\n"
-        "$ORIGIN gmail.test.\n"
-        "@                  SOA ns hostmaster 1 60 60 600 30\n"
-        "_xmpp-server._tcp  SRV 5 0 5269 xmpp-server.l\n"
-        "_xmpp-server._tcp  SRV 20 0 5269 alt1.xmpp-server.l\n"
-        "xmpp-server.l      A 127.0.0.2\n"
-        "xmpp-server.l      AAAA ::1\n"
-        "alt1.xmpp-server.l A 127.0.0.12\n"
-        "chain1             CNAME chain2\n"
-        "chain2             CNAME xmpp-server.l\n"
-        "outside            CNAME www.example.com.\n"
-        "loop1              CNAME loop2\n"
-        "loop2              CNAME loop1\n"
-        "dangling           CNAME nothing\n"
-        "cross              CNAME host.webex.test.\n"
-        "deep.ent           TXT \"x\"\n"
-        "$ORIGIN webex.test.\n"
-        "@                  SOA ns hostmaster 1 60 60 600 30\n"
-        "host               A 127.0.0.3\n";
+static const char fixture[] = "$TTL 300\n"
+                              "$ORIGIN gmail.test.\n"
+                              "@                  SOA ns hostmaster 1 60 60 600 30\n"
+                              "_xmpp-server._tcp  SRV 5 0 5269 xmpp-server.l\n"
+                              "_xmpp-server._tcp  SRV 20 0 5269 alt1.xmpp-server.l\n"
+                              "xmpp-server.l      A 127.0.0.2\n"
+                              "xmpp-server.l      AAAA ::1\n"
+                              "alt1.xmpp-server.l A 127.0.0.12\n"
+                              "chain1             CNAME chain2\n"
+                              "chain2             CNAME xmpp-server.l\n"
+                              "outside            CNAME www.example.com.\n"
+                              "loop1              CNAME loop2\n"
+                              "loop2              CNAME loop1\n"
+                              "dangling           CNAME nothing\n"
+                              "cross              CNAME host.webex.test.\n"
+                              "deep.ent           TXT \"x\"\n"
+                              "$ORIGIN webex.test.\n"
+                              "@                  SOA ns hostmaster 1 60 60 600 30\n"
+                              "host               A 127.0.0.3\n";
 
 static struct dns_zoneset *zs;
 
@@ -54,7 +53,8 @@ setup(void **state)
     big = malloc(65536);
     n += (size_t)sprintf(big + n, "$ORIGIN big.test.\n@ SOA ns h 1 2 3 4 5\n");
     for (i = 0; i < 40; i++)
-        n += (size_t)sprintf(big + n,
+        n += (size_t)sprintf(
+                big + n,
                 "_xmpp-server._tcp SRV 10 %d 5269 target-with-a-rather-long-name-%02d\n"
                 "target-with-a-rather-long-name-%02d A 127.0.1.%d\n",
                 i, i, i, i + 1);
@@ -84,7 +84,7 @@ ask(const char *name, ldns_rr_type type, uint16_t edns, int tcp, struct dns_answ
     size_t len = 0, outlen = 0;
 
     assert_int_equal(ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, LDNS_RD),
-            LDNS_STATUS_OK);
+                     LDNS_STATUS_OK);
     ldns_pkt_set_id(q, 0x4242);
     if (edns > 0)
         ldns_pkt_set_edns_udp_size(q, edns);
@@ -302,7 +302,7 @@ test_garbage(void **state)
 {
     /* A header that promises a question, then a name cut short. */
     static const uint8_t truncated_question[] = {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00,
-            0x00, 0x00, 0x00, 0x00, 0x3f, 'a', 'b'};
+                                                 0x00, 0x00, 0x00, 0x00, 0x3f, 'a',  'b'};
     /* A response (QR=1) and a runt: no reply at all. */
     static const uint8_t response[] = {0x12, 0x34, 0x81, 0x80, 0, 0, 0, 0, 0, 0, 0, 0};
     static const uint8_t runt[] = {0x12, 0x34, 0x01};

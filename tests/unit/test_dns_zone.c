@@ -1,4 +1,5 @@
-/* test_dns_zone.c: zone loading (multi-zone files, directives, errors with file:line) and lookup. */
+/* test_dns_zone.c: zone loading (multi-zone files, directives, errors with file:line) and lookup.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -137,16 +138,16 @@ test_errors_carry_file_and_line(void **state)
 {
     (void)state;
     expect_error("$ORIGIN x.test.\n@ SOA ns h 1 2 3 4 5\n\n; comment\nbad SRV 1 2 port t\n",
-            "bad.zone:5: ");
+                 "bad.zone:5: ");
     expect_error("$ORIGIN x.test.\n@ SOA ns h 1 2 3 4 5\nother.test. A 127.0.0.1\n",
-            "bad.zone:3: other.test. is outside every zone");
+                 "bad.zone:3: other.test. is outside every zone");
     expect_error("www.x.test. A 127.0.0.1\n", "bad.zone:1: www.x.test. is outside every zone");
     expect_error("$ORIGIN x.test.\n@ SOA ns h 1 2 3 4 5\na A 127.0.0.1\na CNAME b\n",
-            "has a CNAME and other data");
+                 "has a CNAME and other data");
     expect_error("$ORIGIN x.test.\n@ SOA ns h 1 2 3 4 5\n@ SOA ns h 2 2 3 4 5\n",
-            "bad.zone:3: a second SOA for zone x.test.");
+                 "bad.zone:3: a second SOA for zone x.test.");
     expect_error("$ORIGIN x.test.\n@ SOA ns h 1 2 3 4 5\n$INCLUDE other.zone\n",
-            "bad.zone:3: $INCLUDE is not supported");
+                 "bad.zone:3: $INCLUDE is not supported");
     expect_error("$ORIGIN x.test.\n@ CH SOA ns h 1 2 3 4 5\n", "only class IN");
 }
 
@@ -158,8 +159,9 @@ test_same_zone_twice_is_refused(void **state)
 
     (void)state;
     assert_int_equal(dns_zoneset_load_string(zs, "again.zone",
-                             "$ORIGIN x.test.\n@ SOA ns h 1 2 3 4 5\n", err, sizeof(err)),
-            -1);
+                                             "$ORIGIN x.test.\n@ SOA ns h 1 2 3 4 5\n", err,
+                                             sizeof(err)),
+                     -1);
     assert_non_null(strstr(err, "again.zone:2: zone x.test. is already loaded from test.zone:2"));
     assert_int_equal(zs->nzones, 1);
     dns_zoneset_free(zs);
@@ -179,8 +181,7 @@ test_file_and_string_agree(void **state)
     close(fd);
     assert_int_equal(dns_zoneset_load_file(from_file, path, err, sizeof(err)), 0);
     assert_int_equal(from_file->nzones, from_string->nzones);
-    assert_int_equal(dns_zoneset_count_records(from_file),
-            dns_zoneset_count_records(from_string));
+    assert_int_equal(dns_zoneset_count_records(from_file), dns_zoneset_count_records(from_string));
     unlink(path);
     assert_int_equal(dns_zoneset_load_file(from_file, path, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "No such file"));
@@ -200,9 +201,8 @@ test_sut_records(void **state)
 
     (void)state;
     assert_int_equal(net_addr_from_host("127.0.0.1", 25269, &s2s), 0);
-    assert_int_equal(dns_zoneset_add_sut(zs, "sut.test", (struct sockaddr *)&s2s.ss, err,
-                             sizeof(err)),
-            1);
+    assert_int_equal(
+            dns_zoneset_add_sut(zs, "sut.test", (struct sockaddr *)&s2s.ss, err, sizeof(err)), 1);
     z = dns_zoneset_find_zone(zs, srv);
     assert_non_null(z);
     set = dns_zone_find(z, srv, LDNS_RR_TYPE_SRV);
@@ -211,12 +211,10 @@ test_sut_records(void **state)
     assert_int_equal(ldns_dname_compare(ldns_rr_rdf(ldns_rr_list_rr(set->rrs, 0), 3), target), 0);
     assert_non_null(dns_zone_find(z, target, LDNS_RR_TYPE_A));
     /* A second call finds the zone there: nothing synthesized twice. */
-    assert_int_equal(dns_zoneset_add_sut(zs, "sut.test", (struct sockaddr *)&s2s.ss, err,
-                             sizeof(err)),
-            0);
-    assert_int_equal(dns_zoneset_add_sut(zs, "bad name", (struct sockaddr *)&s2s.ss, err,
-                             sizeof(err)),
-            -1);
+    assert_int_equal(
+            dns_zoneset_add_sut(zs, "sut.test", (struct sockaddr *)&s2s.ss, err, sizeof(err)), 0);
+    assert_int_equal(
+            dns_zoneset_add_sut(zs, "bad name", (struct sockaddr *)&s2s.ss, err, sizeof(err)), -1);
     ldns_rdf_deep_free(srv);
     ldns_rdf_deep_free(target);
     dns_zoneset_free(zs);
@@ -231,9 +229,8 @@ test_fixture_overrides_sut(void **state)
 
     (void)state;
     net_addr_from_host("::1", 5269, &s2s);
-    assert_int_equal(dns_zoneset_add_sut(zs, "sut.test.", (struct sockaddr *)&s2s.ss, err,
-                             sizeof(err)),
-            0);
+    assert_int_equal(
+            dns_zoneset_add_sut(zs, "sut.test.", (struct sockaddr *)&s2s.ss, err, sizeof(err)), 0);
     assert_int_equal(zs->nzones, 1);
     dns_zoneset_free(zs);
 }

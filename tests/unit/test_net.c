@@ -25,7 +25,7 @@ test_parse_and_format(void **state)
     (void)state;
     assert_int_equal(net_addr_parse("127.0.0.2:5269", &a, err, sizeof(err)), 0);
     assert_string_equal(net_addr_format((struct sockaddr *)&a.ss, buf, sizeof(buf)),
-            "127.0.0.2:5269");
+                        "127.0.0.2:5269");
     assert_int_equal(net_addr_port((struct sockaddr *)&a.ss), 5269);
     assert_int_equal(net_addr_parse("[::1]:0", &a, err, sizeof(err)), 0);
     assert_string_equal(net_addr_format((struct sockaddr *)&a.ss, buf, sizeof(buf)), "[::1]:0");

@@ -19,11 +19,12 @@ test_rfc5802_example(void **state)
     (void)state;
     first = sasl_scram_first(&s, "user", "pencil", "fyko+d2lbbFgONRv9qkxdawL");
     assert_string_equal(first, "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL");
-    final = sasl_scram_final(&s,
-            "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096", err,
+    final = sasl_scram_final(
+            &s, "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096", err,
             sizeof(err));
     assert_non_null(final);
-    assert_string_equal(final,
+    assert_string_equal(
+            final,
             "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=");
     assert_true(sasl_scram_verify(&s, "v=rmF9pqV8S7suAoZWja4dJRkFsKQ="));
     assert_false(sasl_scram_verify(&s, "v=AAAAAAAAAAAAAAAAAAAAAAAAAAA="));

@@ -149,7 +149,7 @@ check_session(struct events *e)
     free(text);
     /* The exact bytes. */
     assert_string_equal(e->raws[1],
-            "<db:result from='gmail.test' to='sut.test'>b4835385f37fe</db:result>");
+                        "<db:result from='gmail.test' to='sut.test'>b4835385f37fe</db:result>");
     assert_string_equal(e->raws[2], "<dlbk:verify xmlns:dlbk='jabber:server:dialback' from='a' "
                                     "to='b' id='x' type='valid'/>");
     assert_int_equal(e->closes, 1);
@@ -194,10 +194,11 @@ test_restart_after_proceed(void **state)
     assert_int_equal(e.errors, 0);
     /* The next feed is a new document, with its own header. */
     e.restart_on = NULL;
-    assert_true(feed(&e, "<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
-                         "xmlns:stream='http://etherx.jabber.org/streams' id='second'>"
-                         "<presence/>",
-                        1) > 0);
+    assert_true(feed(&e,
+                     "<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
+                     "xmlns:stream='http://etherx.jabber.org/streams' id='second'>"
+                     "<presence/>",
+                     1) > 0);
     assert_int_equal(e.opens, 2);
     assert_string_equal(xml_attr(e.header, "id"), "second");
     assert_int_equal(e.nstanzas, 2);
@@ -207,7 +208,7 @@ test_restart_after_proceed(void **state)
 
 static void
 expect_failure(const char *text, size_t chunk, const struct xml_stream_limits *lim,
-        enum xml_stream_error want)
+               enum xml_stream_error want)
 {
     struct events e;
 
@@ -216,7 +217,7 @@ expect_failure(const char *text, size_t chunk, const struct xml_stream_limits *l
     assert_int_equal(e.errors, 1);
     if (e.error != want)
         fail_msg("got %s (%s), wanted %s", xml_stream_error_condition(e.error), e.errmsg,
-                xml_stream_error_condition(want));
+                 xml_stream_error_condition(want));
     assert_true(xml_stream_failed(e.st));
     /* Nothing more after an error. */
     assert_int_equal(xml_stream_feed(e.st, "<x/>", 4), -1);
@@ -232,7 +233,7 @@ test_restricted_xml(void **state)
     (void)state;
     expect_failure("<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'>"
                    "<!ENTITY lol2 '&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;'>]>" HDR,
-            0, NULL, XML_STREAM_RESTRICTED_XML);
+                   0, NULL, XML_STREAM_RESTRICTED_XML);
     expect_failure(HDR "<!-- a comment -->", 0, NULL, XML_STREAM_RESTRICTED_XML);
     expect_failure(HDR "<message><?php echo 1; ?></message>", 0, NULL, XML_STREAM_RESTRICTED_XML);
     expect_failure(HDR "<message>&undefined;</message>", 0, NULL, XML_STREAM_NOT_WELL_FORMED);
@@ -322,7 +323,7 @@ test_serializer(void **state)
     (void)state;
     n = xml_parse_element("<dlbk:result xmlns:dlbk='jabber:server:dialback' from='a&amp;b' "
                           "to=\"it's\">key</dlbk:result>",
-            XML_NS_SERVER, err, sizeof(err));
+                          XML_NS_SERVER, err, sizeof(err));
     assert_non_null(n);
     out = xml_serialize(n, XML_NS_SERVER, prefixes, &len);
     assert_string_equal(out, "<db:result from='a&amp;b' to='it&apos;s'>key</db:result>");
@@ -330,14 +331,15 @@ test_serializer(void **state)
     free(out);
     /* Without the prefix in scope, the namespace is declared. */
     out = xml_serialize(n, XML_NS_SERVER, NULL, NULL);
-    assert_string_equal(out,
+    assert_string_equal(
+            out,
             "<result xmlns='jabber:server:dialback' from='a&amp;b' to='it&apos;s'>key</result>");
     free(out);
     xml_node_free(n);
 
     n = xml_parse_element("<message xml:lang='en' to='x'><body>1 &lt; 2</body>"
                           "<x xmlns='jabber:x:data'><field/></x></message>",
-            XML_NS_CLIENT, err, sizeof(err));
+                          XML_NS_CLIENT, err, sizeof(err));
     assert_non_null(n);
     copy = xml_clone(n);
     out = xml_serialize(copy, XML_NS_CLIENT, NULL, NULL);
