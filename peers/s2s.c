@@ -228,6 +228,8 @@ verify_answered(struct peer *p, const char *id, const char *remote, const char *
         in->valid[in->nvalid++] = xstrdup(remote);
         send_and_free(in, db_element("result", p->domain, remote, NULL, "valid"));
         enter_state(in, S2S_ESTABLISHED);
+        if (in->conn != NULL)
+            xconn_set_idle_timeout(in->conn, 0);
         peer_report(p, "s2s in #%u: %s authenticated by dialback (verified with %s)", in->id,
                     remote, remote);
     } else if (strcmp(type, "invalid") == 0) {
