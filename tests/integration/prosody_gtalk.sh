@@ -8,9 +8,10 @@
 #  - chat messages both ways;
 #  - an unsolicited db:result type='valid' is reported and not taken as authentication.
 #
-# usage: prosody_gtalk.sh FEDSIM SOURCE_DIR [PEER_SPEC]   (default gmail.test=gtalk)
+# usage: prosody_gtalk.sh FEDSIM SOURCE_DIR [PEER_SPEC [--show]]   (default gmail.test=gtalk)
+#   --show prints what fedsim serve saw, for people: ci/demo uses it.
 set -euo pipefail
-fedsim=$1 src=$2 spec=${3:-gmail.test=gtalk}
+fedsim=$1 src=$2 spec=${3:-gmail.test=gtalk} show=${4:-}
 . "$src/tests/integration/lib.sh"
 . "$src/tests/integration/c2s.sh"
 
@@ -123,4 +124,9 @@ sut_pid=$(sut_get "$sut" pid)
 check "the SUT's process ($sut_pid) is gone" \
     eval "[[ \$(awk '{print \$3}' /proc/$sut_pid/stat 2> /dev/null) =~ ^(Z|)\$ ]]"
 check "the SUT's directory is removed" test ! -e "$T_TMP/sut"
+if [ "$show" = --show ]; then
+    printf '\n-- what fedsim serve printed (DNS, s2s, dialback, stanzas):\n'
+    cut -c 1-160 "$out" | sed 's/^/   /'
+    printf '\n'
+fi
 t_done
