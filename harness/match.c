@@ -1,0 +1,301 @@
+/* match.c: subset and strict stanza matching with wildcards, captures and variables. */
+#include "match.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+
+void
+match_vars_set(struct match_vars *v, const char *name, const char *value)
+{
+    size_t i;
+
+    for (i = 0; i < v->n; i++) {
+        if (strcmp(v->names[i], name) == 0) {
+            free(v->values[i]);
+            v->values[i] = xstrdup(value);
+            return;
+        }
+    }
+    v->names = xreallocarray(v->names, v->n + 1, sizeof(*v->names));
+    v->values = xreallocarray(v->values, v->n + 1, sizeof(*v->values));
+    v->names[v->n] = xstrdup(name);
+    v->values[v->n] = xstrdup(value);
+    v->n++;
+}
+
+const char *
+match_vars_get(const struct match_vars *v, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < v->n; i++)
+        if (strcmp(v->names[i], name) == 0)
+            return v->values[i];
+    return NULL;
+}
+
+void
+match_vars_clear(struct match_vars *v)
+{
+    size_t i;
+
+    for (i = 0; i < v->n; i++) {
+        free(v->names[i]);
+        free(v->values[i]);
+    }
+    free(v->names);
+    free(v->values);
+    memset(v, 0, sizeof(*v));
+}
+
+char *
+match_expand(const struct match_vars *v, const char *text, char *err, size_t errlen)
+{
+    size_t cap = strlen(text) + 64, len = 0;
+    char *out = xmalloc(cap);
+    const char *p = text;
+
+    while (*p != '\0') {
+        const char *add = p;
+        size_t addlen = 1;
+        char name[128];
+
+        if (p[0] == '$' && p[1] == '$' && p[2] == '{') {
+            add = "${";
+            addlen = 2;
+            p += 3;
+        } else if (p[0] == '$' && p[1] == '{') {
+            const char *close = strchr(p + 2, '}');
+            size_t nlen = close != NULL ? (size_t)(close - p - 2) : 0;
+
+            if (close == NULL || nlen == 0 || nlen >= sizeof(name)) {
+                snprintf(err, errlen, "unterminated or empty ${...}");
+                free(out);
+                return NULL;
+            }
+            memcpy(name, p + 2, nlen);
+            name[nlen] = '\0';
+            add = match_vars_get(v, name);
+            if (add == NULL) {
+                snprintf(err, errlen, "unknown variable ${%s}", name);
+                free(out);
+                return NULL;
+            }
+            addlen = strlen(add);
+            p = close + 1;
+        } else {
+            p++;
+        }
+        if (len + addlen + 1 > cap) {
+            cap = (len + addlen + 1) * 2;
+            out = xreallocarray(out, cap, 1);
+        }
+        memcpy(out + len, add, addlen);
+        len += addlen;
+    }
+    out[len] = '\0';
+    return out;
+}
+
+/* Pending captures: applied to the variables only when the whole stanza matched. */
+struct captures {
+    struct match_vars v;
+};
+
+static int
+capture_name(const char *pattern, char *name, size_t len)
+{
+    size_t n = strlen(pattern);
+
+    if (n < 4 || strncmp(pattern, "{$", 2) != 0 || pattern[n - 1] != '}' || n - 3 >= len)
+        return 0;
+    memcpy(name, pattern + 2, n - 3);
+    name[n - 3] = '\0';
+    return 1;
+}
+
+/* One value against its pattern ({any}, {$name} or literal). */
+static int
+value_matches(const char *pattern, const char *value, const struct match_vars *vars,
+              struct captures *cap)
+{
+    char name[128];
+    const char *known;
+
+    if (strcmp(pattern, "{any}") == 0)
+        return 1;
+    if (capture_name(pattern, name, sizeof(name))) {
+        known = match_vars_get(&cap->v, name);
+        if (known == NULL)
+            known = match_vars_get(vars, name);
+        if (known != NULL)
+            return strcmp(known, value) == 0;
+        match_vars_set(&cap->v, name, value);
+        return 1;
+    }
+    return strcmp(pattern, value) == 0;
+}
+
+/* The element's own text with surrounding white space trimmed (owned). */
+static char *
+trimmed_text(const struct xml_node *n)
+{
+    char *t = xml_text(n), *start = t, *end;
+
+    while (isspace((unsigned char)*start))
+        start++;
+    end = start + strlen(start);
+    while (end > start && isspace((unsigned char)end[-1]))
+        end--;
+    memmove(t, start, (size_t)(end - start));
+    t[end - start] = '\0';
+    return t;
+}
+
+static size_t
+count_elements(const struct xml_node *n)
+{
+    const struct xml_node *c;
+    size_t k = 0;
+
+    for (c = n->children; c != NULL; c = c->next)
+        k += c->kind == XML_ELEMENT;
+    return k;
+}
+
+static int match_node(const struct xml_node *want, const struct xml_node *got, enum match_mode mode,
+                      const struct match_vars *vars, struct captures *cap, const char *path,
+                      char *why, size_t whylen);
+
+static int
+match_children(const struct xml_node *want, const struct xml_node *got, enum match_mode mode,
+               const struct match_vars *vars, struct captures *cap, const char *path, char *why,
+               size_t whylen)
+{
+    const struct xml_node *w, *from = got->children;
+    char sub[512];
+
+    for (w = want->children; w != NULL; w = w->next) {
+        const struct xml_node *g;
+        int found = 0;
+
+        if (w->kind != XML_ELEMENT)
+            continue;
+        snprintf(sub, sizeof(sub), "%s/%s", path, w->name);
+        /* In document order: each expected child after the previous one's match. */
+        for (g = from; g != NULL && !found; g = g->next) {
+            struct captures trial = {0};
+            size_t i;
+
+            if (!xml_is(g, w->ns, w->name))
+                continue;
+            if (match_node(w, g, mode, vars, &trial, sub, why, whylen)) {
+                for (i = 0; i < trial.v.n; i++)
+                    match_vars_set(&cap->v, trial.v.names[i], trial.v.values[i]);
+                found = 1;
+                from = g->next;
+            }
+            match_vars_clear(&trial.v);
+        }
+        if (!found) {
+            if (why[0] == '\0' || strncmp(why, sub, strlen(sub)) != 0)
+                snprintf(why, whylen, "%s: missing child <%s xmlns='%s'>", sub, w->name, w->ns);
+            return 0;
+        }
+    }
+    if (mode == MATCH_STRICT && count_elements(got) != count_elements(want)) {
+        snprintf(why, whylen, "%s: %zu child elements, expected %zu (strict)", path,
+                 count_elements(got), count_elements(want));
+        return 0;
+    }
+    return 1;
+}
+
+static int
+match_node(const struct xml_node *want, const struct xml_node *got, enum match_mode mode,
+           const struct match_vars *vars, struct captures *cap, const char *path, char *why,
+           size_t whylen)
+{
+    char *wt, *gt;
+    size_t i;
+    int ok;
+
+    if (!xml_is(got, want->ns, want->name)) {
+        snprintf(why, whylen, "%s: got <%s xmlns='%s'>", path, got->name, got->ns);
+        return 0;
+    }
+    for (i = 0; i < want->nattrs; i++) {
+        const struct xml_attr *a = &want->attrs[i];
+        const char *v = xml_attr_ns(got, a->ns, a->name);
+
+        if (v == NULL) {
+            snprintf(why, whylen, "%s: attribute %s missing", path, a->name);
+            return 0;
+        }
+        if (!value_matches(a->value, v, vars, cap)) {
+            snprintf(why, whylen, "%s: %s='%s', expected '%s'", path, a->name, v, a->value);
+            return 0;
+        }
+    }
+    if (mode == MATCH_STRICT && got->nattrs != want->nattrs) {
+        snprintf(why, whylen, "%s: %zu attributes, expected %zu (strict)", path, got->nattrs,
+                 want->nattrs);
+        return 0;
+    }
+    wt = trimmed_text(want);
+    gt = trimmed_text(got);
+    ok = wt[0] == '\0' ? mode != MATCH_STRICT || gt[0] == '\0' : value_matches(wt, gt, vars, cap);
+    if (!ok)
+        snprintf(why, whylen, "%s: text \"%.80s\", expected \"%.80s\"", path, gt, wt);
+    free(wt);
+    free(gt);
+    return ok && match_children(want, got, mode, vars, cap, path, why, whylen);
+}
+
+int
+match_stanza(const struct xml_node *want, const struct xml_node *got, enum match_mode mode,
+             struct match_vars *vars, char *why, size_t whylen)
+{
+    struct captures cap = {0};
+    char path[256];
+    size_t i;
+    int ok;
+
+    why[0] = '\0';
+    snprintf(path, sizeof(path), "/%s", want->name);
+    ok = match_node(want, got, mode, vars, &cap, path, why, whylen);
+    if (ok)
+        for (i = 0; i < cap.v.n; i++)
+            match_vars_set(vars, cap.v.names[i], cap.v.values[i]);
+    match_vars_clear(&cap.v);
+    return ok;
+}
+
+int
+match_score(const struct xml_node *want, const struct xml_node *got)
+{
+    const struct xml_node *w;
+    size_t i;
+    int score;
+
+    if (!xml_is(got, want->ns, want->name))
+        return 0;
+    score = 1;
+    for (i = 0; i < want->nattrs; i++) {
+        const char *v = xml_attr_ns(got, want->attrs[i].ns, want->attrs[i].name);
+
+        score += v != NULL;
+        score += v != NULL && strcmp(v, want->attrs[i].value) == 0;
+    }
+    for (w = want->children; w != NULL; w = w->next) {
+        const struct xml_node *g = w->kind == XML_ELEMENT ? xml_child(got, w->ns, w->name) : NULL;
+
+        if (g != NULL)
+            score += match_score(w, g);
+    }
+    return score;
+}

@@ -1,0 +1,48 @@
+/*
+ * match.h: does a received stanza match what a scenario expects? Namespace-aware (URIs, not
+ * prefixes). By default a subset match: the expected attributes and child elements must be
+ * there (extras are ignored), expected text must be equal. Strict mode also refuses extra
+ * attributes and children. In expected attribute values and text:
+ *   {any}      anything, but present
+ *   {$name}    captures the value into variable `name`; if `name` is already set, the value
+ *              must equal it
+ * Variables are expanded in scenario text with ${name} (match_expand) before parsing.
+ */
+#ifndef FEDSIM_MATCH_H
+#define FEDSIM_MATCH_H
+
+#include <stddef.h>
+
+#include "xml.h"
+
+struct match_vars {
+    char **names;  /* owned */
+    char **values; /* owned */
+    size_t n;
+};
+
+void match_vars_set(struct match_vars *v, const char *name, const char *value);
+/* The value, or NULL. */
+const char *match_vars_get(const struct match_vars *v, const char *name);
+void match_vars_clear(struct match_vars *v);
+
+/*
+ * Expands ${name} in text (owned result). An unknown name is an error: NULL, with the name in
+ * err. "$${" writes a literal "${".
+ */
+char *match_expand(const struct match_vars *v, const char *text, char *err, size_t errlen);
+
+enum match_mode { MATCH_SUBSET, MATCH_STRICT };
+
+/*
+ * 1 if got matches want; captures are stored in vars only on a match. On a mismatch, why says
+ * where: "/message/body: text \"hi\" != \"hello\"".
+ */
+int match_stanza(const struct xml_node *want, const struct xml_node *got, enum match_mode mode,
+                 struct match_vars *vars, char *why, size_t whylen);
+
+/* How close got comes to want (higher is closer; 0: another element), to pick the nearest
+ * miss for a failure report. */
+int match_score(const struct xml_node *want, const struct xml_node *got);
+
+#endif

@@ -1,0 +1,153 @@
+/* test_match.c: subset and strict matching, namespaces, {any}, captures, variables, and the
+ * description of the first difference. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "match.h"
+#include "xml_stream.h"
+
+static struct xml_node *
+x(const char *text)
+{
+    char err[256];
+    struct xml_node *n = xml_parse_element(text, XML_NS_SERVER, err, sizeof(err));
+
+    if (n == NULL)
+        fail_msg("%s: %s", text, err);
+    return n;
+}
+
+/* Matches want against got; returns the result and keeps why. */
+static int
+m(const char *want, const char *got, enum match_mode mode, struct match_vars *vars, char *why)
+{
+    struct xml_node *w = x(want), *g = x(got);
+    int ok = match_stanza(w, g, mode, vars, why, 256);
+
+    xml_node_free(w);
+    xml_node_free(g);
+    return ok;
+}
+
+static void
+test_subset(void **state)
+{
+    struct match_vars v = {0};
+    char why[256];
+    static const char got[] = "<message from='jdoe1@gmail.test/r' to='a@sut.test' id='m1' "
+                              "type='chat'><body>hi</body><active "
+                              "xmlns='http://jabber.org/protocol/chatstates'/></message>";
+
+    (void)state;
+    assert_true(m("<message from='jdoe1@gmail.test/r'/>", got, MATCH_SUBSET, &v, why));
+    assert_true(m("<message><body>hi</body></message>", got, MATCH_SUBSET, &v, why));
+    assert_true(m("<message><body>  hi\n </body></message>", got, MATCH_SUBSET, &v, why));
+    assert_false(m("<message><body>hello</body></message>", got, MATCH_SUBSET, &v, why));
+    assert_string_equal(why, "/message/body: text \"hi\", expected \"hello\"");
+    assert_false(m("<message type='normal'/>", got, MATCH_SUBSET, &v, why));
+    assert_string_equal(why, "/message: type='chat', expected 'normal'");
+    assert_false(m("<message><subject/></message>", got, MATCH_SUBSET, &v, why));
+    assert_non_null(strstr(why, "missing child <subject"));
+    assert_false(m("<presence/>", got, MATCH_SUBSET, &v, why));
+    /* Namespaces, not prefixes: the chat state in another namespace does not match. */
+    assert_false(m("<message><active xmlns='urn:other'/></message>", got, MATCH_SUBSET, &v, why));
+    assert_true(m("<message><active xmlns='http://jabber.org/protocol/chatstates'/></message>", got,
+                  MATCH_SUBSET, &v, why));
+    match_vars_clear(&v);
+}
+
+static void
+test_strict(void **state)
+{
+    struct match_vars v = {0};
+    char why[256];
+
+    (void)state;
+    assert_true(m("<presence type='subscribed' to='a'/>", "<presence to='a' type='subscribed'/>",
+                  MATCH_STRICT, &v, why));
+    assert_false(m("<presence type='subscribed'/>", "<presence type='subscribed' to='a'/>",
+                   MATCH_STRICT, &v, why));
+    assert_non_null(strstr(why, "(strict)"));
+    assert_false(m("<iq type='result'/>", "<iq type='result'><query xmlns='x'/></iq>", MATCH_STRICT,
+                   &v, why));
+    match_vars_clear(&v);
+}
+
+static void
+test_any_and_captures(void **state)
+{
+    struct match_vars v = {0};
+    char why[256];
+
+    (void)state;
+    assert_true(m("<message id='{any}'/>", "<message id='x1'/>", MATCH_SUBSET, &v, why));
+    assert_false(m("<message id='{any}'/>", "<message/>", MATCH_SUBSET, &v, why));
+    /* A failed match captures nothing. */
+    assert_false(
+            m("<message id='{$id}' type='chat'/>", "<message id='x1'/>", MATCH_SUBSET, &v, why));
+    assert_null(match_vars_get(&v, "id"));
+    assert_true(m("<message id='{$id}'><body>{$text}</body></message>",
+                  "<message id='x1'><body>hey</body></message>", MATCH_SUBSET, &v, why));
+    assert_string_equal(match_vars_get(&v, "id"), "x1");
+    assert_string_equal(match_vars_get(&v, "text"), "hey");
+    /* Once captured, the value must recur. */
+    assert_true(m("<iq id='{$id}'/>", "<iq id='x1'/>", MATCH_SUBSET, &v, why));
+    assert_false(m("<iq id='{$id}'/>", "<iq id='x2'/>", MATCH_SUBSET, &v, why));
+    match_vars_clear(&v);
+}
+
+static void
+test_expand(void **state)
+{
+    struct match_vars v = {0};
+    char err[128], *s;
+
+    (void)state;
+    match_vars_set(&v, "sut.domain", "sut.test");
+    match_vars_set(&v, "alice.bare", "user1@sut.test");
+    s = match_expand(&v, "<presence to='${alice.bare}' from='x@${sut.domain}'/> $${x}", err,
+                     sizeof(err));
+    assert_string_equal(s, "<presence to='user1@sut.test' from='x@sut.test'/> ${x}");
+    free(s);
+    assert_null(match_expand(&v, "${nope}", err, sizeof(err)));
+    assert_string_equal(err, "unknown variable ${nope}");
+    assert_null(match_expand(&v, "${open", err, sizeof(err)));
+    match_vars_clear(&v);
+}
+
+static void
+test_score(void **state)
+{
+    struct xml_node *w = x("<message type='chat' to='a'><body>x</body></message>");
+    struct xml_node *near = x("<message type='chat' to='b'><body>y</body></message>");
+    struct xml_node *far = x("<message type='normal'/>");
+    struct xml_node *other = x("<presence/>");
+
+    (void)state;
+    assert_true(match_score(w, near) > match_score(w, far));
+    assert_int_equal(match_score(w, other), 0);
+    xml_node_free(w);
+    xml_node_free(near);
+    xml_node_free(far);
+    xml_node_free(other);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_subset),
+            cmocka_unit_test(test_strict),
+            cmocka_unit_test(test_any_and_captures),
+            cmocka_unit_test(test_expand),
+            cmocka_unit_test(test_score),
+    };
+
+    return cmocka_run_group_tests_name("match", tests, NULL, NULL);
+}
