@@ -19,7 +19,9 @@ struct cmd {
     void (*usage)(FILE *fp);
 };
 
+extern const struct cmd cmd_check;
 extern const struct cmd cmd_dns;
+extern const struct cmd cmd_run;
 extern const struct cmd cmd_serve;
 
 #endif

@@ -106,38 +106,84 @@ struct captures {
     struct match_vars v;
 };
 
-static int
-capture_name(const char *pattern, char *name, size_t len)
+/* Length of a "{any}" or "{$name}" token at p (name copied out), or 0. */
+static size_t
+token(const char *p, char *name, size_t len)
 {
-    size_t n = strlen(pattern);
+    const char *close;
 
-    if (n < 4 || strncmp(pattern, "{$", 2) != 0 || pattern[n - 1] != '}' || n - 3 >= len)
+    if (strncmp(p, "{any}", 5) == 0) {
+        name[0] = '\0';
+        return 5;
+    }
+    if (strncmp(p, "{$", 2) != 0 || (close = strchr(p, '}')) == NULL || close == p + 2 ||
+        (size_t)(close - p - 2) >= len)
         return 0;
-    memcpy(name, pattern + 2, n - 3);
-    name[n - 3] = '\0';
-    return 1;
+    memcpy(name, p + 2, (size_t)(close - p - 2));
+    name[close - p - 2] = '\0';
+    return (size_t)(close - p) + 1;
 }
 
-/* One value against its pattern ({any}, {$name} or literal). */
+/* Matches value against a pattern of literal text, {any} and {$name} tokens, in full; a token
+ * takes the shortest text that lets the rest match. Captures go into cap. */
+static int
+pattern_matches(const char *p, const char *v, const struct match_vars *vars, struct captures *cap,
+                int depth)
+{
+    char name[128];
+    size_t tl;
+
+    if (depth > 32)
+        return 0;
+    while (*p != '\0' && (tl = token(p, name, sizeof(name))) == 0) {
+        if (*p != *v)
+            return 0;
+        p++;
+        v++;
+    }
+    if (*p == '\0')
+        return *v == '\0';
+    if (name[0] != '\0') {
+        const char *known = match_vars_get(&cap->v, name);
+
+        if (known == NULL)
+            known = match_vars_get(vars, name);
+        if (known != NULL)
+            return strncmp(v, known, strlen(known)) == 0 &&
+                   pattern_matches(p + tl, v + strlen(known), vars, cap, depth + 1);
+    }
+    for (size_t k = 0; k <= strlen(v); k++) {
+        if (name[0] != '\0') {
+            char *part = xstrndup(v, k);
+
+            match_vars_set(&cap->v, name, part);
+            free(part);
+        }
+        if (pattern_matches(p + tl, v + k, vars, cap, depth + 1))
+            return 1;
+    }
+    if (name[0] != '\0')
+        match_vars_set(&cap->v, name, ""); /* undone by the caller's failure */
+    return 0;
+}
+
+/* One value against its pattern. */
 static int
 value_matches(const char *pattern, const char *value, const struct match_vars *vars,
               struct captures *cap)
 {
-    char name[128];
-    const char *known;
+    struct captures trial = {0};
+    size_t i;
+    int ok;
 
-    if (strcmp(pattern, "{any}") == 0)
-        return 1;
-    if (capture_name(pattern, name, sizeof(name))) {
-        known = match_vars_get(&cap->v, name);
-        if (known == NULL)
-            known = match_vars_get(vars, name);
-        if (known != NULL)
-            return strcmp(known, value) == 0;
-        match_vars_set(&cap->v, name, value);
-        return 1;
-    }
-    return strcmp(pattern, value) == 0;
+    for (i = 0; i < cap->v.n; i++)
+        match_vars_set(&trial.v, cap->v.names[i], cap->v.values[i]);
+    ok = pattern_matches(pattern, value, vars, &trial, 0);
+    if (ok)
+        for (i = 0; i < trial.v.n; i++)
+            match_vars_set(&cap->v, trial.v.names[i], trial.v.values[i]);
+    match_vars_clear(&trial.v);
+    return ok;
 }
 
 /* The element's own text with surrounding white space trimmed (owned). */

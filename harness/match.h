@@ -3,9 +3,10 @@
  * prefixes). By default a subset match: the expected attributes and child elements must be
  * there (extras are ignored), expected text must be equal. Strict mode also refuses extra
  * attributes and children. In expected attribute values and text:
- *   {any}      anything, but present
- *   {$name}    captures the value into variable `name`; if `name` is already set, the value
- *              must equal it
+ *   {any}      any text (the attribute must be there): from='jdoe1@gmail.test/{any}'
+ *   {$name}    captures text into variable `name`; if `name` is already set, the text must
+ *              equal it: id='{$id}', from='{$user}@gmail.test/{any}'
+ * Tokens take the shortest text that lets the rest of the value match.
  * Variables are expanded in scenario text with ${name} (match_expand) before parsing.
  */
 #ifndef FEDSIM_MATCH_H

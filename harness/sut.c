@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "xmalloc.h"
 
@@ -31,6 +32,7 @@ sut_free(struct sut *s)
     free(s->dir);
     free(s->log);
     free(s->stop);
+    free(s->reg);
     free(s);
 }
 
@@ -54,9 +56,9 @@ apply(struct sut *s, const char *key, const char *val, char *err, size_t errlen)
     struct {
         const char *key;
         char **field;
-    } strings[] = {{"dir", &s->dir},        {"domain", &s->domain}, {"log", &s->log},
-                   {"name", &s->name},      {"stop", &s->stop},     {"tls", &s->tls},
-                   {"version", &s->version}};
+    } strings[] = {{"dir", &s->dir},   {"domain", &s->domain},  {"log", &s->log},
+                   {"name", &s->name}, {"register", &s->reg},   {"stop", &s->stop},
+                   {"tls", &s->tls},   {"version", &s->version}};
     struct {
         const char *key;
         struct net_addr *field;
@@ -99,8 +101,8 @@ apply(struct sut *s, const char *key, const char *val, char *err, size_t errlen)
         return 0;
     }
     snprintf(err, errlen,
-             "unknown key \"%s\" (known: account c2s dir dns domain log name pid s2s stop tls "
-             "version)",
+             "unknown key \"%s\" (known: account c2s dir dns domain log name pid register s2s "
+             "stop tls version)",
              key);
     return -1;
 }
@@ -162,4 +164,40 @@ fail:
     fclose(fp);
     sut_free(s);
     return NULL;
+}
+
+int
+sut_register(const struct sut *s, struct sut_account *out, char *err, size_t errlen)
+{
+    char line[512], *sp, *nl;
+    FILE *fp;
+    int status;
+
+    memset(out, 0, sizeof(*out));
+    if (s->reg == NULL) {
+        snprintf(err, errlen,
+                 "%s has no \"register\" command for fresh accounts (name an "
+                 "account in the scenario: \"client NAME: account N\")",
+                 s->path);
+        return -1;
+    }
+    fflush(stdout);
+    if ((fp = popen(s->reg, "r")) == NULL) {
+        snprintf(err, errlen, "%s: %s", s->reg, strerror(errno));
+        return -1;
+    }
+    if (fgets(line, sizeof(line), fp) == NULL)
+        line[0] = '\0';
+    status = pclose(fp);
+    if ((nl = strchr(line, '\n')) != NULL)
+        *nl = '\0';
+    sp = strchr(line, ' ');
+    if (status != 0 || sp == NULL || sp == line || sp[1] == '\0') {
+        snprintf(err, errlen, "\"%s\" failed (exit %d, printed \"%.100s\")", s->reg,
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1, line);
+        return -1;
+    }
+    out->user = xstrndup(line, (size_t)(sp - line));
+    out->password = xstrdup(sp + 1);
+    return 0;
 }

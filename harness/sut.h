@@ -10,6 +10,8 @@
  *   dns = 127.0.0.1:PORT                the DNS address the SUT asks    (required)
  *   tls = off | optional | required     the variant started
  *   dir, log, pid, stop                 private directory, server log, pid, stop command
+ *   register = COMMAND                  prints "USER PASSWORD" for a fresh account (scenarios
+ *                                       give each client one unless it names an account)
  *   account = USER PASSWORD             a SUT account (at least one for client scenarios)
  */
 #ifndef FEDSIM_SUT_H
@@ -25,9 +27,9 @@ struct sut_account {
 };
 
 struct sut {
-    char *path;                                             /* owned: the file it came from */
-    char *name, *version, *domain, *tls, *dir, *log, *stop; /* owned; NULL if absent */
-    long pid;                                               /* 0 if absent */
+    char *path;                                                   /* owned: the file it came from */
+    char *name, *version, *domain, *tls, *dir, *log, *stop, *reg; /* owned; NULL if absent */
+    long pid;                                                     /* 0 if absent */
     struct net_addr c2s, s2s, dns;
     struct sut_account *accounts; /* owned */
     size_t naccounts;
@@ -36,5 +38,11 @@ struct sut {
 /* Reads a SUT file. Returns NULL with "file:line: ..." in err. */
 struct sut *sut_load(const char *path, char *err, size_t errlen);
 void sut_free(struct sut *s);
+
+/*
+ * Runs the SUT's register command (blocking: call it before the loop runs) and returns a fresh
+ * account (owned strings in *out), or -1 with the reason in err.
+ */
+int sut_register(const struct sut *s, struct sut_account *out, char *err, size_t errlen);
 
 #endif

@@ -27,9 +27,10 @@ struct xml_stream {
     /* Raw bytes from `base` (a document offset) to what was fed so far. */
     char *raw; /* owned */
     size_t rawlen, rawcap;
-    long long base, fed;    /* document offsets */
-    long long stanza_start; /* document offset of the stanza's '<' */
-    long long stop_at;      /* where a restart cut the document */
+    long long base, fed;             /* document offsets */
+    long long stanza_start;          /* document offset of the stanza's '<' */
+    long long stop_at;               /* where a restart cut the document */
+    unsigned long err_line, err_col; /* where the error was found */
 };
 
 const char *
@@ -60,6 +61,8 @@ fail(struct xml_stream *st, enum xml_stream_error e, const char *fmt, ...)
     if (st->state == ST_FAILED)
         return;
     st->state = ST_FAILED;
+    st->err_line = (unsigned long)XML_GetCurrentLineNumber(st->p);
+    st->err_col = (unsigned long)XML_GetCurrentColumnNumber(st->p);
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
@@ -358,6 +361,13 @@ xml_stream_failed(const struct xml_stream *st)
     return st->state == ST_FAILED;
 }
 
+void
+xml_stream_error_position(const struct xml_stream *st, unsigned long *line, unsigned long *col)
+{
+    *line = st->err_line;
+    *col = st->err_col;
+}
+
 static void
 keep_raw(struct xml_stream *st, const char *buf, size_t len)
 {
@@ -451,19 +461,34 @@ one_error(void *arg, enum xml_stream_error e, const char *msg)
 struct xml_node *
 xml_parse_element(const char *text, const char *default_ns, char *err, size_t errlen)
 {
+    unsigned long line, col;
+
+    return xml_parse_element_at(text, default_ns, &line, &col, err, errlen);
+}
+
+struct xml_node *
+xml_parse_element_at(const char *text, const char *default_ns, unsigned long *line,
+                     unsigned long *col, char *err, size_t errlen)
+{
     static const struct xml_stream_handler h = {.stanza = one_stanza, .error = one_error};
     struct parse_one po = {0};
     struct xml_stream *st = xml_stream_new(NULL, &h, &po);
+    /* The wrapper takes line 1, so the text's lines are the document's, minus one. */
     char *open = xasprintf("<stream:stream xmlns='%s' xmlns:stream='" XML_NS_STREAM
-                           "' xmlns:db='" XML_NS_DIALBACK "'>",
+                           "' xmlns:db='" XML_NS_DIALBACK "'>\n",
                            default_ns);
     static const char close[] = "</stream:stream>";
 
+    *line = *col = 0;
     if (xml_stream_feed(st, open, strlen(open)) < 0 ||
         xml_stream_feed(st, text, strlen(text)) < 0 ||
         xml_stream_feed(st, close, strlen(close)) < 0) {
+        xml_stream_error_position(st, line, col);
+        *line = *line > 1 ? *line - 1 : 1;
+        *col += 1;
         snprintf(err, errlen, "%s", po.err);
     } else if (po.count != 1) {
+        *line = *col = 1;
         snprintf(err, errlen, "expected exactly one element, found %d", po.count);
     } else {
         free(open);

@@ -69,6 +69,10 @@ void xml_stream_restart(struct xml_stream *st);
 /* 1 once the error handler was called. */
 int xml_stream_failed(const struct xml_stream *st);
 
+/* Where the error was found (1-based line, 0-based column), once failed. */
+void xml_stream_error_position(const struct xml_stream *st, unsigned long *line,
+                               unsigned long *col);
+
 /*
  * Parses one element written as text (scenario files, tests), as if it arrived in a stream whose
  * default namespace is default_ns and which declares the db: and stream: prefixes. Returns the
@@ -76,5 +80,9 @@ int xml_stream_failed(const struct xml_stream *st);
  */
 struct xml_node *xml_parse_element(const char *text, const char *default_ns, char *err,
                                    size_t errlen);
+
+/* The same, with the error's position in text (1-based line and column) when it fails. */
+struct xml_node *xml_parse_element_at(const char *text, const char *default_ns, unsigned long *line,
+                                      unsigned long *col, char *err, size_t errlen);
 
 #endif

@@ -314,6 +314,8 @@ peer_deliver(struct peer *p, const struct xml_node *n)
 
     report_stanza(p, "receives", n);
     peer_jid_bare(from, from_bare, sizeof(from_bare));
+    if (p->observe != NULL)
+        p->observe(p, n, p->observe_arg);
     if (xml_is(n, NULL, "iq") && strchr(to, '@') == NULL) {
         autopilot_iq(p, n);
         return;
@@ -334,4 +336,28 @@ peer_deliver(struct peer *p, const struct xml_node *n)
         autopilot_presence(p, u, n, from_bare);
     else if (xml_is(n, NULL, "iq"))
         autopilot_iq(p, n);
+}
+
+int
+peer_authenticated_from(const struct peer *p, const char *domain)
+{
+    const struct s2s *s;
+    size_t i;
+
+    for (s = p->sessions; s != NULL; s = s->next)
+        for (i = 0; s->role == S2S_IN && s->state != S2S_CLOSED && i < s->nvalid; i++)
+            if (strcasecmp(s->valid[i], domain) == 0)
+                return 1;
+    return 0;
+}
+
+int
+peer_authenticated_to(const struct peer *p, const char *domain)
+{
+    const struct s2s *s;
+
+    for (s = p->sessions; s != NULL; s = s->next)
+        if (s->role == S2S_OUT && s->state == S2S_ESTABLISHED && strcasecmp(s->remote, domain) == 0)
+            return 1;
+    return 0;
 }

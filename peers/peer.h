@@ -43,6 +43,9 @@ struct peer {
     /* Where report lines go. */
     void (*report)(const char *line, void *arg);
     void *report_arg;
+    /* Called with each stanza delivered to the peer (borrowed), before autopilot answers it. */
+    void (*observe)(struct peer *p, const struct xml_node *stanza, void *arg);
+    void *observe_arg;
     /* Counters, for summaries and tests. */
     unsigned unsolicited_dialback;
 };
@@ -73,6 +76,10 @@ void peer_report(struct peer *p, const char *fmt, ...) __attribute__((format(pri
 
 /* Called by sessions with each stanza that passed authentication checks (borrowed). */
 void peer_deliver(struct peer *p, const struct xml_node *stanza);
+
+/* 1 if an inbound stream from `domain` passed dialback (in) / our outbound stream to it did. */
+int peer_authenticated_from(const struct peer *p, const char *domain);
+int peer_authenticated_to(const struct peer *p, const char *domain);
 
 /* The domain part of a JID ("user@dom/res" -> "dom"), into buf. */
 const char *peer_jid_domain(const char *jid, char *buf, size_t len);

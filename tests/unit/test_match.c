@@ -99,6 +99,17 @@ test_any_and_captures(void **state)
     /* Once captured, the value must recur. */
     assert_true(m("<iq id='{$id}'/>", "<iq id='x1'/>", MATCH_SUBSET, &v, why));
     assert_false(m("<iq id='{$id}'/>", "<iq id='x2'/>", MATCH_SUBSET, &v, why));
+    /* Tokens inside a value. */
+    assert_true(m("<presence from='jdoe1@gmail.test/{any}'/>",
+                  "<presence from='jdoe1@gmail.test/gmail.A1B2'/>", MATCH_SUBSET, &v, why));
+    assert_false(m("<presence from='jdoe1@gmail.test/{any}'/>",
+                   "<presence from='jdoe2@gmail.test/r'/>", MATCH_SUBSET, &v, why));
+    assert_true(m("<presence from='{$user}@gmail.test/{$res}'/>",
+                  "<presence from='jdoe3@gmail.test/phone'/>", MATCH_SUBSET, &v, why));
+    assert_string_equal(match_vars_get(&v, "user"), "jdoe3");
+    assert_string_equal(match_vars_get(&v, "res"), "phone");
+    assert_true(m("<message to='{$user}@x'/>", "<message to='jdoe3@x'/>", MATCH_SUBSET, &v, why));
+    assert_false(m("<message to='{$user}@x'/>", "<message to='jdoe4@x'/>", MATCH_SUBSET, &v, why));
     match_vars_clear(&v);
 }
 

@@ -1,0 +1,359 @@
+/* cmd_run.c: `fedsim run`: scenarios against a SUT, one line each, a summary, TAP or JUnit. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "runner.h"
+#include "scenario.h"
+#include "sut.h"
+#include "xmalloc.h"
+#include "xml.h"
+
+struct run_opts {
+    const char *sut, *tags, *junit, *transcript, *fixtures;
+    int tap, timeout_ms;
+    uint64_t seed;
+};
+
+struct done {
+    char *path, *title; /* owned */
+    struct runner_result r;
+};
+
+static void
+run_usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: fedsim run --sut FILE [--tags LIST] [--tap] [--junit FILE]\n"
+            "                  [--transcript DIR] [--timeout T] [--fixtures DIR] [--seed N]\n"
+            "                  SCENARIO|DIR...\n"
+            "\n"
+            "Runs scenarios (docs/scenarios.md) against a running SUT: for each, a fresh DNS\n"
+            "responder on the SUT's dns address, resolver, fake peers and SUT clients. One line\n"
+            "per scenario (outcome, seconds, file, title), the evidence for each failure, and a\n"
+            "summary line \"N passed, N failed, N skipped\".\n"
+            "\n"
+            "  -s, --sut FILE        the SUT file (ci/sut/*/start writes one)\n"
+            "  -t, --tags LIST       run scenarios with any of these tags (comma-separated);\n"
+            "                        a tag with a leading ! excludes\n"
+            "      --tap             TAP version 13 on stdout instead of the human lines\n"
+            "      --junit FILE      also write JUnit XML (for CI systems)\n"
+            "      --transcript DIR  one file per scenario: every event, DNS query and step\n"
+            "      --timeout T       default bound of every wait (default 10s)\n"
+            "  -f, --fixtures DIR    where zone files are looked up after the scenario's own\n"
+            "                        directory (default: dnsfixtures)\n"
+            "      --seed N          SRV weighted-selection seed (default 1)\n"
+            "\n"
+            "Outcomes: ok, fail, error (fedsim or the set-up could not run it), skip, xfail\n"
+            "(failed as expected on this SUT: `xfail:` in the scenario). A scenario marked xfail\n"
+            "that passes is a failure. Exit status: 0 nothing failed, 1 a scenario failed,\n"
+            "2 bad usage or a scenario that does not parse, 3 an error.\n");
+}
+
+static int
+selected(const struct scenario *s, const char *tags)
+{
+    char *copy, *t, *save = NULL;
+    int any_positive = 0, hit = 0;
+
+    if (tags == NULL)
+        return 1;
+    copy = xstrdup(tags);
+    for (t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+        if (t[0] == '!') {
+            if (scenario_has_tag(s, t + 1)) {
+                free(copy);
+                return 0;
+            }
+        } else {
+            any_positive = 1;
+            hit |= scenario_has_tag(s, t);
+        }
+    }
+    free(copy);
+    return !any_positive || hit;
+}
+
+static void
+print_human(const struct done *d)
+{
+    printf("%-5s %6.2fs %s  %s\n", runner_outcome_str(d->r.outcome), d->r.seconds, d->path,
+           d->title);
+    if (d->r.outcome != RUN_OK && d->r.message[0] != '\0') {
+        const char *p = d->r.message;
+
+        while (*p != '\0') {
+            size_t len = strcspn(p, "\n");
+
+            printf("      %.*s\n", (int)len, p);
+            p += len + (p[len] == '\n');
+        }
+    }
+    fflush(stdout);
+}
+
+static void
+print_tap(const struct done *d, size_t i)
+{
+    const char *p = d->r.message;
+
+    switch (d->r.outcome) {
+    case RUN_OK:
+        printf("ok %zu - %s\n", i, d->path);
+        break;
+    case RUN_SKIP:
+        printf("ok %zu - %s # SKIP %s\n", i, d->path, d->r.message);
+        return;
+    case RUN_XFAIL:
+        printf("not ok %zu - %s # TODO expected failure\n", i, d->path);
+        break;
+    default:
+        printf("not ok %zu - %s\n", i, d->path);
+        break;
+    }
+    if (d->r.outcome == RUN_OK)
+        return;
+    printf("  ---\n  outcome: %s\n  message: |\n", runner_outcome_str(d->r.outcome));
+    while (*p != '\0') {
+        size_t len = strcspn(p, "\n");
+
+        printf("    %.*s\n", (int)len, p);
+        p += len + (p[len] == '\n');
+    }
+    printf("  ...\n");
+    fflush(stdout);
+}
+
+static int
+write_junit(const char *path, const struct done *d, size_t n, double total)
+{
+    FILE *fp = fopen(path, "w");
+    size_t i, fail = 0, err = 0, skip = 0;
+
+    if (fp == NULL) {
+        fprintf(stderr, "fedsim run: --junit %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        fail += d[i].r.outcome == RUN_FAIL;
+        err += d[i].r.outcome == RUN_ERROR;
+        skip += d[i].r.outcome == RUN_SKIP || d[i].r.outcome == RUN_XFAIL;
+    }
+    fprintf(fp,
+            "<?xml version='1.0' encoding='UTF-8'?>\n<testsuites>\n"
+            "<testsuite name='fedsim' tests='%zu' failures='%zu' errors='%zu' skipped='%zu' "
+            "time='%.3f'>\n",
+            n, fail, err, skip, total);
+    for (i = 0; i < n; i++) {
+        char *name = xml_escape(d[i].path, strlen(d[i].path));
+        char *msg = xml_escape(d[i].r.message, strlen(d[i].r.message));
+
+        fprintf(fp, "  <testcase classname='fedsim' name='%s' time='%.3f'>", name, d[i].r.seconds);
+        switch (d[i].r.outcome) {
+        case RUN_FAIL:
+            fprintf(fp, "<failure message='scenario failed'>%s</failure>", msg);
+            break;
+        case RUN_ERROR:
+            fprintf(fp, "<error message='scenario could not run'>%s</error>", msg);
+            break;
+        case RUN_SKIP:
+        case RUN_XFAIL:
+            fprintf(fp, "<skipped message='%s'/>", msg);
+            break;
+        case RUN_OK:
+            break;
+        }
+        fprintf(fp, "</testcase>\n");
+        free(name);
+        free(msg);
+    }
+    fprintf(fp, "</testsuite>\n</testsuites>\n");
+    return fclose(fp) == 0 ? 0 : -1;
+}
+
+static FILE *
+open_transcript(const char *dir, const char *path)
+{
+    char *name = xstrdup(path), *p, *file;
+    FILE *fp;
+
+    for (p = name; *p != '\0'; p++)
+        if (*p == '/')
+            *p = '_';
+    file = xasprintf("%s/%s.log", dir, name);
+    fp = fopen(file, "w");
+    if (fp == NULL)
+        fprintf(stderr, "fedsim run: transcript %s: %s\n", file, strerror(errno));
+    free(file);
+    free(name);
+    return fp;
+}
+
+static int
+parse_opts(int argc, char **argv, struct run_opts *o)
+{
+    static const struct option opts[] = {{"sut", required_argument, NULL, 's'},
+                                         {"tags", required_argument, NULL, 't'},
+                                         {"tap", no_argument, NULL, 'T'},
+                                         {"junit", required_argument, NULL, 'j'},
+                                         {"transcript", required_argument, NULL, 'x'},
+                                         {"timeout", required_argument, NULL, 'w'},
+                                         {"fixtures", required_argument, NULL, 'f'},
+                                         {"seed", required_argument, NULL, 'S'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+
+    memset(o, 0, sizeof(*o));
+    o->fixtures = "dnsfixtures";
+    o->timeout_ms = 10000;
+    o->seed = 1;
+    while ((c = getopt_long(argc, argv, "s:t:f:h", opts, NULL)) != -1) {
+        char *end;
+
+        switch (c) {
+        case 's':
+            o->sut = optarg;
+            break;
+        case 't':
+            o->tags = optarg;
+            break;
+        case 'T':
+            o->tap = 1;
+            break;
+        case 'j':
+            o->junit = optarg;
+            break;
+        case 'x':
+            o->transcript = optarg;
+            break;
+        case 'f':
+            o->fixtures = optarg;
+            break;
+        case 'S':
+            o->seed = strtoull(optarg, NULL, 10);
+            break;
+        case 'w': {
+            double v = strtod(optarg, &end);
+
+            if (end == optarg || v <= 0 || (strcmp(end, "s") != 0 && strcmp(end, "ms") != 0)) {
+                fprintf(stderr, "fedsim run: --timeout %s: a duration like 5s or 500ms\n", optarg);
+                return -1;
+            }
+            o->timeout_ms = (int)(strcmp(end, "s") == 0 ? v * 1000 : v);
+            break;
+        }
+        case 'h':
+            run_usage(stdout);
+            return 1;
+        default:
+            run_usage(stderr);
+            return -1;
+        }
+    }
+    if (o->sut == NULL || optind >= argc) {
+        fprintf(stderr, "fedsim run: needs --sut FILE and at least one scenario or directory\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+run_exec(int argc, char **argv)
+{
+    struct run_opts o;
+    struct sut *sut = NULL;
+    char **paths = NULL, err[1024];
+    struct done *done = NULL;
+    size_t n = 0, i, counts[5] = {0};
+    int r = parse_opts(argc, argv, &o), rc = FEDSIM_EXIT_USAGE, parse_errors = 0;
+    uint64_t t0 = clock_monotonic_us();
+
+    if (r != 0)
+        return r > 0 ? FEDSIM_EXIT_OK : FEDSIM_EXIT_USAGE;
+    if ((sut = sut_load(o.sut, err, sizeof(err))) == NULL ||
+        (paths = scenario_collect(argv + optind, (size_t)(argc - optind), err, sizeof(err))) ==
+                NULL) {
+        fprintf(stderr, "fedsim run: %s\n", err);
+        goto out;
+    }
+    if (o.transcript != NULL && mkdir(o.transcript, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "fedsim run: --transcript %s: %s\n", o.transcript, strerror(errno));
+        goto out;
+    }
+    for (i = 0; paths[i] != NULL; i++)
+        ;
+    done = xcalloc(i + 1, sizeof(*done));
+    if (o.tap)
+        printf("TAP version 13\n");
+    for (i = 0; paths[i] != NULL; i++) {
+        struct scenario *s = scenario_load(paths[i], o.fixtures, err, sizeof(err));
+        struct runner_options ro = {.default_timeout_ms = o.timeout_ms, .seed = o.seed};
+
+        if (s == NULL) {
+            fprintf(stderr, "%s\n", err);
+            parse_errors++;
+            continue;
+        }
+        if (!selected(s, o.tags)) {
+            scenario_free(s);
+            continue;
+        }
+        if (o.transcript != NULL)
+            ro.transcript = open_transcript(o.transcript, paths[i]);
+        runner_run(s, sut, &ro, &done[n].r);
+        if (ro.transcript != NULL)
+            fclose(ro.transcript);
+        done[n].path = xstrdup(paths[i]);
+        done[n].title = xstrdup(s->title);
+        counts[done[n].r.outcome]++;
+        if (o.tap)
+            print_tap(&done[n], n + 1);
+        else
+            print_human(&done[n]);
+        n++;
+        scenario_free(s);
+        if (done[n - 1].r.interrupted)
+            break;
+    }
+    if (o.tap)
+        printf("1..%zu\n", n);
+    if (o.junit != NULL &&
+        write_junit(o.junit, done, n, (double)(clock_monotonic_us() - t0) / 1e6) != 0)
+        counts[RUN_ERROR]++;
+    if (!o.tap) {
+        if (counts[RUN_XFAIL] + counts[RUN_ERROR] > 0)
+            printf("(%zu failed as expected on this SUT, %zu could not run)\n", counts[RUN_XFAIL],
+                   counts[RUN_ERROR]);
+        printf("%zu passed, %zu failed, %zu skipped\n", counts[RUN_OK] + counts[RUN_XFAIL],
+               counts[RUN_FAIL] + counts[RUN_ERROR], counts[RUN_SKIP]);
+    }
+    rc = parse_errors > 0        ? FEDSIM_EXIT_USAGE
+         : counts[RUN_FAIL] > 0  ? FEDSIM_EXIT_FAIL
+         : counts[RUN_ERROR] > 0 ? FEDSIM_EXIT_INTERNAL
+                                 : FEDSIM_EXIT_OK;
+out:
+    for (i = 0; i < n; i++) {
+        free(done[i].path);
+        free(done[i].title);
+    }
+    free(done);
+    scenario_paths_free(paths);
+    sut_free(sut);
+    fflush(stdout);
+    return rc;
+}
+
+const struct cmd cmd_run = {
+        .name = "run",
+        .synopsis = "--sut FILE [--tags LIST] [--tap] [--junit FILE] SCENARIO|DIR...",
+        .summary = "run scenarios against a SUT",
+        .exec = run_exec,
+        .usage = run_usage,
+};

@@ -1,0 +1,805 @@
+/* runner.c: one scenario, run: actors set up fresh, steps driven by events with bounded waits,
+ * a verdict with evidence. */
+#include "runner.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "c2s.h"
+#include "clock.h"
+#include "dns_answer.h"
+#include "dns_server.h"
+#include "fixture.h"
+#include "log.h"
+#include "loop.h"
+#include "match.h"
+#include "peer.h"
+#include "profile.h"
+#include "resolve.h"
+#include "xml_stream.h"
+#include "xmalloc.h"
+
+#define TAIL_LINES 30
+
+enum step_result { STEP_DONE, STEP_WAIT, STEP_FAILED };
+
+struct inbox {
+    struct xml_node **items; /* owned (peers) */
+    size_t n;
+    char *used; /* owned: matched by an earlier step (peers and clients) */
+    size_t nused;
+};
+
+struct dnsq {
+    char *name; /* owned: lower case, no final dot */
+    char type[16];
+};
+
+struct run {
+    const struct scenario *s;
+    const struct sut *sut;
+    const struct runner_options *o;
+    struct runner_result *r;
+    struct dns_zoneset *zones;
+    struct dns_server *dns;
+    struct resolve_ctx *res;
+    struct peer **peers;         /* per actor (NULL for clients) */
+    struct c2s_client **clients; /* per actor (NULL for peers) */
+    struct inbox *inbox;         /* per actor: peers' received stanzas; clients' used flags */
+    int *client_ready, *client_failed;
+    char **client_why;
+    struct sut_account *accounts; /* per actor: the client's account (owned strings) */
+    struct match_vars vars;
+    struct dnsq *queries;
+    size_t nqueries;
+    size_t step;
+    int step_started;
+    size_t nothing_base; /* receives nothing: what had arrived when it began */
+    struct event *timer, *kick;
+    int done;
+    char *tail[TAIL_LINES];
+    size_t ntail;
+};
+
+const char *
+runner_outcome_str(enum runner_outcome o)
+{
+    static const char *names[] = {"ok", "fail", "error", "skip", "xfail"};
+
+    return names[o];
+}
+
+static void note(struct run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* One line of the transcript: kept for the failure report, written out if asked. */
+static void
+note(struct run *run, const char *fmt, ...)
+{
+    char line[1024], stamp[32];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    clock_format_wall(stamp, sizeof(stamp));
+    if (run->o->transcript != NULL) {
+        fprintf(run->o->transcript, "%s %s\n", stamp, line);
+        fflush(run->o->transcript);
+    }
+    free(run->tail[run->ntail % TAIL_LINES]);
+    run->tail[run->ntail % TAIL_LINES] = xasprintf("%s %s", stamp, line);
+    run->ntail++;
+}
+
+static void
+kick(struct run *run)
+{
+    if (!run->done)
+        event_active(run->kick, EV_TIMEOUT, 0);
+}
+
+static void
+on_peer_report(const char *line, void *arg)
+{
+    note(arg, "%s", line);
+    kick(arg);
+}
+
+static size_t
+actor_of_peer(const struct run *run, const struct peer *p)
+{
+    size_t i;
+
+    for (i = 0; i < run->s->nactors; i++)
+        if (run->peers[i] == p)
+            return i;
+    fatalx("a peer without an actor");
+}
+
+static void
+on_peer_stanza(struct peer *p, const struct xml_node *n, void *arg)
+{
+    struct run *run = arg;
+    struct inbox *in = &run->inbox[actor_of_peer(run, p)];
+
+    in->items = xreallocarray(in->items, in->n + 1, sizeof(*in->items));
+    in->items[in->n++] = xml_clone(n);
+    kick(run);
+}
+
+static void
+on_query(const struct dns_query_record *rec, void *arg)
+{
+    struct run *run = arg;
+    struct dnsq *q;
+    char line[512];
+    size_t len;
+
+    dns_server_format_record(rec, line, sizeof(line));
+    note(run, "dns: %s", line + 25);
+    run->queries = xreallocarray(run->queries, run->nqueries + 1, sizeof(*run->queries));
+    q = &run->queries[run->nqueries++];
+    q->name = xstrdup(rec->info.qname);
+    len = strlen(q->name);
+    if (len > 1 && q->name[len - 1] == '.')
+        q->name[len - 1] = '\0';
+    dns_answer_type_str(rec->info.qtype, q->type, sizeof(q->type));
+    kick(run);
+}
+
+static size_t
+client_actor(const struct run *run, const struct c2s_client *c)
+{
+    size_t i;
+
+    for (i = 0; i < run->s->nactors; i++)
+        if (run->clients[i] == c)
+            return i;
+    fatalx("a client without an actor");
+}
+
+static void
+on_client_ready(struct c2s_client *c, void *arg)
+{
+    struct run *run = arg;
+    size_t a = client_actor(run, c);
+
+    run->client_ready[a] = 1;
+    note(run, "%s: logged in as %s (%s)", run->s->actors[a].name, c2s_jid(c), c2s_mechanism(c));
+    kick(run);
+}
+
+static void
+on_client_stanza(struct c2s_client *c, const struct xml_node *n, void *arg)
+{
+    struct run *run = arg;
+    char *text = xml_serialize(n, XML_NS_CLIENT, NULL, NULL);
+
+    note(run, "%s: receives %s", run->s->actors[client_actor(run, c)].name, text);
+    free(text);
+    kick(run);
+}
+
+static void
+on_client_failed(struct c2s_client *c, const char *why, void *arg)
+{
+    struct run *run = arg;
+    size_t a = client_actor(run, c);
+
+    run->client_failed[a] = 1;
+    free(run->client_why[a]);
+    run->client_why[a] = xstrdup(why);
+    note(run, "%s: c2s session over: %s", run->s->actors[a].name, why);
+    kick(run);
+}
+
+static const struct c2s_handler client_handler = {
+        .ready = on_client_ready, .stanza = on_client_stanza, .failed = on_client_failed};
+
+/* Ends the scenario with an outcome; the message is printf-like. */
+static void finish(struct run *run, enum runner_outcome o, int line, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+static void
+finish(struct run *run, enum runner_outcome o, int line, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (run->done)
+        return;
+    run->done = 1;
+    run->r->outcome = o;
+    run->r->line = line;
+    va_start(ap, fmt);
+    vsnprintf(run->r->message, sizeof(run->r->message), fmt, ap);
+    va_end(ap);
+    loop_stop();
+}
+
+static char *
+expand(struct run *run, const struct scenario_step *st, const char *text)
+{
+    char err[256], *out = match_expand(&run->vars, text, err, sizeof(err));
+
+    if (out == NULL)
+        finish(run, RUN_FAIL, st->line, "%s:%d: %s", run->s->path, st->line, err);
+    return out;
+}
+
+/* The stanza of a step, variables expanded, parsed in the actor's namespace. */
+static struct xml_node *
+step_stanza(struct run *run, const struct scenario_step *st)
+{
+    const char *ns = run->s->actors[st->actor].kind == ACTOR_CLIENT ? XML_NS_CLIENT : XML_NS_SERVER;
+    char *text = expand(run, st, st->stanza), err[512];
+    struct xml_node *n;
+
+    if (text == NULL)
+        return NULL;
+    n = xml_parse_element(text, ns, err, sizeof(err));
+    if (n == NULL)
+        finish(run, RUN_FAIL, st->line, "%s:%d: after variables, the stanza is not XML: %s",
+               run->s->path, st->stanza_line, err);
+    free(text);
+    return n;
+}
+
+/* The stanzas an actor has received; *used (sized to n) marks those earlier steps matched. */
+static struct xml_node *const *
+received(struct run *run, size_t a, size_t *n, char **used)
+{
+    struct inbox *in = &run->inbox[a];
+    struct xml_node *const *items;
+
+    if (run->s->actors[a].kind == ACTOR_PEER) {
+        *n = in->n;
+        items = in->items;
+    } else if (run->clients[a] == NULL) {
+        *n = 0;
+        items = NULL;
+    } else {
+        items = c2s_received(run->clients[a], n);
+    }
+    if (in->nused < *n) {
+        in->used = xreallocarray(in->used, *n, 1);
+        memset(in->used + in->nused, 0, *n - in->nused);
+        in->nused = *n;
+    }
+    *used = in->used;
+    return items;
+}
+
+static int
+dns_was_asked(const struct run *run, const char *name, const char *type)
+{
+    size_t i, len = strlen(name);
+
+    if (len > 1 && name[len - 1] == '.')
+        len--;
+    for (i = 0; i < run->nqueries; i++)
+        if (strlen(run->queries[i].name) == len &&
+            strncasecmp(run->queries[i].name, name, len) == 0 &&
+            strcasecmp(run->queries[i].type, type) == 0)
+            return 1;
+    return 0;
+}
+
+static enum step_result
+do_connect(struct run *run, const struct scenario_step *st)
+{
+    size_t a = st->actor;
+    const struct scenario_actor *act = &run->s->actors[a];
+
+    if (run->clients[a] == NULL) {
+        const struct sut_account *acc = &run->accounts[a];
+        struct c2s_options co = {.timeout_ms = 10000};
+
+        run->client_ready[a] = run->client_failed[a] = 0;
+        run->clients[a] = c2s_new(&run->sut->c2s, run->sut->domain, acc->user, acc->password, &co,
+                                  &client_handler, run);
+        return STEP_WAIT;
+    }
+    if (run->client_failed[a]) {
+        finish(run, RUN_FAIL, st->line, "%s:%d: %s could not log in: %s", run->s->path, st->line,
+               act->name, run->client_why[a]);
+        return STEP_FAILED;
+    }
+    if (!run->client_ready[a])
+        return STEP_WAIT;
+    {
+        char key[160];
+
+        snprintf(key, sizeof(key), "%s.full", act->name);
+        match_vars_set(&run->vars, key, c2s_jid(run->clients[a]));
+    }
+    return STEP_DONE;
+}
+
+static enum step_result
+do_send(struct run *run, const struct scenario_step *st)
+{
+    struct xml_node *n = step_stanza(run, st);
+    size_t a = st->actor;
+
+    if (n == NULL)
+        return STEP_FAILED;
+    if (run->s->actors[a].kind == ACTOR_CLIENT) {
+        if (run->clients[a] == NULL || !run->client_ready[a]) {
+            finish(run, RUN_FAIL, st->line, "%s:%d: %s sends before it connects", run->s->path,
+                   st->line, run->s->actors[a].name);
+            xml_node_free(n);
+            return STEP_FAILED;
+        }
+        c2s_send(run->clients[a], n);
+    } else {
+        if (xml_attr(n, "from") == NULL || xml_attr(n, "to") == NULL) {
+            finish(run, RUN_FAIL, st->line,
+                   "%s:%d: a peer's stanza needs from= and to=", run->s->path, st->stanza_line);
+            xml_node_free(n);
+            return STEP_FAILED;
+        }
+        peer_send(run->peers[a], n);
+    }
+    xml_node_free(n);
+    return STEP_DONE;
+}
+
+static enum step_result
+do_receive(struct run *run, const struct scenario_step *st)
+{
+    struct xml_node *want = step_stanza(run, st);
+    size_t n, i;
+    char why[512], *used;
+    struct xml_node *const *items;
+
+    if (want == NULL)
+        return STEP_FAILED;
+    /* The first stanza no earlier step matched: order between receives is not imposed. */
+    items = received(run, st->actor, &n, &used);
+    for (i = 0; i < n; i++) {
+        if (!used[i] && match_stanza(want, items[i], st->strict ? MATCH_STRICT : MATCH_SUBSET,
+                                     &run->vars, why, sizeof(why))) {
+            used[i] = 1;
+            xml_node_free(want);
+            return STEP_DONE;
+        }
+    }
+    xml_node_free(want);
+    return STEP_WAIT;
+}
+
+static enum step_result
+try_step(struct run *run, const struct scenario_step *st)
+{
+    size_t n;
+    char *arg, *used;
+    int yes = 0;
+
+    switch (st->kind) {
+    case STEP_CONNECT:
+        return do_connect(run, st);
+    case STEP_DISCONNECT:
+        c2s_free(run->clients[st->actor]);
+        run->clients[st->actor] = NULL;
+        run->inbox[st->actor].nused = 0;
+        return STEP_DONE;
+    case STEP_SEND:
+        return do_send(run, st);
+    case STEP_RECEIVE:
+        return do_receive(run, st);
+    case STEP_RECEIVE_NOTHING:
+        received(run, st->actor, &n, &used);
+        if (!run->step_started)
+            run->nothing_base = n;
+        if (n > run->nothing_base) {
+            finish(run, RUN_FAIL, st->line,
+                   "%s:%d: %s received a stanza while it should receive "
+                   "nothing (see the transcript)",
+                   run->s->path, st->line, run->s->actors[st->actor].name);
+            return STEP_FAILED;
+        }
+        return STEP_WAIT; /* the timer ends it: passing */
+    case STEP_AUTHENTICATES:
+    case STEP_AUTHENTICATED_TO:
+        if ((arg = expand(run, st, st->arg1)) == NULL)
+            return STEP_FAILED;
+        yes = st->kind == STEP_AUTHENTICATES ? peer_authenticated_from(run->peers[st->actor], arg)
+                                             : peer_authenticated_to(run->peers[st->actor], arg);
+        free(arg);
+        return yes ? STEP_DONE : STEP_WAIT;
+    case STEP_DNS_ASKED:
+        if ((arg = expand(run, st, st->arg1)) == NULL)
+            return STEP_FAILED;
+        yes = dns_was_asked(run, arg, st->arg2);
+        free(arg);
+        return yes ? STEP_DONE : STEP_WAIT;
+    case STEP_DNS_NEVER_ASKED:
+        return STEP_DONE; /* checked when the scenario ends */
+    }
+    fatalx("step kind %d", (int)st->kind);
+}
+
+static int
+wait_ms(const struct run *run, const struct scenario_step *st)
+{
+    if (st->within_ms > 0)
+        return st->within_ms;
+    if (run->s->timeout_ms > 0)
+        return run->s->timeout_ms;
+    return run->o->default_timeout_ms;
+}
+
+static void
+check_never_asked(struct run *run)
+{
+    size_t i;
+
+    for (i = 0; i < run->s->nsteps; i++) {
+        const struct scenario_step *st = &run->s->steps[i];
+        char *name;
+
+        if (st->kind != STEP_DNS_NEVER_ASKED)
+            continue;
+        if ((name = expand(run, st, st->arg1)) == NULL)
+            return;
+        if (dns_was_asked(run, name, st->arg2)) {
+            finish(run, RUN_FAIL, st->line, "%s:%d: the DNS was asked %s %s", run->s->path,
+                   st->line, name, st->arg2);
+            free(name);
+            return;
+        }
+        free(name);
+    }
+    finish(run, RUN_OK, 0, "%s", "");
+}
+
+static void
+advance(struct run *run)
+{
+    while (!run->done && run->step < run->s->nsteps) {
+        const struct scenario_step *st = &run->s->steps[run->step];
+        enum step_result res = try_step(run, st);
+
+        if (res == STEP_FAILED || run->done)
+            return;
+        if (res == STEP_WAIT) {
+            if (!run->step_started) {
+                struct timeval tv = {.tv_sec = wait_ms(run, st) / 1000,
+                                     .tv_usec = (wait_ms(run, st) % 1000) * 1000};
+
+                run->step_started = 1;
+                evtimer_add(run->timer, &tv);
+            }
+            return;
+        }
+        note(run, "step %s:%d passed", run->s->path, st->line);
+        evtimer_del(run->timer);
+        run->step_started = 0;
+        run->step++;
+    }
+    if (!run->done)
+        check_never_asked(run);
+}
+
+static void
+on_kick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    advance(arg);
+}
+
+/* A wait ran out: the evidence for the report. */
+static void
+on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    struct run *run = arg;
+    const struct scenario_step *st = &run->s->steps[run->step];
+    char extra[1200] = "";
+
+    (void)fd;
+    (void)what;
+    if (st->kind == STEP_RECEIVE_NOTHING) {
+        run->step_started = 0;
+        run->step++;
+        advance(run);
+        return;
+    }
+    if (st->kind == STEP_RECEIVE) {
+        struct xml_node *want = step_stanza(run, st);
+        size_t n, i, best = (size_t)-1, unused = 0;
+        char *used;
+        struct xml_node *const *items = received(run, st->actor, &n, &used);
+        int score = 0;
+
+        for (i = 0; want != NULL && i < n; i++) {
+            int sc = used[i] ? 0 : match_score(want, items[i]);
+
+            unused += !used[i];
+
+            if (sc > score) {
+                score = sc;
+                best = i;
+            }
+        }
+        if (want != NULL && best != (size_t)-1) {
+            char why[512], *got = xml_serialize(items[best], want->ns, NULL, NULL);
+            struct match_vars scratch = {0};
+
+            match_stanza(want, items[best], st->strict ? MATCH_STRICT : MATCH_SUBSET, &scratch, why,
+                         sizeof(why));
+            snprintf(extra, sizeof(extra), "\n  closest received: %.600s\n  difference: %.400s",
+                     got, why);
+            free(got);
+            match_vars_clear(&scratch);
+        } else if (want != NULL) {
+            snprintf(extra, sizeof(extra), "\n  nothing like it arrived (%zu other stanzas)",
+                     unused);
+        }
+        xml_node_free(want);
+    }
+    if (run->done)
+        return;
+    finish(run, RUN_FAIL, st->line, "%s:%d: %s %s: nothing within %d ms%s%s%s", run->s->path,
+           st->line,
+           st->kind == STEP_DNS_ASKED || st->kind == STEP_DNS_NEVER_ASKED
+                   ? "dns"
+                   : run->s->actors[st->actor].name,
+           scenario_step_str(st->kind), wait_ms(run, st),
+           st->stanza != NULL ? "\n  expected: " : "", st->stanza != NULL ? st->stanza : "", extra);
+}
+
+/* A client's account: a fresh one from the SUT's register command, or the one it names. */
+static int
+client_account(struct run *run, size_t i)
+{
+    const struct scenario_actor *a = &run->s->actors[i];
+    const struct sut_account *acc = NULL;
+    char err[512], *end;
+    size_t k;
+
+    if (a->account == NULL) {
+        if (sut_register(run->sut, &run->accounts[i], err, sizeof(err)) != 0) {
+            finish(run, RUN_ERROR, a->line, "%s:%d: client %s: %s", run->s->path, a->line, a->name,
+                   err);
+            return -1;
+        }
+        note(run, "%s: fresh SUT account %s", a->name, run->accounts[i].user);
+        return 0;
+    }
+    k = (size_t)strtol(a->account, &end, 10);
+    if (*end == '\0' && k >= 1 && k <= run->sut->naccounts)
+        acc = &run->sut->accounts[k - 1];
+    for (k = 0; acc == NULL && k < run->sut->naccounts; k++)
+        if (strcmp(run->sut->accounts[k].user, a->account) == 0)
+            acc = &run->sut->accounts[k];
+    if (acc == NULL) {
+        finish(run, RUN_ERROR, a->line, "%s:%d: the SUT file has no account \"%s\"", run->s->path,
+               a->line, a->account);
+        return -1;
+    }
+    run->accounts[i].user = xstrdup(acc->user);
+    run->accounts[i].password = xstrdup(acc->password);
+    return 0;
+}
+
+static int
+setup(struct run *run)
+{
+    char err[1024];
+    size_t i;
+    const char *slash;
+
+    run->zones = fixture_load(run->s->zones, run->s->nzones, run->sut, NULL, err, sizeof(err));
+    if (run->zones == NULL || loop_init(err, sizeof(err)) != 0) {
+        finish(run, RUN_ERROR, 0, "%s", err);
+        return -1;
+    }
+    run->timer = evtimer_new(loop_base(), on_timeout, run);
+    run->kick = event_new(loop_base(), -1, 0, on_kick, run);
+    run->dns = dns_server_new(loop_base(), &run->sut->dns, NULL, run->zones, err, sizeof(err));
+    if (run->dns == NULL || (run->res = resolve_new(loop_base(), dns_server_addr(run->dns), err,
+                                                    sizeof(err))) == NULL) {
+        finish(run, RUN_ERROR, 0, "%s", err);
+        return -1;
+    }
+    dns_server_set_observer(run->dns, on_query, run);
+    match_vars_set(&run->vars, "sut.domain", run->sut->domain);
+    for (i = 0; i < run->s->nactors; i++) {
+        const struct scenario_actor *a = &run->s->actors[i];
+        char key[160];
+
+        if (a->kind == ACTOR_PEER) {
+            struct profile prof = *profile_find(a->profile);
+            size_t k;
+
+            for (k = 0; k < a->nknobs; k++)
+                if (profile_set_knob(&prof, a->knobs[k], err, sizeof(err)) != 0)
+                    break;
+            run->peers[i] =
+                    peer_new(a->domain, &prof, 3, run->res, run->o->seed + i, err, sizeof(err));
+            if (run->peers[i] == NULL) {
+                finish(run, RUN_ERROR, a->line, "%s:%d: %s", run->s->path, a->line, err);
+                return -1;
+            }
+            run->peers[i]->report = on_peer_report;
+            run->peers[i]->report_arg = run;
+            run->peers[i]->observe = on_peer_stanza;
+            run->peers[i]->observe_arg = run;
+            snprintf(key, sizeof(key), "%s.domain", a->name);
+            match_vars_set(&run->vars, key, a->domain);
+        } else {
+            const char *user;
+
+            if (client_account(run, i) != 0)
+                return -1;
+            user = run->accounts[i].user;
+            snprintf(key, sizeof(key), "%s.user", a->name);
+            match_vars_set(&run->vars, key, user);
+            snprintf(key, sizeof(key), "%s.bare", a->name);
+            {
+                char *bare = xasprintf("%s@%s", user, run->sut->domain);
+
+                match_vars_set(&run->vars, key, bare);
+                free(bare);
+            }
+        }
+    }
+    (void)slash;
+    return 0;
+}
+
+/* Peers listen where the fixtures put them; the scenario starts once all listen. */
+struct listen_wait {
+    struct run *run;
+    size_t actor;
+    int *pending;
+};
+
+static void
+on_peer_resolved(enum resolve_service_status st, const struct resolve_target *t, size_t n,
+                 const char *why, void *arg)
+{
+    struct listen_wait *w = arg;
+    struct run *run = w->run;
+    struct peer *p = run->peers[w->actor];
+    size_t i, k;
+
+    if (st != RESOLVE_SERVICE_OK) {
+        note(run, "%s: listens nowhere (%s)", p->domain, why != NULL ? why : "no service");
+    } else {
+        for (i = 0; i < n; i++) {
+            char err[256];
+            int dup = 0;
+
+            for (k = 0; k < i; k++)
+                dup |= t[k].addr.len == t[i].addr.len &&
+                       memcmp(&t[k].addr.ss, &t[i].addr.ss, t[i].addr.len) == 0;
+            if (!dup && peer_listen(p, &t[i].addr, err, sizeof(err)) != 0) {
+                finish(run, RUN_ERROR, run->s->actors[w->actor].line, "%s: %s", p->domain, err);
+                break;
+            }
+        }
+    }
+    if (--*w->pending == 0 && !run->done)
+        advance(run);
+    free(w);
+}
+
+void
+runner_run(const struct scenario *s, const struct sut *sut, const struct runner_options *o,
+           struct runner_result *r)
+{
+    struct run run = {.s = s, .sut = sut, .o = o, .r = r};
+    uint64_t t0 = clock_monotonic_us();
+    size_t i, na = s->nactors;
+    int pending = 1;
+
+    memset(r, 0, sizeof(*r));
+    if (s->skip != NULL) {
+        r->outcome = RUN_SKIP;
+        snprintf(r->message, sizeof(r->message), "%s", s->skip);
+        return;
+    }
+    run.peers = xcalloc(na + 1, sizeof(*run.peers));
+    run.clients = xcalloc(na + 1, sizeof(*run.clients));
+    run.inbox = xcalloc(na + 1, sizeof(*run.inbox));
+    run.client_ready = xcalloc(na + 1, sizeof(*run.client_ready));
+    run.client_failed = xcalloc(na + 1, sizeof(*run.client_failed));
+    run.client_why = xcalloc(na + 1, sizeof(*run.client_why));
+    run.accounts = xcalloc(na + 1, sizeof(*run.accounts));
+    if (setup(&run) == 0) {
+        for (i = 0; i < na; i++) {
+            struct listen_wait *w;
+            char err[256];
+
+            if (run.peers[i] == NULL)
+                continue;
+            w = xcalloc(1, sizeof(*w));
+            w->run = &run;
+            w->actor = i;
+            w->pending = &pending;
+            pending++;
+            if (resolve_service(run.res, "_xmpp-server._tcp", run.peers[i]->domain, 5269,
+                                &run.peers[i]->seed, 5000, on_peer_resolved, w, err,
+                                sizeof(err)) != 0) {
+                free(w);
+                pending--;
+                finish(&run, RUN_ERROR, s->actors[i].line, "%s", err);
+            }
+        }
+        if (--pending == 0 && !run.done)
+            advance(&run);
+        if (!run.done && loop_run() != 0) {
+            r->interrupted = 1;
+            run.done = 0;
+            finish(&run, RUN_ERROR, 0, "interrupted by a signal at step %zu of %zu", run.step + 1,
+                   s->nsteps);
+        }
+    }
+    /* Everything per scenario goes: clients, peers, resolver, DNS, the loop itself. */
+    for (i = 0; i < na; i++) {
+        size_t k;
+
+        c2s_free(run.clients[i]);
+        peer_free(run.peers[i]);
+        for (k = 0; k < run.inbox[i].n; k++)
+            xml_node_free(run.inbox[i].items[k]);
+        free(run.inbox[i].items);
+        free(run.inbox[i].used);
+        free(run.client_why[i]);
+        free(run.accounts[i].user);
+        free(run.accounts[i].password);
+    }
+    resolve_free(run.res);
+    dns_server_free(run.dns);
+    if (run.timer != NULL)
+        event_free(run.timer);
+    if (run.kick != NULL)
+        event_free(run.kick);
+    loop_free();
+    dns_zoneset_free(run.zones);
+    match_vars_clear(&run.vars);
+    for (i = 0; i < run.nqueries; i++)
+        free(run.queries[i].name);
+    free(run.queries);
+    free(run.peers);
+    free(run.clients);
+    free(run.inbox);
+    free(run.client_ready);
+    free(run.client_failed);
+    free(run.client_why);
+    free(run.accounts);
+    /* Verdict: xfail turns a failure into an expected one, and a pass into a failure. */
+    if (s->xfail != NULL &&
+        (s->xfail_sut == NULL || (sut->name != NULL && strcasecmp(s->xfail_sut, sut->name) == 0))) {
+        if (r->outcome == RUN_FAIL) {
+            char why[sizeof(r->message)];
+
+            snprintf(why, sizeof(why), "expected failure (%.300s): %.7000s", s->xfail, r->message);
+            snprintf(r->message, sizeof(r->message), "%s", why);
+            r->outcome = RUN_XFAIL;
+        } else if (r->outcome == RUN_OK) {
+            r->outcome = RUN_FAIL;
+            snprintf(r->message, sizeof(r->message),
+                     "%s: passed, but it is marked xfail (%s): remove the mark if the SUT was "
+                     "fixed",
+                     s->path, s->xfail);
+        }
+    }
+    if ((r->outcome == RUN_FAIL || r->outcome == RUN_ERROR) && run.ntail > 0) {
+        size_t len = strlen(r->message),
+               start = run.ntail > TAIL_LINES ? run.ntail - TAIL_LINES : 0;
+
+        len += (size_t)snprintf(r->message + len, sizeof(r->message) - len,
+                                "\n  last lines of the transcript:");
+        for (i = start; i < run.ntail && len < sizeof(r->message); i++)
+            len += (size_t)snprintf(r->message + len, sizeof(r->message) - len, "\n    %.200s",
+                                    run.tail[i % TAIL_LINES]);
+    }
+    for (i = 0; i < TAIL_LINES; i++)
+        free(run.tail[i]);
+    r->seconds = (double)(clock_monotonic_us() - t0) / 1e6;
+}

@@ -1,0 +1,807 @@
+/* scenario.c: the scenario parser: header, actors, steps, stanza blocks, and errors with
+ * file:line:col and a hint. */
+#include "scenario.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "profile.h"
+#include "xml.h"
+#include "xml_stream.h"
+#include "xmalloc.h"
+
+#define SCN_MAX_LINE 4096
+#define SCN_MAX_FILE (4 << 20)
+
+struct parser {
+    struct scenario *s;
+    const char *name;
+    const char *fixtures;
+    int line;
+    char *err;
+    size_t errlen;
+    struct scenario_step *open_block; /* a step waiting for its indented stanza */
+    char *block;                      /* owned: the stanza lines so far */
+    int in_steps;
+};
+
+/* Header keys and step verbs, sorted: the one place the language's words are listed. */
+static const char *const header_keys[] = {"skip", "tags", "timeout", "title", "xfail", "zone"};
+
+struct verb {
+    const char *words; /* after the actor name */
+    enum scenario_step_kind kind;
+    int client, peer; /* which actors may use it */
+    int block;        /* a stanza follows */
+    int domain_arg;   /* takes DOMAIN */
+};
+
+static const struct verb verbs[] = {
+        {"authenticates", STEP_AUTHENTICATES, 0, 1, 0, 1},
+        {"connects", STEP_CONNECT, 1, 0, 0, 0},
+        {"disconnects", STEP_DISCONNECT, 1, 0, 0, 0},
+        {"is authenticated to", STEP_AUTHENTICATED_TO, 0, 1, 0, 1},
+        {"receives", STEP_RECEIVE, 1, 1, 1, 0},
+        {"receives nothing", STEP_RECEIVE_NOTHING, 1, 1, 0, 0},
+        {"sends", STEP_SEND, 1, 1, 1, 0},
+};
+
+const char *
+scenario_step_str(enum scenario_step_kind k)
+{
+    switch (k) {
+    case STEP_CONNECT:
+        return "connects";
+    case STEP_DISCONNECT:
+        return "disconnects";
+    case STEP_SEND:
+        return "sends";
+    case STEP_RECEIVE:
+        return "receives";
+    case STEP_RECEIVE_NOTHING:
+        return "receives nothing";
+    case STEP_AUTHENTICATES:
+        return "authenticates";
+    case STEP_AUTHENTICATED_TO:
+        return "is authenticated to";
+    case STEP_DNS_ASKED:
+        return "dns asked";
+    case STEP_DNS_NEVER_ASKED:
+        return "dns never asked";
+    }
+    return "?";
+}
+
+static int perr(struct parser *p, int col, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static int
+perr(struct parser *p, int col, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    snprintf(p->err, p->errlen, "%s:%d:%d: %s", p->name, p->line, col, msg);
+    return -1;
+}
+
+/* Levenshtein distance, for "did you mean". Short words only. */
+static size_t
+distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), i, j, prev[64], cur[64];
+
+    if (la >= 63 || lb >= 63)
+        return 99;
+    for (j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof(*prev));
+    }
+    return prev[lb];
+}
+
+/* The closest of words[] to w, when close enough to be a typo; else NULL. */
+static const char *
+closest(const char *w, const char *const *words, size_t n)
+{
+    const char *best = NULL;
+    size_t bestd = 3, i;
+
+    for (i = 0; i < n; i++) {
+        size_t d = distance(w, words[i]);
+
+        if (d < bestd) {
+            bestd = d;
+            best = words[i];
+        }
+    }
+    return best;
+}
+
+static char *
+trim(char *s)
+{
+    char *end;
+
+    while (isspace((unsigned char)*s))
+        s++;
+    end = s + strlen(s);
+    while (end > s && isspace((unsigned char)end[-1]))
+        *--end = '\0';
+    return s;
+}
+
+/* "500ms", "5s", "1.5s" -> milliseconds; -1 if not a duration. */
+static int
+duration_ms(const char *text)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(text, &end);
+    if (end == text || errno != 0 || v < 0)
+        return -1;
+    if (strcmp(end, "ms") == 0 && v <= 86400000)
+        return (int)v;
+    if (strcmp(end, "s") == 0 && v <= 86400)
+        return (int)(v * 1000);
+    return -1;
+}
+
+static void
+push(char ***list, size_t *n, const char *value)
+{
+    *list = xreallocarray(*list, *n + 1, sizeof(**list));
+    (*list)[(*n)++] = xstrdup(value);
+}
+
+static int
+find_zone(struct parser *p, const char *file, int col)
+{
+    char *dir = xstrdup(p->name), *slash = strrchr(dir, '/'), *first, *second;
+
+    if (slash != NULL)
+        *slash = '\0';
+    first = file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", slash != NULL ? dir : ".", file);
+    second = xasprintf("%s/%s", p->fixtures != NULL ? p->fixtures : ".", file);
+    free(dir);
+    if (access(first, R_OK) == 0) {
+        push(&p->s->zones, &p->s->nzones, first);
+    } else if (file[0] != '/' && access(second, R_OK) == 0) {
+        push(&p->s->zones, &p->s->nzones, second);
+    } else {
+        perr(p, col, "zone file \"%s\" not found (looked for %s and %s)", file, first, second);
+        free(first);
+        free(second);
+        return -1;
+    }
+    free(first);
+    free(second);
+    return 0;
+}
+
+static int
+header(struct parser *p, const char *key, char *value, int col)
+{
+    struct scenario *s = p->s;
+
+    if (p->in_steps)
+        return perr(p, 1, "\"%s:\" belongs in the header, before the actors and steps", key);
+    if (strcmp(key, "title") == 0) {
+        free(s->title);
+        s->title = xstrdup(value);
+    } else if (strcmp(key, "tags") == 0) {
+        char *save = NULL, *t;
+
+        for (t = strtok_r(value, ", ", &save); t != NULL; t = strtok_r(NULL, ", ", &save))
+            push(&s->tags, &s->ntags, t);
+    } else if (strcmp(key, "zone") == 0) {
+        return find_zone(p, value, col);
+    } else if (strcmp(key, "timeout") == 0) {
+        if ((s->timeout_ms = duration_ms(value)) <= 0)
+            return perr(p, col, "timeout \"%s\": expected a duration like 5s or 500ms", value);
+    } else if (strcmp(key, "xfail") == 0) {
+        char *colon = strchr(value, ':');
+
+        /* "xfail: prosody: reason" names a SUT; "xfail: reason" means every SUT. */
+        if (colon != NULL && strchr(value, ' ') > colon) {
+            *colon = '\0';
+            s->xfail_sut = xstrdup(trim(value));
+            value = trim(colon + 1);
+        }
+        if (*value == '\0')
+            return perr(p, col, "xfail needs a reason (\"xfail: SUT: why\")");
+        s->xfail = xstrdup(value);
+    } else if (strcmp(key, "skip") == 0) {
+        if (*value == '\0')
+            return perr(p, col, "skip needs a reason");
+        s->skip = xstrdup(value);
+    }
+    return 0;
+}
+
+static struct scenario_actor *
+add_actor(struct parser *p, enum scenario_actor_kind kind, const char *name)
+{
+    struct scenario_actor *a;
+
+    p->s->actors = xreallocarray(p->s->actors, p->s->nactors + 1, sizeof(*p->s->actors));
+    a = &p->s->actors[p->s->nactors++];
+    memset(a, 0, sizeof(*a));
+    a->kind = kind;
+    a->name = xstrdup(name);
+    a->line = p->line;
+    return a;
+}
+
+static ssize_t
+actor_index(const struct scenario *s, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < s->nactors; i++)
+        if (strcmp(s->actors[i].name, name) == 0)
+            return (ssize_t)i;
+    return -1;
+}
+
+static int
+valid_name(const char *n)
+{
+    if (!isalpha((unsigned char)*n))
+        return 0;
+    for (; *n != '\0'; n++)
+        if (!isalnum((unsigned char)*n) && *n != '_' && *n != '-')
+            return 0;
+    return strcmp(n, "dns") != 0 && strcmp(n, "sut") != 0;
+}
+
+/* "peer gmail: profile gtalk, domain gmail.test, version=1.0" */
+static int
+actor_line(struct parser *p, int is_peer, char *rest)
+{
+    char *colon = strchr(rest, ':'), *name, *item, *save = NULL;
+    struct scenario_actor *a;
+
+    if (p->in_steps)
+        return perr(p, 1, "actors are declared before the first step");
+    if (colon == NULL && is_peer)
+        return perr(p, (int)strlen(rest) + 6, "expected \"peer NAME: profile P, domain D\"");
+    if (colon != NULL)
+        *colon = '\0';
+    name = trim(rest);
+    if (!valid_name(name) || strcmp(name, "dns") == 0 || strcmp(name, "sut") == 0)
+        return perr(p, 6,
+                    "\"%s\" is not a usable actor name (letters, digits, - and _; not "
+                    "dns or sut)",
+                    name);
+    if (actor_index(p->s, name) >= 0)
+        return perr(p, 6, "actor \"%s\" is declared twice", name);
+    a = add_actor(p, is_peer ? ACTOR_PEER : ACTOR_CLIENT, name);
+    for (item = colon != NULL ? strtok_r(colon + 1, ",", &save) : NULL; item != NULL;
+         item = strtok_r(NULL, ",", &save)) {
+        char *it = trim(item), *sp = strchr(it, ' ');
+
+        if (!is_peer && strncmp(it, "account ", 8) == 0) {
+            free(a->account);
+            a->account = xstrdup(trim(it + 8));
+        } else if (is_peer && strncmp(it, "profile ", 8) == 0) {
+            const char *prof = trim(it + 8);
+
+            if (profile_find(prof) == NULL)
+                return perr(p, 1, "unknown profile \"%s\" (known: %s)", prof, profile_names());
+            free(a->profile);
+            a->profile = xstrdup(prof);
+        } else if (is_peer && strncmp(it, "domain ", 7) == 0) {
+            free(a->domain);
+            a->domain = xstrdup(trim(it + 7));
+        } else if (is_peer && strchr(it, '=') != NULL && sp == NULL) {
+            struct profile probe = profile_gtalk;
+            char kerr[256];
+
+            if (profile_set_knob(&probe, it, kerr, sizeof(kerr)) != 0)
+                return perr(p, 1, "%s", kerr);
+            push(&a->knobs, &a->nknobs, it);
+        } else {
+            return perr(p, 1, "\"%s\": a %s takes %s", it, is_peer ? "peer" : "client",
+                        is_peer ? "profile NAME, domain DOMAIN and KNOB=VALUE items"
+                                : "account N|USER");
+        }
+    }
+    if (is_peer && (a->profile == NULL || a->domain == NULL))
+        return perr(p, 1, "peer %s needs \"profile NAME\" and \"domain DOMAIN\"", name);
+    return 0;
+}
+
+static struct scenario_step *
+add_step(struct parser *p, enum scenario_step_kind kind, size_t actor)
+{
+    struct scenario_step *st;
+
+    p->in_steps = 1;
+    p->s->steps = xreallocarray(p->s->steps, p->s->nsteps + 1, sizeof(*p->s->steps));
+    st = &p->s->steps[p->s->nsteps++];
+    memset(st, 0, sizeof(*st));
+    st->kind = kind;
+    st->line = p->line;
+    st->actor = actor;
+    return st;
+}
+
+/* Parses "[strict] [within T]" options from words; *pos advanced. Returns 0 or -1. */
+static int
+options(struct parser *p, char **words, size_t n, size_t *pos, struct scenario_step *st,
+        int allow_strict)
+{
+    while (*pos < n) {
+        if (allow_strict && strcmp(words[*pos], "strict") == 0) {
+            st->strict = 1;
+            (*pos)++;
+        } else if (strcmp(words[*pos], "within") == 0 && *pos + 1 < n) {
+            st->within_ms = duration_ms(words[*pos + 1]);
+            if (st->within_ms <= 0)
+                return perr(p, 1, "\"within %s\": expected a duration like 5s or 500ms",
+                            words[*pos + 1]);
+            *pos += 2;
+        } else {
+            return perr(p, 1, "unexpected \"%s\" (expected %swithin T)", words[*pos],
+                        allow_strict ? "strict or " : "");
+        }
+    }
+    return 0;
+}
+
+static size_t
+split_words(char *s, char **words, size_t max)
+{
+    size_t n = 0;
+    char *save = NULL, *w;
+
+    for (w = strtok_r(s, " \t", &save); w != NULL && n < max; w = strtok_r(NULL, " \t", &save))
+        words[n++] = w;
+    return n;
+}
+
+static int
+dns_step(struct parser *p, int never, char *rest)
+{
+    char *words[8];
+    size_t n = split_words(rest, words, 8), pos = 2;
+    struct scenario_step *st;
+
+    if (n < 2)
+        return perr(p, 1, "expected \"dns %sasked: NAME TYPE\"", never ? "never " : "");
+    st = add_step(p, never ? STEP_DNS_NEVER_ASKED : STEP_DNS_ASKED, 0);
+    st->arg1 = xstrdup(words[0]);
+    st->arg2 = xstrdup(words[1]);
+    for (char *c = st->arg2; *c != '\0'; c++)
+        *c = (char)toupper((unsigned char)*c);
+    if (never && n > 2)
+        return perr(p, 1,
+                    "\"dns never asked\" takes no options (it is checked when the scenario "
+                    "ends)");
+    return options(p, words, n, &pos, st, 0);
+}
+
+static int
+actor_step(struct parser *p, char *line)
+{
+    char *words[16], *copy = xstrdup(line);
+    size_t n, i, best = 0, bestlen = 0, pos;
+    ssize_t ai;
+    int block = 0, rc = -1;
+    const struct verb *v = NULL;
+    struct scenario_step *st;
+    size_t len = strlen(copy);
+
+    if (len > 0 && copy[len - 1] == ':') {
+        block = 1;
+        copy[len - 1] = '\0';
+    }
+    n = split_words(copy, words, 16);
+    if (n == 0)
+        goto out;
+    ai = actor_index(p->s, words[0]);
+    if (ai < 0) {
+        const char *names[32];
+        size_t k;
+
+        for (k = 0; k < p->s->nactors && k < 32; k++)
+            names[k] = p->s->actors[k].name;
+        {
+            const char *hint = closest(words[0], names, k);
+            const char *kw =
+                    closest(words[0], header_keys, sizeof(header_keys) / sizeof(header_keys[0]));
+
+            if (hint != NULL)
+                perr(p, 1, "unknown actor \"%s\" (did you mean \"%s\"?)", words[0], hint);
+            else if (kw != NULL)
+                perr(p, 1, "unknown word \"%s\" (did you mean the header key \"%s:\"?)", words[0],
+                     kw);
+            else
+                perr(p, 1,
+                     "\"%s\" is not a declared actor (declare it with \"client %s: account "
+                     "N\" or \"peer %s: profile P, domain D\")",
+                     words[0], words[0], words[0]);
+        }
+        goto out;
+    }
+    /* The longest verb whose words start the rest of the line. */
+    for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+        char vw[64], *vwords[4];
+        size_t vn, k;
+
+        snprintf(vw, sizeof(vw), "%s", verbs[i].words);
+        vn = split_words(vw, vwords, 4);
+        for (k = 0; k < vn && 1 + k < n && strcmp(vwords[k], words[1 + k]) == 0; k++)
+            ;
+        if (k == vn && vn > bestlen) {
+            best = i;
+            bestlen = vn;
+        }
+    }
+    if (bestlen == 0) {
+        const char *names[sizeof(verbs) / sizeof(verbs[0])];
+
+        for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+            names[i] = verbs[i].words;
+        {
+            const char *hint = n > 1 ? closest(words[1], names, i) : NULL;
+
+            if (hint != NULL)
+                perr(p, (int)(words[1] - copy) + 1, "unknown step \"%s\" (did you mean \"%s\"?)",
+                     words[1], hint);
+            else
+                perr(p, n > 1 ? (int)(words[1] - copy) + 1 : (int)strlen(line) + 1,
+                     "expected a step after \"%s\": connects, disconnects, sends:, receives:, "
+                     "receives nothing within T, authenticates D, is authenticated to D",
+                     words[0]);
+        }
+        goto out;
+    }
+    v = &verbs[best];
+    if ((p->s->actors[ai].kind == ACTOR_CLIENT && !v->client) ||
+        (p->s->actors[ai].kind == ACTOR_PEER && !v->peer)) {
+        perr(p, 1, "a %s cannot \"%s\"", p->s->actors[ai].kind == ACTOR_CLIENT ? "client" : "peer",
+             v->words);
+        goto out;
+    }
+    if (v->block != block) {
+        perr(p, (int)strlen(line),
+             v->block ? "\"%s %s\" ends with ':' and the stanza follows on "
+                        "indented lines"
+                      : "\"%s %s\" takes no stanza: drop the ':'",
+             words[0], v->words);
+        goto out;
+    }
+    st = add_step(p, v->kind, (size_t)ai);
+    pos = 1 + bestlen;
+    if (v->domain_arg) {
+        if (pos >= n) {
+            perr(p, (int)strlen(line) + 1, "\"%s\" needs a DOMAIN", v->words);
+            goto out;
+        }
+        st->arg1 = xstrdup(words[pos++]);
+    }
+    if (options(p, words, n, &pos, st, v->kind == STEP_RECEIVE) != 0)
+        goto out;
+    if (v->kind == STEP_RECEIVE_NOTHING && st->within_ms == 0) {
+        perr(p, (int)strlen(line) + 1,
+             "\"receives nothing\" needs \"within T\" (how long to "
+             "listen)");
+        goto out;
+    }
+    if (block)
+        p->open_block = st;
+    rc = 0;
+out:
+    free(copy);
+    return rc;
+}
+
+/* Closes the stanza block of the previous step: checks its XML. */
+static int
+close_block(struct parser *p)
+{
+    struct scenario_step *st = p->open_block;
+    unsigned long line, col;
+    struct xml_node *n;
+    char err[512];
+    int save = p->line;
+
+    if (st == NULL)
+        return 0;
+    p->open_block = NULL;
+    if (p->block == NULL) {
+        p->line = st->line;
+        perr(p, 1, "\"%s\" needs a stanza on the indented lines below it",
+             scenario_step_str(st->kind));
+        p->line = save;
+        return -1;
+    }
+    st->stanza = p->block;
+    p->block = NULL;
+    n = xml_parse_element_at(st->stanza, XML_NS_SERVER, &line, &col, err, sizeof(err));
+    if (n == NULL) {
+        p->line = st->stanza_line + (int)line - 1;
+        perr(p, (int)col, "the stanza is not well-formed XML: %s", err);
+        p->line = save;
+        return -1;
+    }
+    xml_node_free(n);
+    return 0;
+}
+
+static int
+parse_line(struct parser *p, char *raw)
+{
+    char *line = trim(raw);
+    int indented = isspace((unsigned char)raw[0]);
+
+    if (*line == '\0' || *line == '#')
+        return 0;
+    if (indented && p->open_block != NULL) {
+        char *next;
+
+        if (p->block == NULL)
+            p->open_block->stanza_line = p->line;
+        next = xasprintf("%s%s%s", p->block != NULL ? p->block : "", p->block != NULL ? "\n" : "",
+                         line);
+        free(p->block);
+        p->block = next;
+        return 0;
+    }
+    if (close_block(p) != 0)
+        return -1;
+    if (indented)
+        return perr(p, 1, "an indented line, but no step above it takes a stanza");
+    if (strncmp(line, "peer ", 5) == 0)
+        return actor_line(p, 1, line + 5);
+    if (strncmp(line, "client ", 7) == 0)
+        return actor_line(p, 0, line + 7);
+    if (strncmp(line, "dns asked:", 10) == 0)
+        return dns_step(p, 0, line + 10);
+    if (strncmp(line, "dns never asked:", 16) == 0)
+        return dns_step(p, 1, line + 16);
+    {
+        char *colon = strchr(line, ':');
+        size_t klen = colon != NULL ? (size_t)(colon - line) : 0;
+        size_t i;
+
+        for (i = 0; colon != NULL && i < sizeof(header_keys) / sizeof(header_keys[0]); i++)
+            if (strlen(header_keys[i]) == klen && strncmp(line, header_keys[i], klen) == 0) {
+                *colon = '\0';
+                return header(p, line, trim(colon + 1), (int)(colon - line) + 3);
+            }
+    }
+    return actor_step(p, line);
+}
+
+struct scenario *
+scenario_parse(const char *name, const char *text, const char *fixtures_dir, char *err,
+               size_t errlen)
+{
+    struct parser p = {.name = name, .fixtures = fixtures_dir, .err = err, .errlen = errlen};
+    const char *cur = text;
+
+    p.s = xcalloc(1, sizeof(*p.s));
+    p.s->path = xstrdup(name);
+    while (*cur != '\0') {
+        size_t len = strcspn(cur, "\n");
+        char *line;
+
+        p.line++;
+        if (len > SCN_MAX_LINE) {
+            perr(&p, SCN_MAX_LINE, "line longer than %d bytes", SCN_MAX_LINE);
+            goto fail;
+        }
+        line = xstrndup(cur, len);
+        if (parse_line(&p, line) != 0) {
+            free(line);
+            goto fail;
+        }
+        free(line);
+        cur += len;
+        if (*cur == '\n')
+            cur++;
+    }
+    if (close_block(&p) != 0)
+        goto fail;
+    if (p.s->nsteps == 0) {
+        perr(&p, 1, "no steps: a scenario needs at least one");
+        goto fail;
+    }
+    if (p.s->title == NULL)
+        p.s->title = xstrdup(name);
+    return p.s;
+fail:
+    free(p.block);
+    scenario_free(p.s);
+    return NULL;
+}
+
+struct scenario *
+scenario_load(const char *path, const char *fixtures_dir, char *err, size_t errlen)
+{
+    FILE *fp = fopen(path, "r");
+    char *text;
+    size_t len;
+    struct scenario *s;
+
+    if (fp == NULL) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    text = xmalloc(SCN_MAX_FILE + 1);
+    len = fread(text, 1, SCN_MAX_FILE + 1, fp);
+    fclose(fp);
+    if (len > SCN_MAX_FILE) {
+        snprintf(err, errlen, "%s: larger than %d MiB", path, SCN_MAX_FILE >> 20);
+        free(text);
+        return NULL;
+    }
+    text[len] = '\0';
+    if (strlen(text) != len) {
+        snprintf(err, errlen, "%s: contains a NUL byte", path);
+        free(text);
+        return NULL;
+    }
+    s = scenario_parse(path, text, fixtures_dir, err, errlen);
+    free(text);
+    return s;
+}
+
+void
+scenario_free(struct scenario *s)
+{
+    size_t i, k;
+
+    if (s == NULL)
+        return;
+    for (i = 0; i < s->nactors; i++) {
+        free(s->actors[i].name);
+        free(s->actors[i].account);
+        free(s->actors[i].profile);
+        free(s->actors[i].domain);
+        for (k = 0; k < s->actors[i].nknobs; k++)
+            free(s->actors[i].knobs[k]);
+        free(s->actors[i].knobs);
+    }
+    free(s->actors);
+    for (i = 0; i < s->nsteps; i++) {
+        free(s->steps[i].stanza);
+        free(s->steps[i].arg1);
+        free(s->steps[i].arg2);
+    }
+    free(s->steps);
+    for (i = 0; i < s->ntags; i++)
+        free(s->tags[i]);
+    free(s->tags);
+    for (i = 0; i < s->nzones; i++)
+        free(s->zones[i]);
+    free(s->zones);
+    free(s->path);
+    free(s->title);
+    free(s->xfail_sut);
+    free(s->xfail);
+    free(s->skip);
+    free(s);
+}
+
+int
+scenario_has_tag(const struct scenario *s, const char *tag)
+{
+    size_t i;
+
+    for (i = 0; i < s->ntags; i++)
+        if (strcmp(s->tags[i], tag) == 0)
+            return 1;
+    return 0;
+}
+
+static int
+cmp_paths(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+    size_t ls = strlen(s), lx = strlen(suffix);
+
+    return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+static void
+walk(const char *dir, char ***list, size_t *n, int depth)
+{
+    DIR *d;
+    struct dirent *e;
+
+    if (depth > 16 || (d = opendir(dir)) == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char *path;
+        struct stat st;
+
+        if (e->d_name[0] == '.')
+            continue;
+        path = xasprintf("%s/%s", dir, e->d_name);
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            walk(path, list, n, depth + 1);
+        else if (ends_with(e->d_name, ".scn"))
+            push(list, n, path);
+        free(path);
+    }
+    closedir(d);
+}
+
+char **
+scenario_collect(char *const *paths, size_t npaths, char *err, size_t errlen)
+{
+    char **list = NULL;
+    size_t n = 0, i;
+
+    for (i = 0; i < npaths; i++) {
+        struct stat st;
+        size_t before = n;
+
+        if (stat(paths[i], &st) != 0) {
+            snprintf(err, errlen, "%s: %s", paths[i], strerror(errno));
+            goto fail;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            walk(paths[i], &list, &n, 0);
+            qsort(list + before, n - before, sizeof(*list), cmp_paths);
+            if (n == before) {
+                snprintf(err, errlen, "%s: no *.scn scenario in this directory", paths[i]);
+                goto fail;
+            }
+        } else {
+            push(&list, &n, paths[i]);
+        }
+    }
+    if (n == 0) {
+        snprintf(err, errlen, "no scenario given");
+        goto fail;
+    }
+    push(&list, &n, "");
+    free(list[n - 1]);
+    list[n - 1] = NULL;
+    return list;
+fail:
+    while (n > 0)
+        free(list[--n]);
+    free(list);
+    return NULL;
+}
+
+void
+scenario_paths_free(char **list)
+{
+    size_t i;
+
+    for (i = 0; list != NULL && list[i] != NULL; i++)
+        free(list[i]);
+    free(list);
+}

@@ -1,0 +1,122 @@
+/*
+ * scenario.h: the scenario language, parsed. A scenario is a text file (`*.scn`): a header,
+ * the actors, then steps, one per line; a step that carries a stanza ends with ':' and the
+ * stanza follows on the indented lines below it.
+ *
+ *   # comment (a line whose first non-blank character is '#')
+ *   title: A SUT user subscribes to a Google Talk-like contact
+ *   tags: seed, dialback, gtalk          -- for --tags selection
+ *   zone: federation.zone                -- next to the scenario, else in dnsfixtures/; repeatable
+ *   timeout: 10s                         -- default bound of every wait (ms, s)
+ *   xfail: prosody: <reason>             -- expected to fail on this SUT (name from the SUT file);
+ *   xfail: <reason>                         without a name: on every SUT
+ *   skip: <reason>
+ *
+ *   peer NAME: profile PROFILE, domain DOMAIN[, KNOB=VALUE...]
+ *   client NAME                          -- a fresh SUT account (the SUT file's register command)
+ *   client NAME: account N|USER          -- or the SUT file's Nth account (1-based), or that user
+ *
+ *   CLIENT connects
+ *   CLIENT disconnects
+ *   CLIENT sends:                        -- and the stanza, indented, below
+ *   PEER sends:
+ *   CLIENT receives [strict] [within T]:
+ *   PEER receives [strict] [within T]:
+ *   CLIENT receives nothing within T     -- any stanza in that time fails the step
+ *   PEER receives nothing within T
+ *   PEER authenticates DOMAIN [within T] -- an inbound stream from DOMAIN passed dialback
+ *   PEER is authenticated to DOMAIN [within T] -- its outbound stream to DOMAIN passed dialback
+ *   dns asked: NAME TYPE [within T]      -- the SUT (or anyone) asked fedsim's DNS
+ *   dns never asked: NAME TYPE
+ *
+ * In stanzas and arguments, ${name} is a variable: sut.domain, CLIENT.user, CLIENT.bare,
+ * CLIENT.full, PEER.domain, and captures. In expected stanzas {any} matches any value and
+ * {$name} captures one (match.h). Matching is a subset match unless `strict`.
+ */
+#ifndef FEDSIM_SCENARIO_H
+#define FEDSIM_SCENARIO_H
+
+#include <stddef.h>
+
+enum scenario_step_kind {
+    STEP_CONNECT,
+    STEP_DISCONNECT,
+    STEP_SEND,
+    STEP_RECEIVE,
+    STEP_RECEIVE_NOTHING,
+    STEP_AUTHENTICATES,    /* peer: inbound from DOMAIN valid */
+    STEP_AUTHENTICATED_TO, /* peer: outbound to DOMAIN valid */
+    STEP_DNS_ASKED,
+    STEP_DNS_NEVER_ASKED,
+};
+
+enum scenario_actor_kind { ACTOR_CLIENT, ACTOR_PEER, ACTOR_DNS };
+
+struct scenario_actor {
+    enum scenario_actor_kind kind;
+    char *name; /* owned */
+    int line;
+    /* client */
+    char *account; /* owned: "1" or a user name; NULL for a fresh account */
+    /* peer */
+    char *profile; /* owned */
+    char *domain;  /* owned */
+    char **knobs;  /* owned */
+    size_t nknobs;
+};
+
+struct scenario_step {
+    enum scenario_step_kind kind;
+    int line;
+    size_t actor; /* index into actors (ACTOR_DNS steps: unused) */
+    char *stanza; /* owned: the stanza text, variables not expanded yet */
+    int stanza_line;
+    int strict;
+    int within_ms;     /* 0: the scenario's default */
+    char *arg1, *arg2; /* owned: DOMAIN, or NAME and TYPE for dns steps */
+};
+
+struct scenario {
+    char *path;  /* owned */
+    char *title; /* owned */
+    char **tags; /* owned */
+    size_t ntags;
+    char **zones; /* owned: resolved paths */
+    size_t nzones;
+    int timeout_ms;                /* 0: the runner's default */
+    char *xfail_sut;               /* owned: NULL = every SUT */
+    char *xfail;                   /* owned: reason, NULL if none */
+    char *skip;                    /* owned: reason, NULL if none */
+    struct scenario_actor *actors; /* owned */
+    size_t nactors;
+    struct scenario_step *steps; /* owned */
+    size_t nsteps;
+};
+
+/*
+ * Parses a scenario file. fixtures_dir: where zone files are looked up after the scenario's own
+ * directory. Returns NULL with "file:line:col: message" in err.
+ */
+struct scenario *scenario_load(const char *path, const char *fixtures_dir, char *err,
+                               size_t errlen);
+
+/* The same from text; `name` stands for the file in messages and relative zone paths. */
+struct scenario *scenario_parse(const char *name, const char *text, const char *fixtures_dir,
+                                char *err, size_t errlen);
+
+void scenario_free(struct scenario *s);
+
+/* 1 if the scenario has the tag. */
+int scenario_has_tag(const struct scenario *s, const char *tag);
+
+const char *scenario_step_str(enum scenario_step_kind k);
+
+/*
+ * Expands files and directories (searched recursively for *.scn) into a sorted list of paths
+ * (owned, NULL-terminated, free with scenario_paths_free). Returns NULL with err set if a path
+ * does not exist or holds no scenario.
+ */
+char **scenario_collect(char *const *paths, size_t n, char *err, size_t errlen);
+void scenario_paths_free(char **list);
+
+#endif
