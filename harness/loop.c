@@ -123,6 +123,15 @@ loop_run(void)
 }
 
 void
+loop_drain(int ms)
+{
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+
+    event_base_loopexit(loop_base(), &tv);
+    event_base_dispatch(loop_base());
+}
+
+void
 loop_stop(void)
 {
     event_base_loopbreak(loop_base());

@@ -18,6 +18,9 @@ struct event_base *loop_base(void);
 /* Runs until loop_stop() or a stop signal. Returns 0, or the signal number that stopped it. */
 int loop_run(void);
 
+/* Runs the loop for at most ms milliseconds (after a stop: lets closes flush). */
+void loop_drain(int ms);
+
 /* Asks the loop to return after the current callback. */
 void loop_stop(void);
 

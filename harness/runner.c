@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "c2s.h"
+#include "xconn.h"
 #include "clock.h"
 #include "dns_answer.h"
 #include "dns_server.h"
@@ -752,6 +753,11 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
         free(run.client_why[i]);
         free(run.accounts[i].user);
         free(run.accounts[i].password);
+    }
+    if (run.timer != NULL) {
+        /* Closing streams flush their last bytes; whatever is left is let go. */
+        loop_drain(50);
+        xconn_abandon_all();
     }
     resolve_free(run.res);
     dns_server_free(run.dns);

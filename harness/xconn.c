@@ -19,7 +19,10 @@ struct xconn {
     const struct xconn_handler *h; /* borrowed */
     void *arg;
     int header_sent, closing, dead, ended;
+    struct xconn *prev, *next; /* every live connection, for xconn_abandon_all() */
 };
+
+static struct xconn *live;
 
 static const struct xml_prefix dialback_prefixes[] = {{"db", XML_NS_DIALBACK}, {NULL, NULL}};
 
@@ -171,6 +174,10 @@ xconn_new(struct bufferevent *bev, const char *label, const char *default_ns, un
     c->h = h;
     c->arg = arg;
     c->xs = xml_stream_new(NULL, &stream_handler, c);
+    c->next = live;
+    if (live != NULL)
+        live->prev = c;
+    live = c;
     bufferevent_setcb(bev, on_read, on_write, on_event, c);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
     return c;
@@ -181,6 +188,12 @@ really_free(void *arg)
 {
     struct xconn *c = arg;
 
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        live = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
     bufferevent_free(c->bev);
     xml_stream_free(c->xs);
     free(c->label);
@@ -326,4 +339,13 @@ int
 xconn_header_sent(const struct xconn *c)
 {
     return c->header_sent;
+}
+
+void
+xconn_abandon_all(void)
+{
+    struct xconn *c;
+
+    for (c = live; c != NULL; c = c->next)
+        xconn_free(c);
 }

@@ -73,6 +73,10 @@ void xconn_restart(struct xconn *c);
 /* Closes the connection when nothing arrives for ms milliseconds (0: never). */
 void xconn_set_idle_timeout(struct xconn *c, int ms);
 
+/* Frees every connection still alive (closing ones still flushing included), when the loop
+ * is about to go: call loop_drain() first to give closes their chance. */
+void xconn_abandon_all(void);
+
 const char *xconn_label(const struct xconn *c);
 /* 1 once our header went out. */
 int xconn_header_sent(const struct xconn *c);

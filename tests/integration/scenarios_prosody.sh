@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# scenarios_prosody.sh: the scenario language end to end against a real Prosody: `fedsim check`
+# on every shipped scenario and on deliberately broken ones (file:line:col errors), the seed
+# scenarios run (human, TAP and JUnit outputs checked), and deliberately failing scenarios that
+# must fail with the evidence, at their timeout, or as expected failures.
+#
+# usage: scenarios_prosody.sh FEDSIM JUNIT_CHECK SOURCE_DIR
+set -euo pipefail
+fedsim=$1 junit_check=$2 src=$3
+. "$src/tests/integration/lib.sh"
+fixtures=$src/dnsfixtures
+
+# --- fedsim check ---------------------------------------------------------------------------
+if "$fedsim" check --fixtures "$fixtures" "$src/scenarios" > "$T_TMP/check.out" 2>&1; then
+    ok "fedsim check: every shipped scenario parses ($(tail -n 1 "$T_TMP/check.out"))"
+else
+    not_ok "fedsim check on scenarios/" "$T_TMP/check.out"
+fi
+for f in "$src"/tests/scenarios/broken/*.scn; do
+    want=$(sed -n 's/^# expect: //p' "$f")
+    rc=0
+    "$fedsim" check --fixtures "$fixtures" "$f" > /dev/null 2> "$T_TMP/err" || rc=$?
+    if [ $rc -eq 2 ] && grep -qF -- "$want" "$T_TMP/err"; then
+        ok "check $(basename "$f"): exit 2, \"$want\""
+    else
+        not_ok "check $(basename "$f") (exit $rc): wanted \"$want\"" "$T_TMP/err"
+    fi
+done
+
+# --- the seed scenarios against Prosody -------------------------------------------------------
+sut=$("$src/ci/sut/prosody/start" --dir "$T_TMP/sut")
+at_exit "\"$src/ci/sut/prosody/stop\" \"$T_TMP/sut\""
+run() { "$fedsim" run --sut "$sut" --fixtures "$fixtures" "$@"; }
+rc=0
+run --junit "$T_TMP/seed.xml" --transcript "$T_TMP/tr" "$src/scenarios/seed" \
+    > "$T_TMP/seed.out" 2> "$T_TMP/seed.err" || rc=$?
+nseed=$(find "$src/scenarios/seed" -name '*.scn' | wc -l)
+if [ $rc -eq 0 ] && grep -qx "$nseed passed, 0 failed, 0 skipped" "$T_TMP/seed.out"; then
+    ok "fedsim run scenarios/seed: $nseed passed"
+else
+    not_ok "fedsim run scenarios/seed (exit $rc)" "$T_TMP/seed.out" "$T_TMP/seed.err"
+fi
+check "the JUnit file parses and its counts match its elements" \
+    eval "\"$junit_check\" \"$T_TMP/seed.xml\" | grep -qx 'tests=$nseed failures=0 errors=0 skipped=0'"
+check "--transcript wrote one file per scenario" \
+    test "$(find "$T_TMP/tr" -name '*.log' | wc -l)" -eq "$nseed"
+run --tap "$src/scenarios/seed" > "$T_TMP/tap.out" 2>&1 || true
+check "TAP: a version line, $nseed ok lines, the plan" eval "
+    head -n 1 '$T_TMP/tap.out' | grep -qx 'TAP version 13' &&
+    [ \$(grep -c '^ok ' '$T_TMP/tap.out') -eq $nseed ] && grep -qx '1..$nseed' '$T_TMP/tap.out'"
+
+# --- deliberately failing scenarios ---------------------------------------------------------
+rc=0
+run --junit "$T_TMP/failing.xml" "$src/tests/scenarios/failing" > "$T_TMP/failing.out" 2>&1 ||
+    rc=$?
+check "failing scenarios: exit status 1" test $rc -eq 1
+has() { grep -qF -- "$1" "$T_TMP/failing.out"; }
+check "a wrong expectation fails at its line with the closest stanza and the difference" eval "
+    has 'wrong-expectation.scn:15: alice receives: nothing within 1000 ms' &&
+    has \"closest received: <presence\" &&
+    has \"difference: /presence: type='subscribed', expected 'unsubscribed'\""
+check "a stanza that never comes fails at its 1 s timeout" \
+    has 'never-comes.scn:10: gmail receives: nothing within 1000 ms'
+secs=$(sed -nE 's/^fail +([0-9.]+)s .*never-comes.scn.*/\1/p' "$T_TMP/failing.out")
+check "... and not much later (${secs:-?} s for a 1 s wait plus set-up)" \
+    awk -v s="${secs:-99}" 'BEGIN { exit !(s < 5) }'
+check "a scenario marked xfail for this SUT is an expected failure" \
+    eval "grep -qE '^xfail .*xfail-marked.scn' '$T_TMP/failing.out'"
+check "JUnit for the failing run: 2 failures, 1 skipped (the xfail)" \
+    eval "\"$junit_check\" \"$T_TMP/failing.xml\" | grep -qx 'tests=3 failures=2 errors=0 skipped=1'"
+[ "$T_FAIL" -eq 0 ] || not_ok "evidence" "$T_TMP/failing.out"
+check "no sanitizer report" no_sanitizer_reports "$T_TMP/seed.err" "$T_TMP/failing.out"
+t_done
