@@ -112,7 +112,10 @@ on_query(const struct dns_query_record *rec, void *arg)
     (void)arg;
     dns_server_format_record(rec, line, sizeof(line));
     /* The record carries its own time. */
-    printf("%.24s dns: %s\n", line, line + 25);
+    printf("%.24s dns%s: %s\n", line,
+           resolve_is_own_query((const struct sockaddr *)&rec->client) ? " (fedsim's own lookup)"
+                                                                       : "",
+           line + 25);
     fflush(stdout);
 }
 

@@ -1,19 +1,67 @@
 /* fixture.c: zone files and the SUT's own records, loaded as one zone set. */
 #include "fixture.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-struct dns_zoneset *
-fixture_load(char *const *files, size_t nfiles, const struct sut *sut, int *synthesized, char *err,
-             size_t errlen)
+#include "xmalloc.h"
+
+/* Fixtures are text a person reviews. */
+#define FIXTURE_MAX_FILE (64 << 20)
+
+/* A file's whole text (owned), or NULL with err set. */
+static char *
+slurp(const char *path, char *err, size_t errlen)
+{
+    FILE *fp = fopen(path, "r");
+    char *text = NULL;
+    size_t len = 0, cap = 0, n;
+
+    if (fp == NULL) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    do {
+        if (cap - len < 4096) {
+            cap = cap == 0 ? 65536 : cap * 2;
+            text = xreallocarray(text, cap, 1);
+        }
+        n = fread(text + len, 1, cap - len - 1, fp);
+        len += n;
+    } while (n > 0 && len < FIXTURE_MAX_FILE);
+    fclose(fp);
+    text[len] = '\0';
+    return text;
+}
+
+static struct dns_zoneset *
+load(char *const *files, size_t nfiles, const struct sut *sut, int *synthesized,
+     char *(*rewrite)(const char *text, void *arg), void *arg, char *err, size_t errlen)
 {
     struct dns_zoneset *zs = dns_zoneset_new();
     size_t i;
     int added = 0;
 
-    for (i = 0; i < nfiles; i++)
-        if (dns_zoneset_load_file(zs, files[i], err, errlen) != 0)
+    for (i = 0; i < nfiles; i++) {
+        char *text, *changed;
+        int rc;
+
+        if (rewrite == NULL) {
+            if (dns_zoneset_load_file(zs, files[i], err, errlen) != 0)
+                goto fail;
+            continue;
+        }
+        if ((text = slurp(files[i], err, errlen)) == NULL)
             goto fail;
+        changed = rewrite(text, arg);
+        rc = dns_zoneset_load_string(zs, files[i], changed, err, errlen);
+        free(text);
+        free(changed);
+        if (rc != 0)
+            goto fail;
+    }
     if (sut != NULL) {
         char msg[512];
 
@@ -34,4 +82,19 @@ fixture_load(char *const *files, size_t nfiles, const struct sut *sut, int *synt
 fail:
     dns_zoneset_free(zs);
     return NULL;
+}
+
+struct dns_zoneset *
+fixture_load(char *const *files, size_t nfiles, const struct sut *sut, int *synthesized, char *err,
+             size_t errlen)
+{
+    return load(files, nfiles, sut, synthesized, NULL, NULL, err, errlen);
+}
+
+struct dns_zoneset *
+fixture_load_rewritten(char *const *files, size_t nfiles, const struct sut *sut,
+                       char *(*rewrite)(const char *text, void *arg), void *arg, char *err,
+                       size_t errlen)
+{
+    return load(files, nfiles, sut, NULL, rewrite, arg, err, errlen);
 }

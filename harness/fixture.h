@@ -15,4 +15,10 @@
 struct dns_zoneset *fixture_load(char *const *files, size_t nfiles, const struct sut *sut,
                                  int *synthesized, char *err, size_t errlen);
 
+/* The same, with each file's text passed through rewrite (which returns an owned string)
+ * before it is parsed: how a scenario run gives its peers' domains names of their own. */
+struct dns_zoneset *fixture_load_rewritten(char *const *files, size_t nfiles, const struct sut *sut,
+                                           char *(*rewrite)(const char *text, void *arg), void *arg,
+                                           char *err, size_t errlen);
+
 #endif

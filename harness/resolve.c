@@ -1,6 +1,7 @@
 /* resolve.c: libunbound on the loop, forwarded to fedsim's DNS, with a bound on every lookup. */
 #include "resolve.h"
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,17 @@ report(struct lookup *l, enum resolve_status st, ldns_pkt *pkt, const char *why)
     l->cb(st, pkt, why, l->arg);
 }
 
+int
+resolve_is_own_query(const struct sockaddr *client)
+{
+    struct net_addr own;
+
+    if (client->sa_family != AF_INET || net_addr_from_host(RESOLVE_SOURCE_ADDR, 0, &own) != 0)
+        return 0;
+    return ((const struct sockaddr_in *)client)->sin_addr.s_addr ==
+           ((const struct sockaddr_in *)&own.ss)->sin_addr.s_addr;
+}
+
 struct resolve_ctx *
 resolve_new(struct event_base *base, const struct net_addr *dns, char *err, size_t errlen)
 {
@@ -120,6 +132,8 @@ resolve_new(struct event_base *base, const struct net_addr *dns, char *err, size
         ub_ctx_debuglevel(r->ub, 2);
     }
     if ((rc = ub_ctx_set_option(r->ub, "do-not-query-localhost:", "no")) != 0 ||
+        (sa->sa_family == AF_INET &&
+         (rc = ub_ctx_set_option(r->ub, "outgoing-interface:", RESOLVE_SOURCE_ADDR)) != 0) ||
         (rc = ub_ctx_set_option(r->ub, "module-config:", "iterator")) != 0 ||
         (rc = ub_ctx_set_fwd(r->ub, fwd)) != 0 || (rc = ub_ctx_zone_remove(r->ub, "test.")) != 0) {
         snprintf(err, errlen, "libunbound set-up (forwarding to %s): %s", fwd, ub_strerror(rc));

@@ -20,6 +20,13 @@
 
 struct resolve_ctx;
 
+/* fedsim's own lookups leave from this loopback address (when fedsim's DNS is on IPv4), so the
+ * DNS responder can tell them from the SUT's: "the SUT asked" must not count fedsim's asking. */
+#define RESOLVE_SOURCE_ADDR "127.0.0.254"
+
+/* 1 if a DNS query came from fedsim's own resolver (its source is RESOLVE_SOURCE_ADDR). */
+int resolve_is_own_query(const struct sockaddr *client);
+
 /* Creates a context forwarding to `dns`. Returns NULL with the reason in err. */
 struct resolve_ctx *resolve_new(struct event_base *base, const struct net_addr *dns, char *err,
                                 size_t errlen);

@@ -2,7 +2,10 @@
  * a verdict with evidence. */
 #include "runner.h"
 
+#include <ctype.h>
 #include <stdarg.h>
+
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -52,6 +55,10 @@ struct run {
     int *client_ready, *client_failed;
     char **client_why;
     struct sut_account *accounts; /* per actor: the client's account (owned strings) */
+    /* Each peer's domain gets a name of its own for this run (gmail.test -> r1a2b3c.gmail.test):
+     * the SUT's resolver cache then never answers for it, so "the SUT asked" is about this run. */
+    char **dom_from, **dom_to; /* owned */
+    size_t ndom;
     struct match_vars vars;
     struct dnsq *queries;
     size_t nqueries;
@@ -139,6 +146,11 @@ on_query(const struct dns_query_record *rec, void *arg)
     size_t len;
 
     dns_server_format_record(rec, line, sizeof(line));
+    if (resolve_is_own_query((const struct sockaddr *)&rec->client)) {
+        /* fedsim's peers looking something up: not what the SUT asked. */
+        note(run, "dns (fedsim's own lookup): %s", line + 25);
+        return;
+    }
     note(run, "dns: %s", line + 25);
     run->queries = xreallocarray(run->queries, run->nqueries + 1, sizeof(*run->queries));
     q = &run->queries[run->nqueries++];
@@ -219,14 +231,63 @@ finish(struct run *run, enum runner_outcome o, int line, const char *fmt, ...)
     loop_stop();
 }
 
+static int
+label_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '-' || c == '_';
+}
+
+/* Replaces every whole occurrence of a peer domain by its name for this run (owned). */
+static char *
+relabel(const char *text, void *arg)
+{
+    const struct run *run = arg;
+    size_t cap = strlen(text) * 2 + 64, len = 0;
+    char *out = xmalloc(cap);
+    const char *p = text;
+
+    while (*p != '\0') {
+        const char *add = p;
+        size_t addlen = 1, i;
+
+        for (i = 0; i < run->ndom; i++) {
+            size_t fl = strlen(run->dom_from[i]);
+            const char *after = p + fl;
+
+            if (strncmp(p, run->dom_from[i], fl) != 0 || (p > text && label_char(p[-1])))
+                continue;
+            /* Not a prefix of a longer name: "gmail.test" in "gmail.test.example". */
+            if (label_char(*after) || (*after == '.' && label_char(after[1])))
+                continue;
+            add = run->dom_to[i];
+            addlen = strlen(add);
+            p += fl - 1;
+            break;
+        }
+        if (len + addlen + 1 > cap) {
+            cap = (len + addlen + 1) * 2;
+            out = xreallocarray(out, cap, 1);
+        }
+        memcpy(out + len, add, addlen);
+        len += addlen;
+        p++;
+    }
+    out[len] = '\0';
+    return out;
+}
+
 static char *
 expand(struct run *run, const struct scenario_step *st, const char *text)
 {
-    char err[256], *out = match_expand(&run->vars, text, err, sizeof(err));
+    char err[256], *out = match_expand(&run->vars, text, err, sizeof(err)), *renamed;
 
-    if (out == NULL)
+    if (out == NULL) {
         finish(run, RUN_FAIL, st->line, "%s:%d: %s", run->s->path, st->line, err);
-    return out;
+        return NULL;
+    }
+    renamed = relabel(out, run);
+    free(out);
+    return renamed;
 }
 
 /* The stanza of a step, variables expanded, parsed in the actor's namespace. */
@@ -593,7 +654,24 @@ setup(struct run *run)
     size_t i;
     const char *slash;
 
-    run->zones = fixture_load(run->s->zones, run->s->nzones, run->sut, NULL, err, sizeof(err));
+    /* This run's names for the peers' domains. */
+    run->dom_from = xcalloc(run->s->nactors + 1, sizeof(*run->dom_from));
+    run->dom_to = xcalloc(run->s->nactors + 1, sizeof(*run->dom_to));
+    for (i = 0; i < run->s->nactors; i++) {
+        unsigned char rnd[3];
+
+        if (run->s->actors[i].kind != ACTOR_PEER)
+            continue;
+        RAND_bytes(rnd, sizeof(rnd));
+        run->dom_from[run->ndom] = xstrdup(run->s->actors[i].domain);
+        run->dom_to[run->ndom] =
+                xasprintf("r%02x%02x%02x.%s", rnd[0], rnd[1], rnd[2], run->s->actors[i].domain);
+        note(run, "%s: %s is %s in this run", run->s->actors[i].name, run->dom_from[run->ndom],
+             run->dom_to[run->ndom]);
+        run->ndom++;
+    }
+    run->zones = fixture_load_rewritten(run->s->zones, run->s->nzones, run->sut, relabel, run, err,
+                                        sizeof(err));
     if (run->zones == NULL || loop_init(err, sizeof(err)) != 0) {
         finish(run, RUN_ERROR, 0, "%s", err);
         return -1;
@@ -619,8 +697,13 @@ setup(struct run *run)
             for (k = 0; k < a->nknobs; k++)
                 if (profile_set_knob(&prof, a->knobs[k], err, sizeof(err)) != 0)
                     break;
-            run->peers[i] =
-                    peer_new(a->domain, &prof, 3, run->res, run->o->seed + i, err, sizeof(err));
+            {
+                char *domain = relabel(a->domain, run);
+
+                run->peers[i] =
+                        peer_new(domain, &prof, 3, run->res, run->o->seed + i, err, sizeof(err));
+                free(domain);
+            }
             if (run->peers[i] == NULL) {
                 finish(run, RUN_ERROR, a->line, "%s:%d: %s", run->s->path, a->line, err);
                 return -1;
@@ -630,7 +713,7 @@ setup(struct run *run)
             run->peers[i]->observe = on_peer_stanza;
             run->peers[i]->observe_arg = run;
             snprintf(key, sizeof(key), "%s.domain", a->name);
-            match_vars_set(&run->vars, key, a->domain);
+            match_vars_set(&run->vars, key, run->peers[i]->domain);
         } else {
             const char *user;
 
@@ -778,6 +861,12 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
     free(run.client_failed);
     free(run.client_why);
     free(run.accounts);
+    for (i = 0; i < run.ndom; i++) {
+        free(run.dom_from[i]);
+        free(run.dom_to[i]);
+    }
+    free(run.dom_from);
+    free(run.dom_to);
     /* Verdict: xfail turns a failure into an expected one, and a pass into a failure. */
     if (s->xfail != NULL &&
         (s->xfail_sut == NULL || (sut->name != NULL && strcasecmp(s->xfail_sut, sut->name) == 0))) {
