@@ -218,24 +218,13 @@ on_peer_resolved(enum resolve_service_status st, const struct resolve_target *t,
                  const char *why, void *arg)
 {
     struct listen_job *j = arg;
-    size_t i, k;
+    char err[256];
 
-    if (st != RESOLVE_SERVICE_OK) {
+    if (st != RESOLVE_SERVICE_OK)
         peer_report(j->peer, "listens nowhere: its domain does not resolve (%s)",
                     why != NULL ? why : "no service");
-        free(j);
-        return;
-    }
-    for (i = 0; i < n; i++) {
-        char err[256];
-        int dup = 0;
-
-        for (k = 0; k < i; k++)
-            dup |= t[k].addr.len == t[i].addr.len &&
-                   memcmp(&t[k].addr.ss, &t[i].addr.ss, t[i].addr.len) == 0;
-        if (!dup && peer_listen(j->peer, &t[i].addr, err, sizeof(err)) != 0)
-            peer_report(j->peer, "cannot listen: %s", err);
-    }
+    else if (peer_listen_targets(j->peer, t, n, err, sizeof(err)) != 0)
+        peer_report(j->peer, "cannot listen: %s", err);
     free(j);
 }
 

@@ -749,24 +749,12 @@ on_peer_resolved(enum resolve_service_status st, const struct resolve_target *t,
     struct listen_wait *w = arg;
     struct run *run = w->run;
     struct peer *p = run->peers[w->actor];
-    size_t i, k;
+    char err[256];
 
-    if (st != RESOLVE_SERVICE_OK) {
+    if (st != RESOLVE_SERVICE_OK)
         note(run, "%s: listens nowhere (%s)", p->domain, why != NULL ? why : "no service");
-    } else {
-        for (i = 0; i < n; i++) {
-            char err[256];
-            int dup = 0;
-
-            for (k = 0; k < i; k++)
-                dup |= t[k].addr.len == t[i].addr.len &&
-                       memcmp(&t[k].addr.ss, &t[i].addr.ss, t[i].addr.len) == 0;
-            if (!dup && peer_listen(p, &t[i].addr, err, sizeof(err)) != 0) {
-                finish(run, RUN_ERROR, run->s->actors[w->actor].line, "%s: %s", p->domain, err);
-                break;
-            }
-        }
-    }
+    else if (peer_listen_targets(p, t, n, err, sizeof(err)) != 0)
+        finish(run, RUN_ERROR, run->s->actors[w->actor].line, "%s: %s", p->domain, err);
     if (--*w->pending == 0 && !run->done)
         advance(run);
     free(w);

@@ -125,6 +125,24 @@ peer_listen(struct peer *p, const struct net_addr *addr, char *err, size_t errle
     return 0;
 }
 
+int
+peer_listen_targets(struct peer *p, const struct resolve_target *t, size_t n, char *err,
+                    size_t errlen)
+{
+    size_t i, k;
+
+    for (i = 0; i < n; i++) {
+        int dup = 0;
+
+        for (k = 0; k < i; k++)
+            dup |= t[k].addr.len == t[i].addr.len &&
+                   memcmp(&t[k].addr.ss, &t[i].addr.ss, t[i].addr.len) == 0;
+        if (!dup && peer_listen(p, &t[i].addr, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 struct peer_user *
 peer_user(struct peer *p, const char *bare)
 {

@@ -61,6 +61,13 @@ void peer_free(struct peer *p);
 /* Listens on addr for s2s connections (the SUT dialling in, or dialling back). */
 int peer_listen(struct peer *p, const struct net_addr *addr, char *err, size_t errlen);
 
+/*
+ * Listens on every distinct address of `targets` (what resolve_service() found for the peer's
+ * domain: where the fixtures put it). Returns 0, or -1 with the first failure in err.
+ */
+int peer_listen_targets(struct peer *p, const struct resolve_target *targets, size_t n, char *err,
+                        size_t errlen);
+
 /* The local user with this bare JID, or NULL. */
 struct peer_user *peer_user(struct peer *p, const char *bare);
 

@@ -52,7 +52,7 @@ expect_line "the SUT dials back: the peer, as authoritative server, says valid" 
 expect_line "the peer's stream is authenticated and the held subscribe released" \
     "s2s out #[0-9]+ to $domain: authenticated by dialback, 1 stanza"
 check "the peer looked the SUT up in DNS (_xmpp-server._tcp.$domain SRV)" \
-    saw "dns: udp .* _xmpp-server\._tcp\.$domain\. SRV NOERROR 1"
+    saw "dns \(fedsim's own lookup\): udp .* _xmpp-server\._tcp\.$domain\. SRV NOERROR 1"
 if c2s_expect "type='subscribe'" 15; then
     ok "$me receives jdoe1@gmail.test's subscription request"
 else
