@@ -201,6 +201,14 @@ int
 dns_answer(const struct dns_zoneset *zs, const uint8_t *q, size_t qlen, int tcp, uint8_t **out,
            size_t *outlen, struct dns_answer_info *info)
 {
+    return dns_answer_faulty(zs, NULL, q, qlen, tcp, out, outlen, info);
+}
+
+int
+dns_answer_faulty(const struct dns_zoneset *zs, const struct dns_faults *faults, const uint8_t *q,
+                  size_t qlen, int tcp, uint8_t **out, size_t *outlen, struct dns_answer_info *info)
+{
+    const struct dns_fault *fault;
     ldns_pkt *query = NULL, *a = NULL;
     const ldns_rr *question;
     size_t limit;
@@ -252,9 +260,36 @@ dns_answer(const struct dns_zoneset *zs, const uint8_t *q, size_t qlen, int tcp,
     if (ldns_pkt_edns(query) && ldns_pkt_edns_version(query) != 0) {
         ldns_pkt_set_edns_extended_rcode(a, DNS_RCODE_BADVERS >> 4);
         rcode = DNS_RCODE_BADVERS;
+    } else if ((fault = dns_faults_find(faults, ldns_rr_owner(question), info->qtype)) != NULL &&
+               fault->kind != DNS_FAULT_DELAY) {
+        info->fault = 1;
+        if (fault->kind == DNS_FAULT_DROP) {
+            ldns_pkt_free(a);
+            ldns_pkt_free(query);
+            info->rcode = -1;
+            return 0;
+        }
+        rcode = fault->kind == DNS_FAULT_RCODE ? fault->rcode : LDNS_RCODE_NOERROR;
+        ldns_pkt_set_aa(a, true);
+        if (fault->kind == DNS_FAULT_REPLACE) {
+            size_t k;
+
+            for (k = 0; k < ldns_rr_list_rr_count(fault->records); k++)
+                ldns_pkt_push_rr(a, LDNS_SECTION_ANSWER,
+                                 ldns_rr_clone(ldns_rr_list_rr(fault->records, k)));
+            add_additional(zs, a);
+        }
+        if (fault->kind == DNS_FAULT_TRUNCATE && !tcp)
+            limit = 0; /* nothing fits: TC=1 */
+        else if (fault->kind == DNS_FAULT_TRUNCATE)
+            rcode = resolve(zs, ldns_rr_owner(question), ldns_rr_get_type(question), a);
     } else if (ldns_rr_get_class(question) != LDNS_RR_CLASS_IN) {
         rcode = LDNS_RCODE_REFUSED;
     } else {
+        if (fault != NULL) {
+            info->fault = 1;
+            info->delay_ms = fault->delay_ms;
+        }
         rcode = resolve(zs, ldns_rr_owner(question), ldns_rr_get_type(question), a);
         if (rcode != LDNS_RCODE_REFUSED) {
             ldns_pkt_set_aa(a, true);

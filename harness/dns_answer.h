@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dns_fault.h"
 #include "dns_zone.h"
 
 /* The EDNS UDP payload size fedsim advertises. */
@@ -30,6 +31,8 @@ struct dns_answer_info {
     int rcode;       /* LDNS_RCODE_* or DNS_RCODE_BADVERS; -1 when no response was sent */
     int ancount;     /* answer records sent */
     int truncated;   /* TC=1 was sent */
+    int delay_ms;    /* a fault asks to send it this much later (UDP) */
+    int fault;       /* a scenario's fault decided the answer */
 };
 
 /*
@@ -39,6 +42,11 @@ struct dns_answer_info {
  */
 int dns_answer(const struct dns_zoneset *zs, const uint8_t *q, size_t qlen, int tcp, uint8_t **out,
                size_t *outlen, struct dns_answer_info *info);
+
+/* The same, with injected faults consulted first (faults may be NULL). */
+int dns_answer_faulty(const struct dns_zoneset *zs, const struct dns_faults *faults,
+                      const uint8_t *q, size_t qlen, int tcp, uint8_t **out, size_t *outlen,
+                      struct dns_answer_info *info);
 
 /* "SRV", "A", or "TYPE65280": the mnemonic of a type, into buf. */
 const char *dns_answer_type_str(uint16_t type, char *buf, size_t len);

@@ -25,9 +25,13 @@ struct tcp_conn {
     struct tcp_conn *prev, *next;
 };
 
+struct delayed;
+
 struct dns_server {
     struct event_base *base;         /* borrowed */
     const struct dns_zoneset *zones; /* borrowed */
+    const struct dns_faults *faults; /* borrowed; NULL: none */
+    struct delayed *delayed;         /* owned: UDP answers a fault holds back */
     struct dns_server_config cfg;
     struct net_addr addr;
     int udp_fd;
@@ -52,16 +56,16 @@ dns_server_format_record(const struct dns_query_record *rec, char *buf, size_t l
         dns_answer_type_str(rec->info.qtype, type, sizeof(type));
     else
         strcpy(type, "-");
-    snprintf(buf, len, "%s %s %s %s %s %s %d%s", stamp, rec->tcp ? "tcp" : "udp",
+    snprintf(buf, len, "%s %s %s %s %s %s %d%s%s", stamp, rec->tcp ? "tcp" : "udp",
              net_addr_format((const struct sockaddr *)&rec->client, client, sizeof(client)),
              rec->info.qname, type, dns_answer_rcode_str(rec->info.rcode), rec->info.ancount,
-             rec->info.truncated ? " tc" : "");
+             rec->info.truncated ? " tc" : "", rec->info.fault ? " fault" : "");
 }
 
 /* Answers one message; returns 1 with *out set if a response is due. */
 static int
 serve(struct dns_server *s, const uint8_t *msg, size_t len, int tcp, const struct sockaddr *from,
-      socklen_t fromlen, uint8_t **out, size_t *outlen)
+      socklen_t fromlen, uint8_t **out, size_t *outlen, int *delay_ms)
 {
     struct dns_query_record rec;
     int respond;
@@ -70,7 +74,7 @@ serve(struct dns_server *s, const uint8_t *msg, size_t len, int tcp, const struc
     clock_wall(&rec.when);
     rec.tcp = tcp;
     memcpy(&rec.client, from, fromlen < sizeof(rec.client) ? fromlen : sizeof(rec.client));
-    respond = dns_answer(s->zones, msg, len, tcp, out, outlen, &rec.info);
+    respond = dns_answer_faulty(s->zones, s->faults, msg, len, tcp, out, outlen, &rec.info);
     if (tcp)
         s->stats.tcp_queries++;
     else
@@ -89,7 +93,66 @@ serve(struct dns_server *s, const uint8_t *msg, size_t len, int tcp, const struc
               rec.info.ancount);
     if (s->observer != NULL)
         s->observer(&rec, s->observer_arg);
+    if (delay_ms != NULL)
+        *delay_ms = rec.info.delay_ms;
     return respond;
+}
+
+/* A UDP answer held back by a delay fault. */
+struct delayed {
+    struct dns_server *srv; /* borrowed */
+    struct event *timer;    /* owned */
+    uint8_t *out;           /* owned */
+    size_t outlen;
+    struct sockaddr_storage to;
+    socklen_t tolen;
+    struct delayed *prev, *next;
+};
+
+static void
+delayed_free(struct delayed *d)
+{
+    if (d->prev != NULL)
+        d->prev->next = d->next;
+    else
+        d->srv->delayed = d->next;
+    if (d->next != NULL)
+        d->next->prev = d->prev;
+    event_free(d->timer);
+    free(d->out);
+    free(d);
+}
+
+static void
+delayed_send(evutil_socket_t fd, short what, void *arg)
+{
+    struct delayed *d = arg;
+
+    (void)fd;
+    (void)what;
+    if (sendto(d->srv->udp_fd, d->out, d->outlen, 0, (struct sockaddr *)&d->to, d->tolen) < 0)
+        log_trace(LOG_TRACE_DNS, "udp send: %s", strerror(errno));
+    delayed_free(d);
+}
+
+static void
+send_later(struct dns_server *s, uint8_t *out, size_t outlen, const struct sockaddr *to,
+           socklen_t tolen, int ms)
+{
+    struct delayed *d = xcalloc(1, sizeof(*d));
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+
+    d->srv = s;
+    d->out = out;
+    d->outlen = outlen;
+    memcpy(&d->to, to, tolen);
+    d->tolen = tolen;
+    d->timer = evtimer_new(s->base, delayed_send, d);
+    d->next = s->delayed;
+    if (s->delayed != NULL)
+        s->delayed->prev = d;
+    s->delayed = d;
+    evtimer_add(d->timer, &tv);
 }
 
 static void
@@ -106,13 +169,19 @@ udp_readable(evutil_socket_t fd, short what, void *arg)
         ssize_t n = recvfrom(fd, s->buf, sizeof(s->buf), 0, (struct sockaddr *)&from, &fromlen);
         uint8_t *out = NULL;
         size_t outlen = 0;
+        int delay = 0;
 
         if (n < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                 log_warn("dns: udp receive");
             return;
         }
-        if (serve(s, s->buf, (size_t)n, 0, (struct sockaddr *)&from, fromlen, &out, &outlen)) {
+        if (serve(s, s->buf, (size_t)n, 0, (struct sockaddr *)&from, fromlen, &out, &outlen,
+                  &delay)) {
+            if (delay > 0) {
+                send_later(s, out, outlen, (struct sockaddr *)&from, fromlen, delay);
+                continue;
+            }
             if (sendto(fd, out, outlen, 0, (struct sockaddr *)&from, fromlen) < 0)
                 log_trace(LOG_TRACE_DNS, "udp send: %s", strerror(errno));
             free(out);
@@ -158,7 +227,9 @@ tcp_read(struct bufferevent *bev, void *arg)
             return;
         evbuffer_drain(in, 2);
         evbuffer_remove(in, s->buf, len);
-        if (serve(s, s->buf, len, 1, (struct sockaddr *)&c->peer, sizeof(c->peer), &out, &outlen)) {
+        /* Over TCP a delay fault is not applied: the connection may be gone by then. */
+        if (serve(s, s->buf, len, 1, (struct sockaddr *)&c->peer, sizeof(c->peer), &out, &outlen,
+                  NULL)) {
             hdr[0] = (uint8_t)(outlen >> 8);
             hdr[1] = (uint8_t)outlen;
             bufferevent_write(bev, hdr, 2);
@@ -282,6 +353,12 @@ dns_server_set_zones(struct dns_server *s, const struct dns_zoneset *zones)
 }
 
 void
+dns_server_set_faults(struct dns_server *s, const struct dns_faults *faults)
+{
+    s->faults = faults;
+}
+
+void
 dns_server_set_log(struct dns_server *s, FILE *fp)
 {
     s->log = fp;
@@ -307,6 +384,8 @@ dns_server_free(struct dns_server *s)
         return;
     while (s->conns != NULL)
         conn_free(s->conns);
+    while (s->delayed != NULL)
+        delayed_free(s->delayed);
     if (s->udp_ev != NULL)
         event_free(s->udp_ev);
     if (s->udp_fd >= 0)

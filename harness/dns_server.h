@@ -50,8 +50,11 @@ const struct net_addr *dns_server_addr(const struct dns_server *s);
 /* Serves another zone set from the next query on (borrowed). */
 void dns_server_set_zones(struct dns_server *s, const struct dns_zoneset *zones);
 
+/* Consults these faults (borrowed; NULL: none) before the zones, from the next query on. */
+void dns_server_set_faults(struct dns_server *s, const struct dns_faults *faults);
+
 /* Writes one line per query to fp (borrowed; NULL turns the log off), flushed per line:
- * "TIME udp|tcp CLIENT QNAME QTYPE RCODE ANSWERS[ tc]". */
+ * "TIME udp|tcp CLIENT QNAME QTYPE RCODE ANSWERS[ tc][ fault]". */
 void dns_server_set_log(struct dns_server *s, FILE *fp);
 
 /* Calls cb for every query after it is answered (one observer; NULL removes it). */

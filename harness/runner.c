@@ -59,6 +59,7 @@ struct run {
      * the SUT's resolver cache then never answers for it, so "the SUT asked" is about this run. */
     char **dom_from, **dom_to; /* owned */
     size_t ndom;
+    struct dns_faults faults; /* owned: what `dns answers/drops/...` steps injected */
     struct match_vars vars;
     struct dnsq *queries;
     size_t nqueries;
@@ -433,6 +434,28 @@ do_receive(struct run *run, const struct scenario_step *st)
 }
 
 static enum step_result
+do_dns_fault(struct run *run, const struct scenario_step *st)
+{
+    char *name = expand(run, st, st->arg1), *records = NULL, err[512];
+    int rc = 0;
+
+    if (name == NULL)
+        return STEP_FAILED;
+    if (st->kind == STEP_DNS_RESTORE) {
+        dns_faults_remove(&run->faults, name, st->arg2);
+    } else if (st->records && (records = expand(run, st, st->stanza)) == NULL) {
+        rc = -1;
+    } else if (dns_faults_add(&run->faults, name, st->arg2, (enum dns_fault_kind)st->fault,
+                              st->records ? records : st->arg3, err, sizeof(err)) != 0) {
+        finish(run, RUN_FAIL, st->line, "%s:%d: %s", run->s->path, st->line, err);
+        rc = -1;
+    }
+    free(name);
+    free(records);
+    return rc == 0 ? STEP_DONE : STEP_FAILED;
+}
+
+static enum step_result
 try_step(struct run *run, const struct scenario_step *st)
 {
     size_t n;
@@ -479,6 +502,9 @@ try_step(struct run *run, const struct scenario_step *st)
         return yes ? STEP_DONE : STEP_WAIT;
     case STEP_DNS_NEVER_ASKED:
         return STEP_DONE; /* checked when the scenario ends */
+    case STEP_DNS_FAULT:
+    case STEP_DNS_RESTORE:
+        return do_dns_fault(run, st);
     }
     fatalx("step kind %d", (int)st->kind);
 }
@@ -685,6 +711,7 @@ setup(struct run *run)
         return -1;
     }
     dns_server_set_observer(run->dns, on_query, run);
+    dns_server_set_faults(run->dns, &run->faults);
     match_vars_set(&run->vars, "sut.domain", run->sut->domain);
     for (i = 0; i < run->s->nactors; i++) {
         const struct scenario_actor *a = &run->s->actors[i];
@@ -855,6 +882,7 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
     }
     free(run.dom_from);
     free(run.dom_to);
+    dns_faults_clear(&run.faults);
     /* Verdict: xfail turns a failure into an expected one, and a pass into a failure. */
     if (s->xfail != NULL &&
         (s->xfail_sut == NULL || (sut->name != NULL && strcasecmp(s->xfail_sut, sut->name) == 0))) {

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dns_fault.h"
 #include "profile.h"
 #include "xml.h"
 #include "xml_stream.h"
@@ -75,6 +76,10 @@ scenario_step_str(enum scenario_step_kind k)
         return "dns asked";
     case STEP_DNS_NEVER_ASKED:
         return "dns never asked";
+    case STEP_DNS_FAULT:
+        return "dns fault";
+    case STEP_DNS_RESTORE:
+        return "dns restores";
     }
     return "?";
 }
@@ -402,6 +407,87 @@ dns_step(struct parser *p, int never, char *rest)
     return options(p, words, n, &pos, st, 0);
 }
 
+/* "dns answers NAME TYPE with RCODE", "dns drops NAME TYPE", "dns delays NAME TYPE by T",
+ * "dns truncates NAME TYPE", "dns replaces NAME TYPE:", "dns restores NAME TYPE|all". */
+static int
+dns_fault_step(struct parser *p, char *line)
+{
+    char *copy = xstrdup(line), *words[8];
+    size_t n, len = strlen(copy);
+    int block = len > 0 && copy[len - 1] == ':', rc = -1;
+    struct scenario_step *st;
+    uint16_t type;
+
+    if (block)
+        copy[len - 1] = '\0';
+    n = split_words(copy, words, 8);
+    if (n >= 3 && strcmp(words[1], "restores") == 0 && strcmp(words[2], "all") == 0 && n == 3) {
+        st = add_step(p, STEP_DNS_RESTORE, 0);
+        st->arg1 = xstrdup("all");
+        st->arg2 = xstrdup("*");
+        rc = 0;
+        goto out;
+    }
+    if (n < 4) {
+        perr(p, 1,
+             "expected \"dns answers|drops|delays|truncates|replaces|restores NAME TYPE "
+             "...\"");
+        goto out;
+    }
+    if (dns_fault_type(words[3], &type) != 0) {
+        perr(p, (int)(words[3] - copy) + 1, "\"%s\" is not a DNS type (A, AAAA, SRV, ... or *)",
+             words[3]);
+        goto out;
+    }
+    st = add_step(p, STEP_DNS_FAULT, 0);
+    st->arg1 = xstrdup(words[2]);
+    st->arg2 = xstrdup(words[3]);
+    if (strcmp(words[1], "answers") == 0 && n == 6 && strcmp(words[4], "with") == 0) {
+        if (dns_fault_rcode(words[5]) < 0) {
+            perr(p, (int)(words[5] - copy) + 1,
+                 "\"%s\" is not an rcode (NXDOMAIN, SERVFAIL, "
+                 "REFUSED, FORMERR, NOTIMP, NOERROR)",
+                 words[5]);
+            goto out;
+        }
+        st->fault = DNS_FAULT_RCODE;
+        st->arg3 = xstrdup(words[5]);
+    } else if (strcmp(words[1], "drops") == 0 && n == 4) {
+        st->fault = DNS_FAULT_DROP;
+    } else if (strcmp(words[1], "truncates") == 0 && n == 4) {
+        st->fault = DNS_FAULT_TRUNCATE;
+    } else if (strcmp(words[1], "delays") == 0 && n == 6 && strcmp(words[4], "by") == 0) {
+        int ms = duration_ms(words[5]);
+
+        if (ms <= 0) {
+            perr(p, (int)(words[5] - copy) + 1, "\"%s\": expected a duration like 2s", words[5]);
+            goto out;
+        }
+        st->fault = DNS_FAULT_DELAY;
+        st->arg3 = xasprintf("%d", ms);
+    } else if (strcmp(words[1], "replaces") == 0 && n == 4 && block) {
+        st->fault = DNS_FAULT_REPLACE;
+        st->records = 1;
+        p->open_block = st;
+    } else if (strcmp(words[1], "restores") == 0 && n == 4) {
+        st->kind = STEP_DNS_RESTORE;
+    } else {
+        perr(p, 5,
+             "expected \"dns answers NAME TYPE with RCODE\", \"dns drops NAME TYPE\", "
+             "\"dns delays NAME TYPE by T\", \"dns truncates NAME TYPE\", \"dns replaces "
+             "NAME TYPE:\" (records below) or \"dns restores NAME TYPE\"");
+        goto out;
+    }
+    if (block && st->fault != DNS_FAULT_REPLACE) {
+        perr(p, (int)len, "only \"dns replaces\" takes indented lines: drop the ':'");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(copy);
+    return rc;
+}
+
 static int
 actor_step(struct parser *p, char *line)
 {
@@ -540,6 +626,8 @@ close_block(struct parser *p)
     }
     st->stanza = p->block;
     p->block = NULL;
+    if (st->records)
+        return 0; /* DNS records: checked when the step runs, after ${...} */
     n = xml_parse_element_at(st->stanza, XML_NS_SERVER, &line, &col, err, sizeof(err));
     if (n == NULL) {
         p->line = st->stanza_line + (int)line - 1;
@@ -582,6 +670,8 @@ parse_line(struct parser *p, char *raw)
         return dns_step(p, 0, line + 10);
     if (strncmp(line, "dns never asked:", 16) == 0)
         return dns_step(p, 1, line + 16);
+    if (strncmp(line, "dns ", 4) == 0)
+        return dns_fault_step(p, line);
     {
         char *colon = strchr(line, ':');
         size_t klen = colon != NULL ? (size_t)(colon - line) : 0;
@@ -691,6 +781,7 @@ scenario_free(struct scenario *s)
         free(s->steps[i].stanza);
         free(s->steps[i].arg1);
         free(s->steps[i].arg2);
+        free(s->steps[i].arg3);
     }
     free(s->steps);
     for (i = 0; i < s->ntags; i++)

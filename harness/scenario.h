@@ -28,6 +28,12 @@
  *   PEER is authenticated to DOMAIN [within T] -- its outbound stream to DOMAIN passed dialback
  *   dns asked: NAME TYPE [within T]      -- the SUT (or anyone) asked fedsim's DNS
  *   dns never asked: NAME TYPE
+ *   dns answers NAME TYPE with RCODE     -- NXDOMAIN, SERVFAIL, REFUSED...; TYPE may be *
+ *   dns drops NAME TYPE                  -- no answer at all
+ *   dns delays NAME TYPE by T            -- answers T later (UDP)
+ *   dns truncates NAME TYPE              -- TC=1 over UDP, whole over TCP
+ *   dns replaces NAME TYPE:              -- these records instead (indented, absolute names)
+ *   dns restores NAME TYPE | dns restores all
  *
  * In stanzas and arguments, ${name} is a variable: sut.domain, CLIENT.user, CLIENT.bare,
  * CLIENT.full, PEER.domain, and captures. In expected stanzas {any} matches any value and
@@ -48,6 +54,8 @@ enum scenario_step_kind {
     STEP_AUTHENTICATED_TO, /* peer: outbound to DOMAIN valid */
     STEP_DNS_ASKED,
     STEP_DNS_NEVER_ASKED,
+    STEP_DNS_FAULT,   /* arg1 NAME, arg2 TYPE, fault kind, arg3 value, stanza = records */
+    STEP_DNS_RESTORE, /* arg1 NAME (or "all"), arg2 TYPE */
 };
 
 enum scenario_actor_kind { ACTOR_CLIENT, ACTOR_PEER, ACTOR_DNS };
@@ -74,6 +82,9 @@ struct scenario_step {
     int strict;
     int within_ms;     /* 0: the scenario's default */
     char *arg1, *arg2; /* owned: DOMAIN, or NAME and TYPE for dns steps */
+    char *arg3;        /* owned: dns faults: the rcode, or the delay in ms */
+    int fault;         /* dns faults: enum dns_fault_kind */
+    int records;       /* the block holds DNS records, not a stanza */
 };
 
 struct scenario {

@@ -344,6 +344,104 @@ test_any(void **state)
     ldns_pkt_free(r);
 }
 
+/* Asks with faults in place. */
+static ldns_pkt *
+ask_faulty(const struct dns_faults *fs, const char *name, ldns_rr_type type, int tcp,
+           struct dns_answer_info *info, int *responded)
+{
+    ldns_pkt *q = NULL, *r = NULL;
+    uint8_t *wire = NULL, *out = NULL;
+    size_t len = 0, outlen = 0;
+
+    ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, 0);
+    ldns_pkt2wire(&wire, q, &len);
+    *responded = dns_answer_faulty(zs, fs, wire, len, tcp, &out, &outlen, info);
+    if (*responded)
+        assert_int_equal(ldns_wire2pkt(&r, out, outlen), LDNS_STATUS_OK);
+    free(wire);
+    free(out);
+    ldns_pkt_free(q);
+    return r;
+}
+
+static void
+test_faults(void **state)
+{
+    struct dns_faults fs = {0};
+    struct dns_answer_info info;
+    char err[256];
+    int responded;
+    ldns_pkt *r;
+
+    (void)state;
+    assert_int_equal(dns_faults_add(&fs, "_xmpp-server._tcp.gmail.test", "SRV", DNS_FAULT_RCODE,
+                                    "SERVFAIL", err, sizeof(err)),
+                     0);
+    r = ask_faulty(&fs, "_xmpp-server._tcp.gmail.test.", LDNS_RR_TYPE_SRV, 0, &info, &responded);
+    assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_SERVFAIL);
+    assert_int_equal(ldns_pkt_ancount(r), 0);
+    assert_true(info.fault);
+    ldns_pkt_free(r);
+    /* Another type of the same name is untouched. */
+    r = ask_faulty(&fs, "_xmpp-server._tcp.gmail.test.", LDNS_RR_TYPE_TXT, 0, &info, &responded);
+    assert_false(info.fault);
+    ldns_pkt_free(r);
+
+    /* Replace: the records given, their targets' addresses in additional. */
+    assert_int_equal(dns_faults_add(&fs, "_xmpp-server._tcp.gmail.test", "SRV", DNS_FAULT_REPLACE,
+                                    "_xmpp-server._tcp.gmail.test. 0 IN SRV 1 0 5270 "
+                                    "alt1.xmpp-server.l.gmail.test.\n",
+                                    err, sizeof(err)),
+                     0);
+    assert_int_equal(fs.n, 1);
+    r = ask_faulty(&fs, "_xmpp-server._tcp.gmail.test.", LDNS_RR_TYPE_SRV, 0, &info, &responded);
+    assert_int_equal(ldns_pkt_ancount(r), 1);
+    assert_int_equal(ldns_rdf2native_int16(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(r), 0), 2)),
+                     5270);
+    assert_int_equal(ldns_pkt_arcount(r), 1);
+    ldns_pkt_free(r);
+
+    /* Drop, truncate (UDP only), delay. */
+    assert_int_equal(dns_faults_add(&fs, "xmpp-server.l.gmail.test", "*", DNS_FAULT_DROP, NULL, err,
+                                    sizeof(err)),
+                     0);
+    r = ask_faulty(&fs, "xmpp-server.l.gmail.test.", LDNS_RR_TYPE_A, 0, &info, &responded);
+    assert_false(responded);
+    assert_null(r);
+    assert_int_equal(info.rcode, -1);
+    dns_faults_remove(&fs, "xmpp-server.l.gmail.test", "*");
+    assert_int_equal(dns_faults_add(&fs, "xmpp-server.l.gmail.test", "A", DNS_FAULT_TRUNCATE, NULL,
+                                    err, sizeof(err)),
+                     0);
+    r = ask_faulty(&fs, "xmpp-server.l.gmail.test.", LDNS_RR_TYPE_A, 0, &info, &responded);
+    assert_true(ldns_pkt_tc(r));
+    ldns_pkt_free(r);
+    r = ask_faulty(&fs, "xmpp-server.l.gmail.test.", LDNS_RR_TYPE_A, 1, &info, &responded);
+    assert_false(ldns_pkt_tc(r));
+    assert_int_equal(ldns_pkt_ancount(r), 1);
+    ldns_pkt_free(r);
+    assert_int_equal(dns_faults_add(&fs, "xmpp-server.l.gmail.test", "AAAA", DNS_FAULT_DELAY,
+                                    "1500", err, sizeof(err)),
+                     0);
+    r = ask_faulty(&fs, "xmpp-server.l.gmail.test.", LDNS_RR_TYPE_AAAA, 0, &info, &responded);
+    assert_int_equal(info.delay_ms, 1500);
+    assert_int_equal(ldns_pkt_ancount(r), 1);
+    ldns_pkt_free(r);
+
+    /* Bad input. */
+    assert_int_equal(dns_faults_add(&fs, "x.test", "BOGUS", DNS_FAULT_DROP, NULL, err, sizeof(err)),
+                     -1);
+    assert_int_equal(dns_faults_add(&fs, "x.test", "A", DNS_FAULT_RCODE, "OOPS", err, sizeof(err)),
+                     -1);
+    assert_int_equal(dns_faults_add(&fs, "x.test", "A", DNS_FAULT_REPLACE, "x.test. IN A nope\n",
+                                    err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "record 1"));
+    dns_faults_remove(&fs, "all", NULL);
+    assert_int_equal(fs.n, 0);
+    dns_faults_clear(&fs);
+}
+
 int
 main(void)
 {
@@ -357,6 +455,7 @@ main(void)
             cmocka_unit_test(test_badvers),
             cmocka_unit_test(test_garbage),
             cmocka_unit_test(test_any),
+            cmocka_unit_test(test_faults),
     };
 
     return cmocka_run_group_tests_name("dns_answer", tests, setup, teardown);
