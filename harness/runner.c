@@ -678,7 +678,6 @@ setup(struct run *run)
 {
     char err[1024];
     size_t i;
-    const char *slash;
 
     /* This run's names for the peers' domains. */
     run->dom_from = xcalloc(run->s->nactors + 1, sizeof(*run->dom_from));
@@ -758,7 +757,6 @@ setup(struct run *run)
             }
         }
     }
-    (void)slash;
     return 0;
 }
 
