@@ -1,0 +1,132 @@
+/* test_scenario.c: the scenario parser: header, actors, steps with options and stanza blocks,
+ * DNS fault steps, and errors with line:col and hints. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns_fault.h"
+#include "scenario.h"
+
+static const char good[] = "# a comment\n"
+                           "title: Two actors\n"
+                           "tags: seed, gtalk\n"
+                           "timeout: 3s\n"
+                           "xfail: prosody: known bug #12\n"
+                           "\n"
+                           "peer gmail: profile gtalk, domain gmail.test, version=1.0\n"
+                           "client alice\n"
+                           "client bob: account 2\n"
+                           "\n"
+                           "alice connects\n"
+                           "alice sends:\n"
+                           "    <presence type='subscribe'\n"
+                           "              to='jdoe1@gmail.test'/>\n"
+                           "gmail receives strict within 500ms:\n"
+                           "    <presence type='subscribe' from='${alice.bare}'/>\n"
+                           "gmail is authenticated to ${sut.domain}\n"
+                           "bob receives nothing within 1s\n"
+                           "dns asked: _xmpp-server._tcp.gmail.test srv within 2s\n"
+                           "dns answers gmail.test A with SERVFAIL\n"
+                           "dns replaces x.gmail.test A:\n"
+                           "    x.gmail.test. 0 IN A 127.0.0.9\n"
+                           "dns restores all\n"
+                           "dns never asked: gmail.test AAAA\n";
+
+static void
+test_good(void **state)
+{
+    char err[512] = "";
+    struct scenario *s = scenario_parse("good.scn", good, NULL, err, sizeof(err));
+
+    (void)state;
+    if (s == NULL)
+        fail_msg("%s", err);
+    assert_string_equal(s->title, "Two actors");
+    assert_int_equal(s->ntags, 2);
+    assert_true(scenario_has_tag(s, "gtalk"));
+    assert_int_equal(s->timeout_ms, 3000);
+    assert_string_equal(s->xfail_sut, "prosody");
+    assert_string_equal(s->xfail, "known bug #12");
+    assert_int_equal(s->nactors, 3);
+    assert_int_equal(s->actors[0].kind, ACTOR_PEER);
+    assert_string_equal(s->actors[0].domain, "gmail.test");
+    assert_int_equal(s->actors[0].nknobs, 1);
+    assert_null(s->actors[1].account); /* a fresh account */
+    assert_string_equal(s->actors[2].account, "2");
+    assert_int_equal(s->nsteps, 10);
+    assert_int_equal(s->steps[1].kind, STEP_SEND);
+    assert_int_equal(s->steps[1].line, 12);
+    assert_int_equal(s->steps[1].stanza_line, 13);
+    assert_non_null(strstr(s->steps[1].stanza, "to='jdoe1@gmail.test'"));
+    assert_int_equal(s->steps[2].kind, STEP_RECEIVE);
+    assert_true(s->steps[2].strict);
+    assert_int_equal(s->steps[2].within_ms, 500);
+    assert_int_equal(s->steps[3].kind, STEP_AUTHENTICATED_TO);
+    assert_string_equal(s->steps[3].arg1, "${sut.domain}");
+    assert_int_equal(s->steps[4].kind, STEP_RECEIVE_NOTHING);
+    assert_int_equal(s->steps[5].kind, STEP_DNS_ASKED);
+    assert_string_equal(s->steps[5].arg2, "SRV");
+    assert_int_equal(s->steps[5].within_ms, 2000);
+    assert_int_equal(s->steps[6].kind, STEP_DNS_FAULT);
+    assert_int_equal(s->steps[6].fault, DNS_FAULT_RCODE);
+    assert_int_equal(s->steps[7].fault, DNS_FAULT_REPLACE);
+    assert_non_null(strstr(s->steps[7].stanza, "127.0.0.9"));
+    assert_int_equal(s->steps[8].kind, STEP_DNS_RESTORE);
+    assert_int_equal(s->steps[9].kind, STEP_DNS_NEVER_ASKED);
+    scenario_free(s);
+}
+
+static void
+expect_error(const char *text, const char *want)
+{
+    char err[512] = "";
+    struct scenario *s = scenario_parse("x.scn", text, NULL, err, sizeof(err));
+
+    assert_null(s);
+    if (strstr(err, want) == NULL)
+        fail_msg("error \"%s\" does not contain \"%s\"", err, want);
+}
+
+static void
+test_errors(void **state)
+{
+    (void)state;
+    expect_error("client alice\nalice conects\n", "x.scn:2:7: unknown step \"conects\" (did you "
+                                                  "mean \"connects\"?)");
+    expect_error("client alice\nbob connects\n", "x.scn:2:1: \"bob\" is not a declared actor");
+    expect_error("client alice\nalise connects\n", "did you mean \"alice\"?");
+    expect_error("client alice\ntitel: x\nalice connects\n", "header key \"title:\"");
+    expect_error("client alice\nalice sends\n", "ends with ':'");
+    expect_error("client alice\nalice connects:\n", "takes no stanza");
+    expect_error("client alice\nalice sends:\n    <a><b></a>\n", "x.scn:3:");
+    expect_error("client alice\nalice receives within 5y:\n    <a/>\n", "expected a duration");
+    expect_error("peer p: profile nope, domain d.test\np authenticates x\n",
+                 "unknown profile \"nope\"");
+    expect_error("peer p: profile gtalk\n", "needs \"profile NAME\" and \"domain DOMAIN\"");
+    expect_error("peer p: profile gtalk, domain d.test, loud=yes\n", "unknown knob");
+    expect_error("client alice\nclient alice\n", "declared twice");
+    expect_error("client alice\nalice connects\nclient bob\n", "before the first step");
+    expect_error("client alice\nalice connects\ntitle: late\n", "belongs in the header");
+    expect_error("client alice\n", "no steps");
+    expect_error("client alice\n    <stray/>\nalice connects\n", "no step above it");
+    expect_error("client alice\ndns delays x.test A by soon\n", "expected a duration like 2s");
+    expect_error("client alice\ndns truncates x.test BOGUS\n", "not a DNS type");
+    expect_error("peer p: profile gtalk, domain d.test\np connects\n",
+                 "a peer cannot \"connects\"");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_good),
+            cmocka_unit_test(test_errors),
+    };
+
+    return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
+}
