@@ -505,6 +505,15 @@ try_step(struct run *run, const struct scenario_step *st)
     case STEP_DNS_FAULT:
     case STEP_DNS_RESTORE:
         return do_dns_fault(run, st);
+    case STEP_PEER_MODE: {
+        char err[256];
+
+        if (peer_set_mode(run->peers[st->actor], st->arg1, err, sizeof(err)) != 0) {
+            finish(run, RUN_ERROR, st->line, "%s:%d: %s", run->s->path, st->line, err);
+            return STEP_FAILED;
+        }
+        return STEP_DONE;
+    }
     }
     fatalx("step kind %d", (int)st->kind);
 }

@@ -45,13 +45,20 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
+        {"accepts connections", STEP_PEER_MODE, 0, 1, 0, 0},
+        {"answers dialback invalid", STEP_PEER_MODE, 0, 1, 0, 0},
+        {"answers dialback normally", STEP_PEER_MODE, 0, 1, 0, 0},
         {"authenticates", STEP_AUTHENTICATES, 0, 1, 0, 1},
         {"connects", STEP_CONNECT, 1, 0, 0, 0},
         {"disconnects", STEP_DISCONNECT, 1, 0, 0, 0},
+        {"ignores dialback", STEP_PEER_MODE, 0, 1, 0, 0},
         {"is authenticated to", STEP_AUTHENTICATED_TO, 0, 1, 0, 1},
         {"receives", STEP_RECEIVE, 1, 1, 1, 0},
         {"receives nothing", STEP_RECEIVE_NOTHING, 1, 1, 0, 0},
+        {"refuses connections", STEP_PEER_MODE, 0, 1, 0, 0},
+        {"resets connections", STEP_PEER_MODE, 0, 1, 0, 0},
         {"sends", STEP_SEND, 1, 1, 1, 0},
+        {"stays silent", STEP_PEER_MODE, 0, 1, 0, 0},
 };
 
 const char *
@@ -80,6 +87,8 @@ scenario_step_str(enum scenario_step_kind k)
         return "dns fault";
     case STEP_DNS_RESTORE:
         return "dns restores";
+    case STEP_PEER_MODE:
+        return "switches mode";
     }
     return "?";
 }
@@ -581,6 +590,8 @@ actor_step(struct parser *p, char *line)
     }
     st = add_step(p, v->kind, (size_t)ai);
     pos = 1 + bestlen;
+    if (v->kind == STEP_PEER_MODE)
+        st->arg1 = xstrdup(v->words);
     if (v->domain_arg) {
         if (pos >= n) {
             perr(p, (int)strlen(line) + 1, "\"%s\" needs a DOMAIN", v->words);

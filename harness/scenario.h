@@ -26,6 +26,8 @@
  *   PEER receives nothing within T
  *   PEER authenticates DOMAIN [within T] -- an inbound stream from DOMAIN passed dialback
  *   PEER is authenticated to DOMAIN [within T] -- its outbound stream to DOMAIN passed dialback
+ *   PEER refuses connections | stays silent | resets connections | accepts connections
+ *   PEER answers dialback invalid | ignores dialback | answers dialback normally
  *   dns asked: NAME TYPE [within T]      -- the SUT (or anyone) asked fedsim's DNS
  *   dns never asked: NAME TYPE
  *   dns answers NAME TYPE with RCODE     -- NXDOMAIN, SERVFAIL, REFUSED...; TYPE may be *
@@ -56,6 +58,7 @@ enum scenario_step_kind {
     STEP_DNS_NEVER_ASKED,
     STEP_DNS_FAULT,   /* arg1 NAME, arg2 TYPE, fault kind, arg3 value, stanza = records */
     STEP_DNS_RESTORE, /* arg1 NAME (or "all"), arg2 TYPE */
+    STEP_PEER_MODE,   /* arg1: the mode's words (peer_set_mode) */
 };
 
 enum scenario_actor_kind { ACTOR_CLIENT, ACTOR_PEER, ACTOR_DNS };

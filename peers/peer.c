@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "loop.h"
@@ -102,7 +104,72 @@ peer_free(struct peer *p)
 static void
 on_accept(int fd, const struct sockaddr *from, void *arg)
 {
-    s2s_accept(arg, fd, from);
+    struct peer *p = arg;
+    char buf[NET_ADDRSTRLEN];
+
+    if (p->net == PEER_NET_RESET) {
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+
+        /* A zero linger time turns close() into a reset. */
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        close(fd);
+        peer_report(p, "connection from %s reset (fault)", net_addr_format(from, buf, sizeof(buf)));
+        return;
+    }
+    s2s_accept(p, fd, from);
+}
+
+const char *const peer_modes[] = {"accepts connections",
+                                  "answers dialback invalid",
+                                  "answers dialback normally",
+                                  "ignores dialback",
+                                  "refuses connections",
+                                  "resets connections",
+                                  "stays silent",
+                                  NULL};
+
+static int
+listen_again(struct peer *p, char *err, size_t errlen)
+{
+    size_t i, n = p->nlisten_addrs;
+
+    p->nlisten_addrs = 0;
+    for (i = 0; i < n; i++)
+        if (peer_listen(p, &p->listen_addrs[i], err, errlen) != 0)
+            return -1;
+    return 0;
+}
+
+int
+peer_set_mode(struct peer *p, const char *mode, char *err, size_t errlen)
+{
+    size_t i;
+
+    if (strcmp(mode, "refuses connections") == 0) {
+        for (i = 0; i < p->nlisteners; i++)
+            net_listener_free(p->listeners[i]);
+        p->nlisteners = 0;
+        p->net = PEER_NET_REFUSE;
+    } else if (strcmp(mode, "accepts connections") == 0) {
+        if (p->net == PEER_NET_REFUSE && listen_again(p, err, errlen) != 0)
+            return -1;
+        p->net = PEER_NET_OK;
+    } else if (strcmp(mode, "stays silent") == 0 || strcmp(mode, "resets connections") == 0) {
+        if (p->net == PEER_NET_REFUSE && listen_again(p, err, errlen) != 0)
+            return -1;
+        p->net = mode[0] == 's' ? PEER_NET_SILENT : PEER_NET_RESET;
+    } else if (strcmp(mode, "answers dialback invalid") == 0) {
+        p->dialback = PEER_DB_INVALID;
+    } else if (strcmp(mode, "ignores dialback") == 0) {
+        p->dialback = PEER_DB_IGNORE;
+    } else if (strcmp(mode, "answers dialback normally") == 0) {
+        p->dialback = PEER_DB_NORMAL;
+    } else {
+        snprintf(err, errlen, "unknown peer mode \"%s\"", mode);
+        return -1;
+    }
+    peer_report(p, "now %s", mode);
+    return 0;
 }
 
 int
@@ -119,6 +186,7 @@ peer_listen(struct peer *p, const struct net_addr *addr, char *err, size_t errle
     if (l == NULL)
         return -1;
     p->listeners[p->nlisteners++] = l;
+    p->listen_addrs[p->nlisten_addrs++] = *net_listener_addr(l);
     peer_report(
             p, "listening on %s",
             net_addr_format((const struct sockaddr *)&net_listener_addr(l)->ss, buf, sizeof(buf)));

@@ -48,6 +48,11 @@ struct peer {
     void *observe_arg;
     /* Counters, for summaries and tests. */
     unsigned unsolicited_dialback;
+    /* Faults a scenario switches on (peer_set_mode). */
+    enum peer_net { PEER_NET_OK, PEER_NET_REFUSE, PEER_NET_SILENT, PEER_NET_RESET } net;
+    enum peer_dialback { PEER_DB_NORMAL, PEER_DB_INVALID, PEER_DB_IGNORE } dialback;
+    struct net_addr listen_addrs[PEER_MAX_LISTENERS]; /* where it listens (or did, refusing) */
+    size_t nlisten_addrs;
 };
 
 /*
@@ -67,6 +72,22 @@ int peer_listen(struct peer *p, const struct net_addr *addr, char *err, size_t e
  */
 int peer_listen_targets(struct peer *p, const struct resolve_target *targets, size_t n, char *err,
                         size_t errlen);
+
+/*
+ * Switches a fault on or off, by its words in scenarios:
+ *   "refuses connections"  stop listening: connections are refused (RST)
+ *   "stays silent"         accept, read, never answer (a hung server)
+ *   "resets connections"   accept, then reset at once
+ *   "accepts connections"  back to normal (listening again)
+ *   "answers dialback invalid"  every key is invalid (as receiving and authoritative server)
+ *   "ignores dialback"     dialback requests get no answer
+ *   "answers dialback normally"
+ * Returns 0, or -1 with the reason in err.
+ */
+int peer_set_mode(struct peer *p, const char *mode, char *err, size_t errlen);
+
+/* The mode words peer_set_mode() knows, for the scenario parser ("|"-separated). */
+extern const char *const peer_modes[];
 
 /* The local user with this bare JID, or NULL. */
 struct peer_user *peer_user(struct peer *p, const char *bare);

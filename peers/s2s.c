@@ -303,9 +303,17 @@ answer_verify(struct s2s *s, const struct xml_node *n)
         free(key);
         return;
     }
+    if (s->peer->dialback == PEER_DB_IGNORE) {
+        peer_report(s->peer,
+                    "authoritative: %s asked to verify our key for stream %s: no answer "
+                    "(fault)",
+                    from, id);
+        free(key);
+        return;
+    }
     /* The key we would have made as originating server `to`, for receiving server `from`. */
     dialback_key(s->peer->secret, from, to, id, expected);
-    ok = dialback_key_equal(key, expected);
+    ok = dialback_key_equal(key, expected) && s->peer->dialback != PEER_DB_INVALID;
     {
         struct xml_node *a = db_element("verify", to, from, id, ok ? "valid" : "invalid");
 
@@ -335,6 +343,14 @@ in_stanza(struct s2s *s, struct xml_node *n)
         if (from == NULL || to == NULL || !is_local(s, to)) {
             send_db_error(s, "result", to != NULL ? to : s->peer->domain, from != NULL ? from : "",
                           "item-not-found");
+            return;
+        }
+        if (s->peer->dialback != PEER_DB_NORMAL) {
+            peer_report(s->peer, "s2s in #%u: %s asks to be authenticated (dialback): %s (fault)",
+                        s->id, from,
+                        s->peer->dialback == PEER_DB_INVALID ? "invalid" : "no answer");
+            if (s->peer->dialback == PEER_DB_INVALID)
+                send_and_free(s, db_element("result", s->peer->domain, from, NULL, "invalid"));
             return;
         }
         {
@@ -510,6 +526,11 @@ conn_open(struct xconn *c, struct xml_node *header, void *arg)
     struct s2s *s = arg;
 
     (void)c;
+    if (s->silent) {
+        peer_report(s->peer, "s2s in #%u: stream header read, no answer (fault: silent)", s->id);
+        xml_node_free(header);
+        return;
+    }
     if (s->role == S2S_IN)
         in_open(s, header);
     else
@@ -523,7 +544,7 @@ conn_stanza(struct xconn *c, struct xml_node *n, void *arg)
     struct s2s *s = arg;
 
     (void)c;
-    if (s->state != S2S_CLOSED) {
+    if (s->state != S2S_CLOSED && !s->silent) {
         if (s->role == S2S_IN)
             in_stanza(s, n);
         else
@@ -566,7 +587,9 @@ s2s_accept(struct peer *p, int fd, const struct sockaddr *from)
     net_addr_format(from, s->peer_addr, sizeof(s->peer_addr));
     snprintf(label, sizeof(label), "%s in #%u", p->domain, s->id);
     s->conn = xconn_new(bev, label, XML_NS_SERVER, LOG_TRACE_S2S, &s2s_handler, s);
-    xconn_set_idle_timeout(s->conn, S2S_HANDSHAKE_TIMEOUT_MS);
+    s->silent = p->net == PEER_NET_SILENT;
+    /* A silent peer holds the connection as long as the other side does. */
+    xconn_set_idle_timeout(s->conn, s->silent ? 0 : S2S_HANDSHAKE_TIMEOUT_MS);
     enter_state(s, S2S_WAIT_HEADER);
     return s;
 }

@@ -39,6 +39,7 @@ struct s2s {
     char *stream_id;                /* owned: in: the id we issued; out/verify: the one we got */
     char peer_addr[NET_ADDRSTRLEN];
     int version10;                    /* both headers carry version 1.0 */
+    int silent;                       /* fault: read everything, answer nothing */
     struct dialback_pending *pending; /* owned: our db:result / db:verify requests */
     char **valid;                     /* owned: in: remote domains whose db:result was verified */
     size_t nvalid;
