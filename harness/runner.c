@@ -460,6 +460,7 @@ try_step(struct run *run, const struct scenario_step *st)
 {
     size_t n;
     char *arg, *used;
+    struct xml_node *const *items;
     int yes = 0;
 
     switch (st->kind) {
@@ -475,14 +476,31 @@ try_step(struct run *run, const struct scenario_step *st)
     case STEP_RECEIVE:
         return do_receive(run, st);
     case STEP_RECEIVE_NOTHING:
-        received(run, st->actor, &n, &used);
+        items = received(run, st->actor, &n, &used);
         if (!run->step_started)
             run->nothing_base = n;
+        if (n > run->nothing_base && st->stanza != NULL) {
+            /* "nothing like": only a match fails. */
+            struct xml_node *want = step_stanza(run, st);
+            size_t i;
+            char why[256];
+            struct match_vars scratch = {0};
+
+            for (i = run->nothing_base; want != NULL && i < n; i++)
+                yes |= match_stanza(want, items[i], MATCH_SUBSET, &scratch, why, sizeof(why));
+            match_vars_clear(&scratch);
+            xml_node_free(want);
+            if (run->done)
+                return STEP_FAILED;
+            run->nothing_base = yes ? run->nothing_base : n;
+            if (!yes)
+                return STEP_WAIT;
+        }
         if (n > run->nothing_base) {
-            finish(run, RUN_FAIL, st->line,
-                   "%s:%d: %s received a stanza while it should receive "
-                   "nothing (see the transcript)",
-                   run->s->path, st->line, run->s->actors[st->actor].name);
+            finish(run, RUN_FAIL, st->line, "%s:%d: %s received %s (see the transcript)",
+                   run->s->path, st->line, run->s->actors[st->actor].name,
+                   st->stanza != NULL ? "a stanza like the one it must not receive"
+                                      : "a stanza while it should receive nothing");
             return STEP_FAILED;
         }
         return STEP_WAIT; /* the timer ends it: passing */
@@ -794,6 +812,29 @@ on_peer_resolved(enum resolve_service_status st, const struct resolve_target *t,
     free(w);
 }
 
+/* The last TAIL_LINES lines of the SUT's log, indented, into buf. */
+static void
+append_sut_log(const struct sut *sut, char *buf, size_t len)
+{
+    char chunk[16384], *lines[TAIL_LINES], *p;
+    size_t n, k = 0, i, used = 0;
+    FILE *fp;
+
+    if (sut->log == NULL || (fp = fopen(sut->log, "r")) == NULL)
+        return;
+    if (fseek(fp, -(long)(sizeof(chunk) - 1), SEEK_END) != 0)
+        rewind(fp);
+    n = fread(chunk, 1, sizeof(chunk) - 1, fp);
+    fclose(fp);
+    chunk[n] = '\0';
+    for (p = strtok(chunk, "\n"); p != NULL; p = strtok(NULL, "\n"))
+        lines[k++ % TAIL_LINES] = p;
+    used += (size_t)snprintf(buf + used, len - used,
+                             "\n  last lines of the SUT's log (%s):", sut->log);
+    for (i = k > TAIL_LINES ? k - TAIL_LINES : 0; i < k && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "\n    %.200s", lines[i % TAIL_LINES]);
+}
+
 void
 runner_run(const struct scenario *s, const struct sut *sut, const struct runner_options *o,
            struct runner_result *r)
@@ -916,6 +957,8 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
         for (i = start; i < run.ntail && len < sizeof(r->message); i++)
             len += (size_t)snprintf(r->message + len, sizeof(r->message) - len, "\n    %.200s",
                                     run.tail[i % TAIL_LINES]);
+        if (len < sizeof(r->message))
+            append_sut_log(sut, r->message + len, sizeof(r->message) - len);
     }
     for (i = 0; i < TAIL_LINES; i++)
         free(run.tail[i]);

@@ -27,9 +27,9 @@ struct runner_options {
 struct runner_result {
     enum runner_outcome outcome;
     double seconds;
-    int line;           /* the failing step's line (0 if none) */
-    int interrupted;    /* SIGINT/SIGTERM arrived: stop the run */
-    char message[8192]; /* why it failed / erred / was skipped, with the evidence */
+    int line;            /* the failing step's line (0 if none) */
+    int interrupted;     /* SIGINT/SIGTERM arrived: stop the run */
+    char message[16384]; /* why it failed / erred / was skipped, with the evidence */
 };
 
 void runner_run(const struct scenario *s, const struct sut *sut, const struct runner_options *o,

@@ -55,6 +55,7 @@ static const struct verb verbs[] = {
         {"is authenticated to", STEP_AUTHENTICATED_TO, 0, 1, 0, 1},
         {"receives", STEP_RECEIVE, 1, 1, 1, 0},
         {"receives nothing", STEP_RECEIVE_NOTHING, 1, 1, 0, 0},
+        {"receives nothing like", STEP_RECEIVE_NOTHING, 1, 1, 1, 0},
         {"refuses connections", STEP_PEER_MODE, 0, 1, 0, 0},
         {"resets connections", STEP_PEER_MODE, 0, 1, 0, 0},
         {"sends", STEP_SEND, 1, 1, 1, 0},

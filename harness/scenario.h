@@ -23,6 +23,7 @@
  *   CLIENT receives [strict] [within T]:
  *   PEER receives [strict] [within T]:
  *   CLIENT receives nothing within T     -- any stanza in that time fails the step
+ *   CLIENT receives nothing like within T: -- only a stanza matching the one below fails it
  *   PEER receives nothing within T
  *   PEER authenticates DOMAIN [within T] -- an inbound stream from DOMAIN passed dialback
  *   PEER is authenticated to DOMAIN [within T] -- its outbound stream to DOMAIN passed dialback

@@ -59,15 +59,18 @@ check "a wrong expectation fails at its line with the closest stanza and the dif
     has 'wrong-expectation.scn:15: alice receives: nothing within 1000 ms' &&
     has \"closest received: <presence\" &&
     has \"difference: /presence: type='subscribed', expected 'unsubscribed'\""
+check "failure reports end with the SUT's log" has "last lines of the SUT's log"
 check "a stanza that never comes fails at its 1 s timeout" \
     has 'never-comes.scn:10: gmail receives: nothing within 1000 ms'
 secs=$(sed -nE 's/^fail +([0-9.]+)s .*never-comes.scn.*/\1/p' "$T_TMP/failing.out")
 check "... and not much later (${secs:-?} s for a 1 s wait plus set-up)" \
     awk -v s="${secs:-99}" 'BEGIN { exit !(s < 5) }'
+check "receives nothing like: a matching stanza fails the step at its line" \
+    has 'nothing-like-fails.scn:21: gmail received a stanza like the one it must not receive'
 check "a scenario marked xfail for this SUT is an expected failure" \
     eval "grep -qE '^xfail .*xfail-marked.scn' '$T_TMP/failing.out'"
-check "JUnit for the failing run: 2 failures, 1 skipped (the xfail)" \
-    eval "\"$junit_check\" \"$T_TMP/failing.xml\" | grep -qx 'tests=3 failures=2 errors=0 skipped=1'"
+check "JUnit for the failing run: 3 failures, 1 skipped (the xfail)" \
+    eval "\"$junit_check\" \"$T_TMP/failing.xml\" | grep -qx 'tests=4 failures=3 errors=0 skipped=1'"
 [ "$T_FAIL" -eq 0 ] || not_ok "evidence" "$T_TMP/failing.out"
 check "no sanitizer report" no_sanitizer_reports "$T_TMP/seed.err" "$T_TMP/failing.out"
 t_done
