@@ -27,24 +27,24 @@ for f in "$src"/tests/scenarios/broken/*.scn; do
     fi
 done
 
-# --- every shipped scenario against Prosody ---------------------------------------------------
+# --- the seed scenarios against Prosody (every scenario is also a ctest entry of its own) -----
 sut=$("$src/ci/sut/prosody/start" --dir "$T_TMP/sut")
 at_exit "\"$src/ci/sut/prosody/stop\" \"$T_TMP/sut\""
 run() { "$fedsim" run --sut "$sut" --fixtures "$fixtures" "$@"; }
 rc=0
-run --junit "$T_TMP/seed.xml" --transcript "$T_TMP/tr" "$src/scenarios" \
+run --junit "$T_TMP/seed.xml" --transcript "$T_TMP/tr" "$src/scenarios/seed" \
     > "$T_TMP/seed.out" 2> "$T_TMP/seed.err" || rc=$?
-nseed=$(find "$src/scenarios" -name '*.scn' | wc -l)
+nseed=$(find "$src/scenarios/seed" -name '*.scn' | wc -l)
 if [ $rc -eq 0 ] && grep -qx "$nseed passed, 0 failed, 0 skipped" "$T_TMP/seed.out"; then
-    ok "fedsim run scenarios/: $nseed passed"
+    ok "fedsim run scenarios/seed: $nseed passed"
 else
-    not_ok "fedsim run scenarios/ (exit $rc)" "$T_TMP/seed.out" "$T_TMP/seed.err"
+    not_ok "fedsim run scenarios/seed (exit $rc)" "$T_TMP/seed.out" "$T_TMP/seed.err"
 fi
 check "the JUnit file parses and its counts match its elements" \
     eval "\"$junit_check\" \"$T_TMP/seed.xml\" | grep -qx 'tests=$nseed failures=0 errors=0 skipped=0'"
 check "--transcript wrote one file per scenario" \
     test "$(find "$T_TMP/tr" -name '*.log' | wc -l)" -eq "$nseed"
-run --tap "$src/scenarios" > "$T_TMP/tap.out" 2>&1 || true
+run --tap "$src/scenarios/seed" > "$T_TMP/tap.out" 2>&1 || true
 check "TAP: a version line, $nseed ok lines, the plan" eval "
     head -n 1 '$T_TMP/tap.out' | grep -qx 'TAP version 13' &&
     [ \$(grep -c '^ok ' '$T_TMP/tap.out') -eq $nseed ] && grep -qx '1..$nseed' '$T_TMP/tap.out'"
