@@ -523,6 +523,22 @@ try_step(struct run *run, const struct scenario_step *st)
     case STEP_DNS_FAULT:
     case STEP_DNS_RESTORE:
         return do_dns_fault(run, st);
+    case STEP_SEND_RAW: {
+        char err[512], *text = expand(run, st, st->stanza), *nl;
+
+        if (text == NULL)
+            return STEP_FAILED;
+        /* The indented lines are one run of bytes. */
+        while ((nl = strchr(text, '\n')) != NULL)
+            memmove(nl, nl + 1, strlen(nl));
+        yes = peer_send_raw(run->peers[st->actor], run->sut->domain, text, err, sizeof(err));
+        free(text);
+        if (yes != 0) {
+            finish(run, RUN_FAIL, st->line, "%s:%d: %s", run->s->path, st->line, err);
+            return STEP_FAILED;
+        }
+        return STEP_DONE;
+    }
     case STEP_PEER_MODE: {
         char err[256];
 

@@ -59,6 +59,7 @@ static const struct verb verbs[] = {
         {"refuses connections", STEP_PEER_MODE, 0, 1, 0, 0},
         {"resets connections", STEP_PEER_MODE, 0, 1, 0, 0},
         {"sends", STEP_SEND, 1, 1, 1, 0},
+        {"sends raw", STEP_SEND_RAW, 0, 1, 1, 0},
         {"stays silent", STEP_PEER_MODE, 0, 1, 0, 0},
 };
 
@@ -90,6 +91,8 @@ scenario_step_str(enum scenario_step_kind k)
         return "dns restores";
     case STEP_PEER_MODE:
         return "switches mode";
+    case STEP_SEND_RAW:
+        return "sends raw";
     }
     return "?";
 }
@@ -610,6 +613,7 @@ actor_step(struct parser *p, char *line)
     }
     if (block)
         p->open_block = st;
+    st->records = v->kind == STEP_SEND_RAW; /* bytes, not a stanza: not parsed as XML */
     rc = 0;
 out:
     free(copy);

@@ -20,6 +20,8 @@
  *   CLIENT disconnects
  *   CLIENT sends:                        -- and the stanza, indented, below
  *   PEER sends:
+ *   PEER sends raw:                      -- bytes as they are, on its authenticated stream to
+ *                                           the SUT (indented lines, joined without newlines)
  *   CLIENT receives [strict] [within T]:
  *   PEER receives [strict] [within T]:
  *   CLIENT receives nothing within T     -- any stanza in that time fails the step
@@ -60,6 +62,7 @@ enum scenario_step_kind {
     STEP_DNS_FAULT,   /* arg1 NAME, arg2 TYPE, fault kind, arg3 value, stanza = records */
     STEP_DNS_RESTORE, /* arg1 NAME (or "all"), arg2 TYPE */
     STEP_PEER_MODE,   /* arg1: the mode's words (peer_set_mode) */
+    STEP_SEND_RAW,    /* stanza: the bytes */
 };
 
 enum scenario_actor_kind { ACTOR_CLIENT, ACTOR_PEER, ACTOR_DNS };
@@ -88,7 +91,7 @@ struct scenario_step {
     char *arg1, *arg2; /* owned: DOMAIN, or NAME and TYPE for dns steps */
     char *arg3;        /* owned: dns faults: the rcode, or the delay in ms */
     int fault;         /* dns faults: enum dns_fault_kind */
-    int records;       /* the block holds DNS records, not a stanza */
+    int records;       /* the block holds DNS records or raw bytes, not a stanza */
 };
 
 struct scenario {

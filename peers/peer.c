@@ -447,3 +447,23 @@ peer_authenticated_to(const struct peer *p, const char *domain)
             return 1;
     return 0;
 }
+
+int
+peer_send_raw(struct peer *p, const char *domain, const char *bytes, char *err, size_t errlen)
+{
+    struct s2s *s;
+
+    for (s = p->sessions; s != NULL; s = s->next) {
+        if (s->role == S2S_OUT && s->state == S2S_ESTABLISHED && s->conn != NULL &&
+            strcasecmp(s->remote, domain) == 0) {
+            peer_report(p, "s2s out #%u: raw bytes: %s", s->id, bytes);
+            xconn_send_raw(s->conn, bytes, strlen(bytes));
+            return 0;
+        }
+    }
+    snprintf(err, errlen,
+             "%s has no authenticated stream to %s to send raw bytes on (wait for "
+             "\"is authenticated to\" first)",
+             p->domain, domain);
+    return -1;
+}

@@ -89,6 +89,12 @@ int peer_set_mode(struct peer *p, const char *mode, char *err, size_t errlen);
 /* The mode words peer_set_mode() knows, for the scenario parser ("|"-separated). */
 extern const char *const peer_modes[];
 
+/*
+ * Writes bytes as they are on the peer's authenticated outbound stream to `domain` (malformed
+ * input, unsolicited dialback answers, spoofed senders). Returns 0, or -1 with the reason.
+ */
+int peer_send_raw(struct peer *p, const char *domain, const char *bytes, char *err, size_t errlen);
+
 /* The local user with this bare JID, or NULL. */
 struct peer_user *peer_user(struct peer *p, const char *bare);
 

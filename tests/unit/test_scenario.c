@@ -35,7 +35,10 @@ static const char good[] = "# a comment\n"
                            "dns replaces x.gmail.test A:\n"
                            "    x.gmail.test. 0 IN A 127.0.0.9\n"
                            "dns restores all\n"
-                           "dns never asked: gmail.test AAAA\n";
+                           "dns never asked: gmail.test AAAA\n"
+                           "gmail sends raw:\n"
+                           "    <db:result from='evil.test' type='valid'/>\n"
+                           "    <unclosed\n";
 
 static void
 test_good(void **state)
@@ -58,7 +61,11 @@ test_good(void **state)
     assert_int_equal(s->actors[0].nknobs, 1);
     assert_null(s->actors[1].account); /* a fresh account */
     assert_string_equal(s->actors[2].account, "2");
-    assert_int_equal(s->nsteps, 10);
+    assert_int_equal(s->nsteps, 11);
+    /* Raw bytes are not checked as XML. */
+    assert_int_equal(s->steps[10].kind, STEP_SEND_RAW);
+    assert_true(s->steps[10].records);
+    assert_non_null(strstr(s->steps[10].stanza, "<unclosed"));
     assert_int_equal(s->steps[1].kind, STEP_SEND);
     assert_int_equal(s->steps[1].line, 12);
     assert_int_equal(s->steps[1].stanza_line, 13);
