@@ -17,7 +17,7 @@
 
 struct run_opts {
     const char *sut, *tags, *junit, *transcript, *fixtures;
-    int tap, timeout_ms;
+    int tap, timeout_ms, watchdog_ms;
     uint64_t seed;
 };
 
@@ -31,7 +31,8 @@ run_usage(FILE *fp)
 {
     fprintf(fp,
             "usage: fedsim run --sut FILE [--tags LIST] [--tap] [--junit FILE]\n"
-            "                  [--transcript DIR] [--timeout T] [--fixtures DIR] [--seed N]\n"
+            "                  [--transcript DIR] [--timeout T] [--watchdog T] [--fixtures DIR]\n"
+            "                  [--seed N]\n"
             "                  SCENARIO|DIR...\n"
             "\n"
             "Runs scenarios (docs/scenarios.md) against a running SUT: for each, a fresh DNS\n"
@@ -46,6 +47,7 @@ run_usage(FILE *fp)
             "      --junit FILE      also write JUnit XML (for CI systems)\n"
             "      --transcript DIR  one file per scenario: every event, DNS query and step\n"
             "      --timeout T       default bound of every wait (default 10s)\n"
+            "      --watchdog T      bound of a whole scenario, whatever its waits (default 300s)\n"
             "  -f, --fixtures DIR    where zone files are looked up after the scenario's own\n"
             "                        directory (default: dnsfixtures)\n"
             "      --seed N          SRV weighted-selection seed (default 1)\n"
@@ -206,6 +208,7 @@ parse_opts(int argc, char **argv, struct run_opts *o)
                                          {"timeout", required_argument, NULL, 'w'},
                                          {"fixtures", required_argument, NULL, 'f'},
                                          {"seed", required_argument, NULL, 'S'},
+                                         {"watchdog", required_argument, NULL, 'W'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int c;
@@ -239,14 +242,22 @@ parse_opts(int argc, char **argv, struct run_opts *o)
         case 'S':
             o->seed = strtoull(optarg, NULL, 10);
             break;
-        case 'w': {
+        case 'w':
+        case 'W': {
             double v = strtod(optarg, &end);
+            int ms;
 
-            if (end == optarg || v <= 0 || (strcmp(end, "s") != 0 && strcmp(end, "ms") != 0)) {
-                fprintf(stderr, "fedsim run: --timeout %s: a duration like 5s or 500ms\n", optarg);
+            if (end == optarg || v <= 0 || v > 86400000 ||
+                (strcmp(end, "s") != 0 && strcmp(end, "ms") != 0)) {
+                fprintf(stderr, "fedsim run: --%s %s: a duration like 5s or 500ms\n",
+                        c == 'w' ? "timeout" : "watchdog", optarg);
                 return -1;
             }
-            o->timeout_ms = (int)(strcmp(end, "s") == 0 ? v * 1000 : v);
+            ms = (int)(strcmp(end, "s") == 0 ? v * 1000 : v);
+            if (c == 'w')
+                o->timeout_ms = ms;
+            else
+                o->watchdog_ms = ms;
             break;
         }
         case 'h':
@@ -294,7 +305,8 @@ run_exec(int argc, char **argv)
         printf("TAP version 13\n");
     for (i = 0; paths[i] != NULL; i++) {
         struct scenario *s = scenario_load(paths[i], o.fixtures, err, sizeof(err));
-        struct runner_options ro = {.default_timeout_ms = o.timeout_ms, .seed = o.seed};
+        struct runner_options ro = {
+                .default_timeout_ms = o.timeout_ms, .watchdog_ms = o.watchdog_ms, .seed = o.seed};
 
         if (s == NULL) {
             fprintf(stderr, "%s\n", err);

@@ -66,7 +66,7 @@ struct run {
     size_t step;
     int step_started;
     size_t nothing_base; /* receives nothing: what had arrived when it began */
-    struct event *timer, *kick;
+    struct event *timer, *kick, *watchdog;
     int done;
     char *tail[TAIL_LINES];
     size_t ntail;
@@ -851,6 +851,19 @@ append_sut_log(const struct sut *sut, char *buf, size_t len)
         used += (size_t)snprintf(buf + used, len - used, "\n    %.200s", lines[i % TAIL_LINES]);
 }
 
+static void
+on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+    struct run *run = arg;
+
+    (void)fd;
+    (void)what;
+    finish(run, RUN_ERROR, run->step < run->s->nsteps ? run->s->steps[run->step].line : 0,
+           "%s: the watchdog stopped the scenario after %.1f s (at step %zu of %zu)", run->s->path,
+           (run->o->watchdog_ms > 0 ? run->o->watchdog_ms : 300000) / 1000.0, run->step + 1,
+           run->s->nsteps);
+}
+
 void
 runner_run(const struct scenario *s, const struct sut *sut, const struct runner_options *o,
            struct runner_result *r)
@@ -893,6 +906,13 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
                 finish(&run, RUN_ERROR, s->actors[i].line, "%s", err);
             }
         }
+        {
+            int ms = o->watchdog_ms > 0 ? o->watchdog_ms : 300000;
+            struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+
+            run.watchdog = evtimer_new(loop_base(), on_watchdog, &run);
+            evtimer_add(run.watchdog, &tv);
+        }
         if (--pending == 0 && !run.done)
             advance(&run);
         if (!run.done && loop_run() != 0) {
@@ -927,6 +947,8 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
         event_free(run.timer);
     if (run.kick != NULL)
         event_free(run.kick);
+    if (run.watchdog != NULL)
+        event_free(run.watchdog);
     loop_free();
     dns_zoneset_free(run.zones);
     match_vars_clear(&run.vars);

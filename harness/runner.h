@@ -20,6 +20,7 @@ const char *runner_outcome_str(enum runner_outcome o);
 
 struct runner_options {
     int default_timeout_ms; /* per wait, when neither the step nor the scenario says */
+    int watchdog_ms;        /* the whole scenario, whatever its waits say (0: 300 s) */
     uint64_t seed;          /* SRV ordering */
     FILE *transcript;       /* NULL, or where every event line goes */
 };

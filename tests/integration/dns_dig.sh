@@ -1,136 +1,292 @@
 #!/usr/bin/env bash
-# dns_dig.sh: `fedsim dns` driven by dig, the real DNS client: every answering rule of
-# docs/dns.md over UDP and TCP, the query log, zone errors with file:line, and the SUT records.
+# dns_dig.sh: `fedsim dns` driven by dig, the real DNS client: the answering rules of
+# docs/dns.md over UDP and TCP, TCP connection handling, the query log, zone files that do not
+# load (file:line, exit 2), --check, and the SUT's own records. Fixtures: DATA_DIR/dns-*.zone.
 #
 # usage: dns_dig.sh FEDSIM DATA_DIR
+#
+# One "ok - ..." line per check; a failing check prints the output it looked at, the last lines
+# of fedsim's stderr and query log, and the script exits 1 after the rest of the checks.
 set -euo pipefail
 fedsim=$1 data=$2
 . "$(dirname "$0")/lib.sh"
 
 zone=$data/dns-behaviour.zone
-start_bg dns '^listening ' "$fedsim" dns --zone "$zone" --log "$T_TMP/dns.log"
-port=${LISTEN_dns##*:}
-last=$T_TMP/dig.out
+out=$T_TMP/out # what the last dig (or other command under test) printed
+inst=          # the fedsim the checks look at: $T_TMP/$inst.err, .log, .out
+port=          # ... and its port
+rc=0           # exit status of the last `run`
 
-# q ARGS...: one dig exchange with fedsim; the output is kept in $last for the checks.
-q() { dig @127.0.0.1 -p "$port" +norec +time=2 +tries=1 "$@" > "$last" 2>&1 || true; }
-has() { grep -qE -- "$1" "$last"; }
-# expect DESCRIPTION REGEX...: every REGEX is in the last answer.
+# fail DESCRIPTION: a failed check, with the evidence.
+fail() {
+    local f
+    not_ok "$1"
+    for f in "$out" "$T_TMP/$inst.err" "$T_TMP/$inst.log"; do
+        [ -s "$f" ] || continue
+        if [ "$f" = "$out" ]; then printf '  --- output:\n'; sed 's/^/  | /' "$f"
+        else printf '  --- last lines of %s:\n' "$f"; tail -n 25 "$f" | sed 's/^/  | /'; fi
+    done
+}
+
+# check DESCRIPTION COMMAND...: ok when COMMAND succeeds (lib.sh's check, with the evidence).
+check() {
+    local desc=$1
+    shift
+    if "$@"; then ok "$desc"; else fail "$desc"; fi
+}
+
+# expect DESCRIPTION REGEX...: every REGEX (grep -E) matches a line of $out; "!REGEX": none does.
 expect() {
     local desc=$1 re
     shift
     for re in "$@"; do
-        if ! has "$re"; then
-            not_ok "$desc (no match for /$re/)" "$last" "$T_TMP/dns.err" "$T_TMP/dns.log"
-            return
+        if [[ $re == !* ]]; then
+            grep -qE -- "${re#!}" "$out" || continue
+        else
+            grep -qE -- "$re" "$out" && continue
         fi
+        fail "$desc (/$re/)"
+        return 0
     done
     ok "$desc"
 }
 
-q _xmpp-server._tcp.t1.test SRV
-expect "SRV answer, AA, targets' A/AAAA in additional" 'flags: qr aa;' 'status: NOERROR' \
-    'ANSWER: 2,' 'SRV\s+5 0 5269 xmpp.t1.test.' '^xmpp.t1.test.\s+30\s+IN\s+A\s+127.0.0.21' \
-    '^xmpp.t1.test.\s+30\s+IN\s+AAAA\s+::1' '^backup.t1.test.\s+30\s+IN\s+A\s+127.0.0.22'
-q +tcp _xmpp-server._tcp.t1.test SRV
-expect "the same over TCP" 'flags: qr aa;' 'ANSWER: 2,' 'ADDITIONAL: 4'
-q nothing.t1.test A
-expect "NXDOMAIN with the zone's SOA (negative TTL) in authority" 'status: NXDOMAIN' \
-    'AUTHORITY: 1' '^t1.test.\s+10\s+IN\s+SOA'
-q xmpp.t1.test TXT
-expect "NODATA for another type: NOERROR, no answer, SOA" 'status: NOERROR' 'ANSWER: 0,' \
-    'AUTHORITY: 1' 'IN\s+SOA'
-q ent.t1.test A
-expect "NODATA for an empty non-terminal" 'status: NOERROR' 'ANSWER: 0,' 'IN\s+SOA'
-q one.t1.test A
-expect "a two-link CNAME chain is followed" 'ANSWER: 3,' '^one.t1.test.\s.*CNAME\s+two.t1.test.' \
-    '^two.t1.test.\s.*CNAME\s+xmpp.t1.test.' '^xmpp.t1.test.\s.*A\s+127.0.0.21'
-q away.t1.test A
-expect "a CNAME leaving the served zones ends the answer" 'status: NOERROR' 'ANSWER: 1,' \
-    'CNAME\s+www.example.com.'
-q www.example.com A
-expect "REFUSED outside every zone" 'status: REFUSED'
-q _XMPP-SERVER._tcp.T1.Test SRV
-expect "names match case-insensitively; the question is echoed as asked" 'ANSWER: 2,' \
-    '^;_XMPP-SERVER._tcp.T1.Test.\s+IN\s+SRV'
-q xmpp.t1.test A
-expect "EDNS0: OPT echoed with fedsim's size" 'EDNS: version: 0' 'udp: 1232'
-q +noedns xmpp.t1.test A
-if has 'OPT PSEUDOSECTION'; then not_ok "no OPT without EDNS" "$last"; else ok "no OPT without EDNS"; fi
-q +bufsize=4096 +ignore txt.mid.test TXT
-expect "the client's UDP size is honoured (2.5 KB whole with bufsize 4096)" 'ANSWER: 60,'
-q +bufsize=1232 +ignore txt.mid.test TXT
-expect "... and truncated with bufsize 1232" 'flags: qr aa tc;' 'ANSWER: 0,'
-q +ignore _xmpp-server._tcp.big.test SRV
-expect "40 SRV records over UDP: TC=1, no answers" 'flags: qr aa tc;' 'ANSWER: 0,'
-q +tcp _xmpp-server._tcp.big.test SRV
-expect "... and whole over TCP" 'ANSWER: 40,' 'ADDITIONAL: 41'
-before=$(wc -l < "$T_TMP/dns.log")
-q _xmpp-server._tcp.big.test SRV
-expect "plain dig retries over TCP and gets all 40" 'ANSWER: 40,'
-tail -n +"$((before + 1))" "$T_TMP/dns.log" > "$T_TMP/retry.log"
-check "the log shows the truncated UDP answer, then the TCP one" \
-    grep -qE 'udp .* _xmpp-server._tcp.big.test. SRV NOERROR 0 tc$' "$T_TMP/retry.log"
-check "... (tcp line)" grep -qE 'tcp .* _xmpp-server._tcp.big.test. SRV NOERROR 40$' \
-    "$T_TMP/retry.log"
+# q ARGS...: one dig exchange with the current fedsim; its output in $out.
+q() { dig @127.0.0.1 -p "$port" +norec +time=2 +tries=1 "$@" > "$out" 2>&1 || true; }
 
-# Garbage: a header promising a question, then a name cut short.
-printf '\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x3f\x61\x62' > /dev/udp/127.0.0.1/"$port"
-check "a garbage datagram gets FORMERR (log)" wait_for "$T_TMP/dns.log" 'udp .* - - FORMERR 0' 5
-q xmpp.t1.test A
-expect "the next query is answered normally" 'status: NOERROR' 'ANSWER: 1,'
-check "every log line has the documented fields" \
-    eval "! grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z (udp|tcp) 127\.0\.0\.1:[0-9]+ [^ ]+ [^ ]+ [A-Z]+ [0-9]+( tc)?$' '$T_TMP/dns.log'"
+# types SECTION: the types of the records of dig's SECTION ("ANSWER"...) in $out, in order.
+types() { sed -n "/^;; $1 SECTION:/,/^\$/{/^[^;]/p}" "$out" | awk '{printf "%s%s", NR > 1 ? " " : "", $4}'; }
 
-# Several queries on one TCP connection, then the summary at shutdown counts them.
-dig @127.0.0.1 -p "$port" +norec +tcp +keepopen +time=2 +tries=1 \
-    xmpp.t1.test A backup.t1.test A one.t1.test A > "$last" 2>&1 || true
-check "three queries over one kept-open TCP connection are answered" \
-    test "$(grep -c 'status: NOERROR' "$last")" -eq 3
-kill "$PID_dns"
-wait "$PID_dns" || true
-summary=$(grep 'stopped after' "$T_TMP/dns.err" || true)
-tcpq=$(sed -nE 's/.* ([0-9]+) tcp queries.*/\1/p' <<< "$summary")
-tcpc=$(sed -nE 's/.*\(([0-9]+) tcp connections\).*/\1/p' <<< "$summary")
-check "SIGTERM stops it with a summary ($summary)" test -n "$tcpq"
-check "TCP carried more queries ($tcpq) than connections ($tcpc)" test "${tcpq:-0}" -gt "${tcpc:-0}"
-check "no sanitizer report" no_sanitizer_reports "$T_TMP/dns.err"
-
-# Idle TCP connections are closed.
-start_bg idle '^listening ' "$fedsim" dns --zone "$zone" --tcp-idle 0.3 --log /dev/null
-exec {fd}<> "/dev/tcp/127.0.0.1/${LISTEN_idle##*:}"
-if timeout 3 cat <&"$fd" > /dev/null; then ok "an idle TCP connection is closed (--tcp-idle 0.3)"
-else not_ok "an idle TCP connection is closed" "$T_TMP/idle.err"; fi
-exec {fd}>&-
-
-# Zone errors: file:line, exit status 2.
-zone_error() {
-    local desc=$1 want=$2 rc=0
-    printf '%b' "$3" > "$T_TMP/bad.zone"
-    "$fedsim" dns --check --zone "$T_TMP/bad.zone" > /dev/null 2> "$T_TMP/bad.err" || rc=$?
-    if [ $rc -eq 2 ] && grep -qF "$T_TMP/bad.zone:$want" "$T_TMP/bad.err"; then ok "$desc"
-    else not_ok "$desc (exit $rc)" "$T_TMP/bad.err"; fi
+# run NAME COMMAND...: runs a command under test: stdout in $out, stderr in $T_TMP/NAME.err,
+# exit status in $rc.
+run() {
+    inst=$1
+    shift
+    rc=0
+    "$@" > "$out" 2> "$T_TMP/$inst.err" || rc=$?
 }
-zone_error "a record that does not parse: exit 2 and file:line" "5: " \
-    '$ORIGIN x.test.\n@ SOA ns h 1 2 3 4 5\n\n; a comment\nbad SRV 1 2 notaport t\n'
-zone_error "a record outside every zone: file:line" "3: other.test. is outside" \
-    '$ORIGIN x.test.\n@ SOA ns h 1 2 3 4 5\nother.test. A 127.0.0.1\n'
-"$fedsim" dns --check --zone "$zone" > "$last"
-expect "--check prints a summary" '^fedsim dns: 3 zones, ' '^  t1.test. +.*dns-behaviour.zone:9$'
 
-# The SUT's own records, from a SUT file; none when a zone file covers its domain.
-printf 'name = test\ndomain = sut.test\nc2s = 127.0.0.1:1\ns2s = 127.0.0.1:25269\ndns = 127.0.0.1:0\n' \
-    > "$T_TMP/sut"
-start_bg sut '^listening ' "$fedsim" dns --sut "$T_TMP/sut" --zone "$zone" --log /dev/null
-port=${LISTEN_sut##*:}
-q _xmpp-server._tcp.sut.test SRV
-expect "--sut synthesizes the SUT's SRV (port from the SUT file) and target address" \
-    'SRV\s+0 0 25269 s2s.sut.test.' '^s2s.sut.test.\s+5\s+IN\s+A\s+127.0.0.1'
-printf '$ORIGIN sut.test.\n@ SOA ns h 1 2 3 4 5\n' > "$T_TMP/sut.zone"
-start_bg cover '^listening ' "$fedsim" dns --sut "$T_TMP/sut" --zone "$T_TMP/sut.zone" \
-    --log /dev/null
-port=${LISTEN_cover##*:}
-q _xmpp-server._tcp.sut.test SRV
-expect "a zone file covering the SUT's domain wins: no SRV (field bug: SRV missing)" \
+# serve NAME ARGS...: starts `fedsim dns ARGS` on 127.0.0.1:0 (log in $T_TMP/NAME.log, stopped
+# at exit) and makes it the current fedsim; fails unless the first stdout line is
+# "listening ADDR:PORT" within the bounded wait of start_bg.
+serve() {
+    local v=LISTEN_$1
+    inst=$1
+    shift
+    start_bg "$inst" '^listening ' "$fedsim" dns --listen 127.0.0.1:0 --log "$T_TMP/$inst.log" "$@"
+    port=${!v##*:}
+    head -n 1 "$T_TMP/$inst.out" > "$out"
+    expect "$inst: the first stdout line is \"listening ADDR:PORT\"" '^listening 127\.0\.0\.1:[0-9]+$'
+}
+
+# stop: SIGTERM to the current fedsim; it exits 0 after its summary line (in $summary).
+stop() {
+    local v=PID_$inst
+    rc=0
+    kill -TERM "${!v}"
+    wait "${!v}" || rc=$?
+    summary=$(grep 'stopped after' "$T_TMP/$inst.err" || true)
+    : > "$out"
+    check "$inst: SIGTERM stops it with exit 0 (got $rc) and a summary" \
+        test "$rc" -eq 0 -a -n "$summary"
+}
+
+# summary_count WHAT: a number from the summary: "udp", "tcp" (queries) or "conns".
+summary_count() {
+    case $1 in
+    udp) sed -nE 's/.* ([0-9]+) udp and .*/\1/p' <<< "$summary" ;;
+    tcp) sed -nE 's/.* ([0-9]+) tcp queries.*/\1/p' <<< "$summary" ;;
+    conns) sed -nE 's/.*\(([0-9]+) tcp connections\).*/\1/p' <<< "$summary" ;;
+    esac
+}
+
+# zone_error DESCRIPTION FILE: FILE does not load: exit 2 and "FILE:LINE: " on stderr, LINE
+# being the one marked "; <- error:" in the file.
+zone_error() {
+    local desc=$1 file=$2 name line
+    name=$(basename "$file" .zone)
+    line=$(grep -n '; <- error:' "$file" | cut -d: -f1)
+    run "$name" timeout 5 "$fedsim" dns --zone "$file" --listen 127.0.0.1:0 --log /dev/null
+    check "$desc: exit status 2 (got $rc)" test "$rc" -eq 2
+    check "$desc: \"$file:$line: \" on stderr" grep -qF -- "$file:$line: " "$T_TMP/$inst.err"
+}
+
+# --- Answers, over UDP unless said otherwise.
+serve main --zone "$zone"
+
+q _xmpp-server._tcp.gmail.test SRV
+expect "SRV answer, AA set, the targets' A and AAAA in the additional section" \
+    'status: NOERROR' 'flags: qr aa;' 'ANSWER: 2, AUTHORITY: 0, ADDITIONAL: 4$' \
+    '^_xmpp-server._tcp.gmail.test.\s+30\s+IN\s+SRV\s+5 0 5269 xmpp.gmail.test.$' \
+    '^_xmpp-server._tcp.gmail.test.\s+30\s+IN\s+SRV\s+20 0 5269 backup.gmail.test.$' \
+    '^xmpp.gmail.test.\s+30\s+IN\s+A\s+127.0.0.21$' '^xmpp.gmail.test.\s+30\s+IN\s+AAAA\s+::1$' \
+    '^backup.gmail.test.\s+30\s+IN\s+A\s+127.0.0.22$'
+q +tcp _xmpp-server._tcp.gmail.test SRV
+expect "... the same over TCP" 'status: NOERROR' 'flags: qr aa;' \
+    'ANSWER: 2, AUTHORITY: 0, ADDITIONAL: 4$' '\(TCP\)$'
+
+q nothing.gmail.test A
+expect "NXDOMAIN with the zone's SOA in authority (TTL min(SOA TTL, MINIMUM))" \
+    'status: NXDOMAIN' 'flags: qr aa;' 'ANSWER: 0, AUTHORITY: 1,' \
+    '^gmail.test.\s+10\s+IN\s+SOA\s+ns.gmail.test. hostmaster.gmail.test. 1 60 60 600 10$'
+q xmpp.gmail.test TXT
+expect "NODATA for an existing name and another type: NOERROR, no answer, SOA" \
+    'status: NOERROR' 'flags: qr aa;' 'ANSWER: 0, AUTHORITY: 1,' '^gmail.test.\s+10\s+IN\s+SOA'
+q ent.gmail.test A
+expect "NODATA for an empty non-terminal" \
+    'status: NOERROR' 'flags: qr aa;' 'ANSWER: 0, AUTHORITY: 1,' '^gmail.test.\s+10\s+IN\s+SOA'
+
+q one.gmail.test A
+expect "a two-link CNAME chain inside the zones is followed" 'status: NOERROR' 'ANSWER: 3,' \
+    '^one.gmail.test.\s+30\s+IN\s+CNAME\s+two.gmail.test.$' \
+    '^two.gmail.test.\s+30\s+IN\s+CNAME\s+xmpp.gmail.test.$' \
+    '^xmpp.gmail.test.\s+30\s+IN\s+A\s+127.0.0.21$'
+check "... in chain order: CNAME CNAME A (got: $(types ANSWER))" test "$(types ANSWER)" = "CNAME CNAME A"
+q away.gmail.test A
+expect "a CNAME leaving the served zones: the CNAME alone, NOERROR" \
+    'status: NOERROR' 'ANSWER: 1, AUTHORITY: 0,' '^away.gmail.test.\s+30\s+IN\s+CNAME\s+www.example.com.$'
+
+q www.example.com A
+expect "REFUSED for a name outside every zone" 'status: REFUSED' 'ANSWER: 0,'
+
+q _XMPP-SERVER._tcp.Gmail.TEST SRV
+expect "names match case-insensitively; the question is echoed exactly as asked" \
+    'status: NOERROR' 'ANSWER: 2,' '^;_XMPP-SERVER._tcp.Gmail.TEST.\s+IN\s+SRV$' \
+    'SRV\s+5 0 5269 xmpp.gmail.test.$'
+
+# --- EDNS0 and sizes.
+q +bufsize=4096 xmpp.gmail.test A
+expect "EDNS0: the OPT record is echoed, with fedsim's own size" 'status: NOERROR' \
+    '^; EDNS: version: 0, flags:; udp: 1232$'
+q +noedns xmpp.gmail.test A
+expect "... and no OPT record without EDNS0" 'status: NOERROR' 'ANSWER: 1,' \
+    'ADDITIONAL: 0$' '!OPT PSEUDOSECTION'
+q +edns=1 +noednsnegotiation xmpp.gmail.test A
+expect "BADVERS for an EDNS version other than 0" 'status: BADVERS' 'ANSWER: 0,'
+q +opcode=notify xmpp.gmail.test A
+expect "NOTIMP for an opcode other than QUERY" 'status: NOTIMP'
+
+q +bufsize=4096 +ignore txt.mid.test TXT
+expect "the client's UDP size is honoured: 2.6 KB arrive whole with +bufsize=4096" \
+    'flags: qr aa;' 'ANSWER: 60,' 'MSG SIZE  rcvd: (1[3-9][0-9]{2}|[2-3][0-9]{3}|40[0-9]{2})$'
+q +bufsize=1232 +ignore txt.mid.test TXT
+expect "... and are truncated with +bufsize=1232" 'status: NOERROR' 'flags: qr aa tc;' \
+    'ANSWER: 0,' '^;txt.mid.test.\s+IN\s+TXT$'
+
+q +ignore _xmpp-server._tcp.big.test SRV
+expect "40 SRV records over UDP: TC=1 and no answers" 'status: NOERROR' 'flags: qr aa tc;' \
+    'ANSWER: 0, AUTHORITY: 0,'
+q +tcp _xmpp-server._tcp.big.test SRV
+expect "... whole over TCP: 40 answers, the 40 targets' addresses" 'status: NOERROR' \
+    'flags: qr aa;' 'ANSWER: 40, AUTHORITY: 0, ADDITIONAL: 41$' \
+    '^_xmpp-server._tcp.big.test.\s+30\s+IN\s+SRV\s+10 39 5269 a-rather-long-target-name-for-xmpp-server-39.big.test.$' \
+    '^a-rather-long-target-name-for-xmpp-server-39.big.test.\s+30\s+IN\s+A\s+127.0.1.40$'
+before=$(wc -l < "$T_TMP/main.log")
+q _xmpp-server._tcp.big.test SRV
+expect "plain dig gets TC=1 over UDP, retries over TCP and gets all 40" \
+    'Truncated, retrying in TCP mode' 'ANSWER: 40,' '\(TCP\)$'
+tail -n +"$((before + 1))" "$T_TMP/main.log" > "$out"
+check "... the log shows one UDP query answered with tc" \
+    test "$(grep -cE ' udp [^ ]+ _xmpp-server._tcp.big.test. SRV NOERROR 0 tc$' "$out")" -eq 1
+check "... and one TCP query answered with 40 records" \
+    test "$(grep -cE ' tcp [^ ]+ _xmpp-server._tcp.big.test. SRV NOERROR 40$' "$out")" -eq 1
+check "... and nothing else" test "$(wc -l < "$out")" -eq 2
+
+# --- Several queries on one TCP connection.
+before=$(wc -l < "$T_TMP/main.log")
+q +tcp +keepopen xmpp.gmail.test A backup.gmail.test A nothing.gmail.test A
+expect "three queries over one kept-open TCP connection are all answered" \
+    '^xmpp.gmail.test.\s+30\s+IN\s+A\s+127.0.0.21$' '^backup.gmail.test.\s+30\s+IN\s+A\s+127.0.0.22$' \
     'status: NXDOMAIN'
+tail -n +"$((before + 1))" "$T_TMP/main.log" | awk '$2 == "tcp" {print $3}' | sort -u > "$out"
+check "... and the log shows them from one client port" test "$(wc -l < "$out")" -eq 1
+
+# --- An undecodable query (a name cut short), then a normal one.
+exec {udp}<> "/dev/udp/127.0.0.1/$port"
+printf '\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\xff\xff\xff' >&"$udp"
+{ timeout 3 head -c 12 <&"$udp" | od -An -tx1 > "$out"; } || true
+exec {udp}>&-
+expect "FORMERR for an undecodable query: header only, ID and RD echoed" \
+    '^ 12 34 81 01 00 00 00 00 00 00 00 00$'
+check "... and its log line says FORMERR" \
+    wait_for "$T_TMP/main.log" '^[^ ]+ udp 127\.0\.0\.1:[0-9]+ - - FORMERR 0$' 5
+q xmpp.gmail.test A
+expect "... the next query is answered normally" 'status: NOERROR' 'flags: qr aa;' 'ANSWER: 1,' \
+    '^xmpp.gmail.test.\s+30\s+IN\s+A\s+127.0.0.21$'
+
+# --- The query log.
+ts='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z'
+cp "$T_TMP/main.log" "$out"
+expect "--log: TIME udp|tcp CLIENT QNAME QTYPE RCODE ANSWERS, in that order" \
+    "^$ts udp 127\.0\.0\.1:[0-9]+ _xmpp-server\._tcp\.gmail\.test\. SRV NOERROR 2$" \
+    "^$ts tcp 127\.0\.0\.1:[0-9]+ _xmpp-server\._tcp\.gmail\.test\. SRV NOERROR 2$" \
+    "^$ts udp 127\.0\.0\.1:[0-9]+ nothing\.gmail\.test\. A NXDOMAIN 0$" \
+    "^$ts udp 127\.0\.0\.1:[0-9]+ _XMPP-SERVER\._tcp\.Gmail\.TEST\. SRV NOERROR 2$" \
+    "^$ts udp 127\.0\.0\.1:[0-9]+ www\.example\.com\. A REFUSED 0$"
+expect "... every line has those fields" "!^($ts (udp|tcp) 127\.0\.0\.1:[0-9]+ [^ ]+ [^ ]+ [A-Z]+ [0-9]+( tc)?)?$"
+
+stop
+check "the summary counts more TCP queries ($(summary_count tcp)) than TCP connections ($(summary_count conns))" \
+    test "$(summary_count tcp)" -gt "$(summary_count conns)"
+check "the log has one line per query ($(summary_count udp) udp + $(summary_count tcp) tcp)" \
+    test "$(wc -l < "$T_TMP/main.log")" -eq "$(($(summary_count udp) + $(summary_count tcp)))"
+
+# --- Idle TCP connections are closed.
+serve idle --zone "$zone" --tcp-idle 0.3
+exec {tcp}<> "/dev/tcp/127.0.0.1/$port"
+t0=${EPOCHREALTIME//[.,]/}
+rc=0
+read -r -t 3 -u "$tcp" _ || rc=$?
+ms=$(((${EPOCHREALTIME//[.,]/} - t0) / 1000))
+exec {tcp}>&-
+check "--tcp-idle 0.3: an idle TCP connection is closed (EOF after $ms ms)" \
+    test "$rc" -eq 1 -a "$ms" -ge 250
+stop
+
+# --- The SUT's own records.
+s2s_port=15269
+printf '%s\n' 'name = prosody' 'domain = sut.test' 'c2s = 127.0.0.1:15222' \
+    "s2s = 127.0.0.1:$s2s_port" 'dns = 127.0.0.1:0' 'account = user1 secret' > "$T_TMP/sut"
+serve sut --zone "$zone" --sut "$T_TMP/sut"
+q _xmpp-server._tcp.sut.test SRV
+expect "--sut synthesizes the SUT's SRV (port from s2s) with its target's A" 'status: NOERROR' \
+    'flags: qr aa;' 'ANSWER: 1,' "^_xmpp-server._tcp.sut.test.\s+5\s+IN\s+SRV\s+0 0 $s2s_port s2s.sut.test.$" \
+    '^s2s.sut.test.\s+5\s+IN\s+A\s+127.0.0.1$'
+q xmpp.gmail.test A
+expect "... next to the zone files" 'status: NOERROR' 'ANSWER: 1,'
+stop
+
+serve cover --zone "$zone" --zone "$data/dns-sut-cover.zone" --sut "$T_TMP/sut"
+q _xmpp-server._tcp.sut.test SRV
+expect "a zone file covering the SUT's domain wins: no SRV synthesized" 'status: NXDOMAIN' \
+    '^sut.test.\s+10\s+IN\s+SOA\s+ns.sut.test. hostmaster.sut.test. 7 '
+q s2s.sut.test A
+expect "... the fixture's records are served" 'status: NOERROR' '^s2s.sut.test.\s+30\s+IN\s+A\s+127.0.0.9$'
+cp "$T_TMP/cover.err" "$out"
+expect "... and stderr says so" '^fedsim dns: SUT sut.test: a zone file covers it'
+stop
+
+# --- Zone files: --check, and files that do not load.
+run check "$fedsim" dns --check --zone "$zone"
+want=$(awk -v f="$zone" '$1 == "$ORIGIN" {o = $2} $2 == "SOA" {print o, f ":" NR}' "$zone")
+expect "--check prints a summary (exit $rc)" "^fedsim dns: $(wc -l <<< "$want") zones, [0-9]+ records$"
+check "... listing every zone with its SOA's file:line" \
+    test "$(sed -n 's/^  //p' "$out" | awk '{print $1, $2}')" = "$want"
+zone_error "a record that does not parse" "$data/dns-bad-syntax.zone"
+zone_error "a record outside every zone of its file" "$data/dns-bad-outside.zone"
+expect "... says so" 'is outside every zone'
+cp "$T_TMP/$inst.err" "$out"
+expect "... says so" 'is outside every zone of this file'
+
+# --- Sanitizers (a build with -DSANITIZE=ON): every fedsim's stderr must be free of reports.
+inst=none
+: > "$out"
+for f in "$T_TMP"/*.err; do
+    if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f"; then
+        fail "sanitizer report in $(basename "$f")"
+        sed 's/^/  | /' "$f"
+    else
+        ok "no sanitizer report in $(basename "$f")"
+    fi
+done
 t_done

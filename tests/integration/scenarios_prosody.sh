@@ -71,6 +71,10 @@ check "a scenario marked xfail for this SUT is an expected failure" \
     eval "grep -qE '^xfail .*xfail-marked.scn' '$T_TMP/failing.out'"
 check "JUnit for the failing run: 3 failures, 1 skipped (the xfail)" \
     eval "\"$junit_check\" \"$T_TMP/failing.xml\" | grep -qx 'tests=4 failures=3 errors=0 skipped=1'"
-[ "$T_FAIL" -eq 0 ] || not_ok "evidence" "$T_TMP/failing.out"
+rc=0
+run --watchdog 500ms "$src/tests/scenarios/failing/never-comes.scn" > "$T_TMP/wd.out" 2>&1 || rc=$?
+check "--watchdog bounds a whole scenario: an error, exit status 3" eval "[ $rc -eq 3 ] &&
+    grep -q 'the watchdog stopped the scenario after 0.5 s' '$T_TMP/wd.out'"
+[ "$T_FAIL" -eq 0 ] || not_ok "evidence" "$T_TMP/failing.out" "$T_TMP/wd.out"
 check "no sanitizer report" no_sanitizer_reports "$T_TMP/seed.err" "$T_TMP/failing.out"
 t_done
