@@ -2,6 +2,7 @@
  * limits, exact raw bytes per stanza and stream restarts. */
 #include "xml_stream.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,7 +290,9 @@ install(struct xml_stream *st)
     XML_SetCommentHandler(st->p, on_comment);
     XML_SetProcessingInstructionHandler(st->p, on_pi);
     XML_SetParamEntityParsing(st->p, XML_PARAM_ENTITY_PARSING_NEVER);
-    XML_SetReparseDeferralEnabled(st->p, XML_FALSE);
+#ifdef HAVE_XML_REPARSE_DEFERRAL
+    XML_SetReparseDeferralEnabled(st->p, XML_FALSE); /* dependency-notes §5 */
+#endif
 }
 
 /* A fresh document: after creation and after each restart. */
