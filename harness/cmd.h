@@ -19,6 +19,7 @@ struct cmd {
     void (*usage)(FILE *fp);
 };
 
+extern const struct cmd cmd_ca;
 extern const struct cmd cmd_check;
 extern const struct cmd cmd_dns;
 extern const struct cmd cmd_run;

@@ -25,6 +25,7 @@
 #include "resolve.h"
 #include "s2s.h"
 #include "sut.h"
+#include "tls.h"
 #include "xmalloc.h"
 #include "xml_stream.h"
 
@@ -36,6 +37,7 @@ struct serve {
     struct dns_zoneset *zones;           /* owned */
     struct dns_server *dns;              /* owned */
     struct resolve_ctx *res;             /* owned */
+    struct tls_ca *ca;                   /* owned: the SUT file's CA, or NULL */
     struct peer *peers[SERVE_MAX_PEERS]; /* owned */
     size_t npeers;
     struct bufferevent *input; /* owned: commands on stdin */
@@ -262,8 +264,9 @@ add_peer(struct serve *sv, const char *spec, size_t users, uint64_t seed)
         }
     }
     p = peer_new(copy, &prof, users, sv->res, seed, err, sizeof(err));
-    if (p == NULL) {
+    if (p == NULL || peer_tls_init(p, sv->ca, err, sizeof(err)) != 0) {
         fprintf(stderr, "fedsim serve: --peer %s: %s\n", spec, err);
+        peer_free(p);
         goto out;
     }
     p->report = say;
@@ -345,7 +348,8 @@ serve_exec(int argc, char **argv)
         goto out;
     }
     if ((sv.sut = sut_load(sutpath, err, sizeof(err))) == NULL ||
-        (sv.zones = fixture_load(zones, nzones, sv.sut, NULL, err, sizeof(err))) == NULL) {
+        (sv.zones = fixture_load(zones, nzones, sv.sut, NULL, err, sizeof(err))) == NULL ||
+        (sv.sut->ca != NULL && (sv.ca = tls_ca_load(sv.sut->ca, err, sizeof(err))) == NULL)) {
         fprintf(stderr, "fedsim serve: %s\n", err);
         goto out;
     }
@@ -386,6 +390,7 @@ out:
     for (i = 0; i < sv.npeers; i++)
         peer_free(sv.peers[i]);
     resolve_free(sv.res);
+    tls_ca_free(sv.ca);
     dns_server_free(sv.dns);
     loop_free();
     dns_zoneset_free(sv.zones);

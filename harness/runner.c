@@ -22,6 +22,7 @@
 #include "peer.h"
 #include "profile.h"
 #include "resolve.h"
+#include "tls.h"
 #include "xml_stream.h"
 #include "xmalloc.h"
 
@@ -49,6 +50,7 @@ struct run {
     struct dns_zoneset *zones;
     struct dns_server *dns;
     struct resolve_ctx *res;
+    struct tls_ca *ca;           /* the SUT file's CA, or NULL: peers make their own */
     struct peer **peers;         /* per actor (NULL for clients) */
     struct c2s_client **clients; /* per actor (NULL for peers) */
     struct inbox *inbox;         /* per actor: peers' received stanzas; clients' used flags */
@@ -752,6 +754,10 @@ setup(struct run *run)
         finish(run, RUN_ERROR, 0, "%s", err);
         return -1;
     }
+    if (run->sut->ca != NULL && (run->ca = tls_ca_load(run->sut->ca, err, sizeof(err))) == NULL) {
+        finish(run, RUN_ERROR, 0, "%s: %s", run->sut->path, err);
+        return -1;
+    }
     dns_server_set_observer(run->dns, on_query, run);
     dns_server_set_faults(run->dns, &run->faults);
     match_vars_set(&run->vars, "sut.domain", run->sut->domain);
@@ -773,7 +779,7 @@ setup(struct run *run)
                         peer_new(domain, &prof, 3, run->res, run->o->seed + i, err, sizeof(err));
                 free(domain);
             }
-            if (run->peers[i] == NULL) {
+            if (run->peers[i] == NULL || peer_tls_init(run->peers[i], run->ca, err, sizeof(err)) != 0) {
                 finish(run, RUN_ERROR, a->line, "%s:%d: %s", run->s->path, a->line, err);
                 return -1;
             }
@@ -942,6 +948,7 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
         xconn_abandon_all();
     }
     resolve_free(run.res);
+    tls_ca_free(run.ca);
     dns_server_free(run.dns);
     if (run.timer != NULL)
         event_free(run.timer);

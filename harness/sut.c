@@ -29,6 +29,7 @@ sut_free(struct sut *s)
     free(s->version);
     free(s->domain);
     free(s->tls);
+    free(s->ca);
     free(s->dir);
     free(s->log);
     free(s->stop);
@@ -56,7 +57,7 @@ apply(struct sut *s, const char *key, const char *val, char *err, size_t errlen)
     struct {
         const char *key;
         char **field;
-    } strings[] = {{"dir", &s->dir},   {"domain", &s->domain},  {"log", &s->log},
+    } strings[] = {{"ca", &s->ca},     {"dir", &s->dir},   {"domain", &s->domain},  {"log", &s->log},
                    {"name", &s->name}, {"register", &s->reg},   {"stop", &s->stop},
                    {"tls", &s->tls},   {"version", &s->version}};
     struct {
@@ -101,7 +102,7 @@ apply(struct sut *s, const char *key, const char *val, char *err, size_t errlen)
         return 0;
     }
     snprintf(err, errlen,
-             "unknown key \"%s\" (known: account c2s dir dns domain log name pid register s2s "
+             "unknown key \"%s\" (known: account ca c2s dir dns domain log name pid register s2s "
              "stop tls version)",
              key);
     return -1;

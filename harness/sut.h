@@ -9,6 +9,8 @@
  *   s2s = 127.0.0.1:PORT                where peers dial the SUT        (required)
  *   dns = 127.0.0.1:PORT                the DNS address the SUT asks    (required)
  *   tls = off | optional | required     the variant started
+ *   ca = DIR                            the `fedsim ca` the SUT trusts: peers' certificates
+ *                                       are issued from it (else from a CA nobody trusts)
  *   dir, log, pid, stop                 private directory, server log, pid, stop command
  *   register = COMMAND                  prints "USER PASSWORD" for a fresh account (scenarios
  *                                       give each client one unless it names an account)
@@ -28,7 +30,7 @@ struct sut_account {
 
 struct sut {
     char *path;                                                   /* owned: the file it came from */
-    char *name, *version, *domain, *tls, *dir, *log, *stop, *reg; /* owned; NULL if absent */
+    char *name, *version, *domain, *tls, *ca, *dir, *log, *stop, *reg; /* owned; NULL if absent */
     long pid;                                                     /* 0 if absent */
     struct net_addr c2s, s2s, dns;
     struct sut_account *accounts; /* owned */

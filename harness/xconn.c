@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
 
 #include "loop.h"
 #include "xmalloc.h"
@@ -18,7 +20,14 @@ struct xconn {
     unsigned trace;
     const struct xconn_handler *h; /* borrowed */
     void *arg;
+    SSL *ssl; /* borrowed from bev, once TLS started */
     int header_sent, closing, dead, ended;
+    int handshaking;
+    int in_read;          /* inside on_read: a STARTTLS waits until its input is drained */
+    SSL_CTX *tls_ctx;     /* borrowed: a STARTTLS asked for from inside on_read */
+    int tls_accepting;
+    char *tls_sni;        /* owned */
+    int idle_ms; /* xconn_set_idle_timeout(), kept for the TLS bev */
     struct xconn *prev, *next; /* every live connection, for xconn_abandon_all() */
 };
 
@@ -42,6 +51,8 @@ xconn_end_str(enum xconn_end e)
         return "idle timeout";
     case XCONN_END_LOCAL:
         return "closed by fedsim";
+    case XCONN_END_TLS:
+        return "TLS handshake failed";
     }
     return "?";
 }
@@ -99,6 +110,7 @@ on_close(void *arg)
 }
 
 static void send_stream_error(struct xconn *c, const char *condition, const char *text);
+static void start_tls(struct xconn *c);
 
 static void
 on_xml_error(void *arg, enum xml_stream_error e, const char *msg)
@@ -119,7 +131,11 @@ on_read(struct bufferevent *bev, void *arg)
     struct xconn *c = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
 
-    while (!c->dead && !c->ended && evbuffer_get_length(in) > 0) {
+    /* A STARTTLS asked for by a stanza waits for the drain below: the filter reads the plain
+     * input from its first moment, and <proceed/> must be gone from it by then. What follows
+     * the stanza is the handshake's. */
+    c->in_read = 1;
+    while (!c->dead && !c->ended && c->tls_ctx == NULL && evbuffer_get_length(in) > 0) {
         size_t len = evbuffer_get_length(in);
         const char *data = (const char *)evbuffer_pullup(in, (ssize_t)len);
         ssize_t used;
@@ -128,10 +144,13 @@ on_read(struct bufferevent *bev, void *arg)
         used = xml_stream_feed(c->xs, data, len);
         if (used < 0) {
             evbuffer_drain(in, len);
-            return;
+            break;
         }
         evbuffer_drain(in, (size_t)used);
     }
+    c->in_read = 0;
+    if (c->tls_ctx != NULL && !c->dead && !c->ended)
+        start_tls(c);
 }
 
 static void
@@ -150,7 +169,26 @@ on_event(struct bufferevent *bev, short what, void *arg)
     struct xconn *c = arg;
 
     (void)bev;
-    if (what & BEV_EVENT_TIMEOUT)
+    if (what & BEV_EVENT_CONNECTED) {
+        if (c->handshaking) {
+            c->handshaking = 0;
+            log_trace(LOG_TRACE_TLS, "%s: TLS up: %s %s", c->label, SSL_get_version(c->ssl),
+                      SSL_get_cipher_name(c->ssl));
+            if (!c->dead && !c->ended && !c->closing && c->h->tls != NULL)
+                c->h->tls(c, c->ssl, c->arg);
+        }
+        return;
+    }
+    if (c->handshaking && !(what & BEV_EVENT_TIMEOUT)) {
+        char buf[160];
+        unsigned long e;
+        const char *msg = NULL;
+
+        while ((e = bufferevent_get_openssl_error(c->bev)) != 0)
+            if (msg == NULL && e >= 0x100)
+                msg = ERR_error_string(e, buf);
+        finish(c, XCONN_END_TLS, msg != NULL ? msg : (what & BEV_EVENT_EOF) ? "closed by the other side" : "no OpenSSL reason");
+    } else if (what & BEV_EVENT_TIMEOUT)
         finish(c, XCONN_END_TIMEOUT, NULL);
     else if (what & BEV_EVENT_EOF)
         finish(c, XCONN_END_EOF, NULL);
@@ -198,6 +236,7 @@ really_free(void *arg)
     xml_stream_free(c->xs);
     free(c->label);
     free(c->default_ns);
+    free(c->tls_sni);
     free(c);
 }
 
@@ -316,6 +355,57 @@ xconn_send_raw(struct xconn *c, const char *data, size_t len)
 }
 
 void
+xconn_starttls(struct xconn *c, SSL_CTX *ctx, int accepting, const char *sni)
+{
+    if (c->dead || c->closing || c->ssl != NULL || c->tls_ctx != NULL)
+        return;
+    c->tls_ctx = ctx;
+    c->tls_accepting = accepting;
+    c->tls_sni = sni != NULL ? xstrdup(sni) : NULL;
+    /* The stream restarts after the element that asked for TLS. */
+    xml_stream_restart(c->xs);
+    if (!c->in_read)
+        start_tls(c);
+}
+
+static void
+start_tls(struct xconn *c)
+{
+    int accepting = c->tls_accepting;
+    SSL *ssl = SSL_new(c->tls_ctx);
+    struct bufferevent *tls;
+
+    c->tls_ctx = NULL;
+    if (!accepting && c->tls_sni != NULL)
+        SSL_set_tlsext_host_name(ssl, c->tls_sni);
+    /* The plain bev's queued output (<proceed/>) is written before the handshake; after the
+     * wrap, only the TLS bev is ours to free (pitfall 5). */
+    tls = bufferevent_openssl_filter_new(
+            loop_base(), c->bev, ssl,
+            accepting ? BUFFEREVENT_SSL_ACCEPTING : BUFFEREVENT_SSL_CONNECTING,
+            BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+    if (tls == NULL) {
+        SSL_free(ssl);
+        finish(c, XCONN_END_TLS, "cannot start TLS");
+        return;
+    }
+    bufferevent_openssl_set_allow_dirty_shutdown(tls, 1); /* pitfall 3 */
+    c->bev = tls;
+    c->ssl = ssl;
+    c->handshaking = 1;
+    log_trace(LOG_TRACE_TLS, "%s: TLS handshake as %s", c->label, accepting ? "server" : "client");
+    bufferevent_setcb(tls, on_read, on_write, on_event, c);
+    bufferevent_enable(tls, EV_READ | EV_WRITE);
+    xconn_set_idle_timeout(c, c->idle_ms);
+}
+
+SSL *
+xconn_ssl(const struct xconn *c)
+{
+    return c->ssl;
+}
+
+void
 xconn_restart(struct xconn *c)
 {
     xml_stream_restart(c->xs);
@@ -326,6 +416,7 @@ xconn_set_idle_timeout(struct xconn *c, int ms)
 {
     struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
 
+    c->idle_ms = ms;
     bufferevent_set_timeouts(c->bev, ms > 0 ? &tv : NULL, NULL);
 }
 

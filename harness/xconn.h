@@ -11,6 +11,7 @@
 #define FEDSIM_XCONN_H
 
 #include <event2/bufferevent.h>
+#include <openssl/ssl.h>
 
 #include "log.h"
 #include "xml.h"
@@ -25,6 +26,7 @@ enum xconn_end {
     XCONN_END_XML,     /* the other side sent bad XML; the stream error is on its way */
     XCONN_END_TIMEOUT, /* nothing arrived within the idle timeout */
     XCONN_END_LOCAL,   /* we closed it (xconn_close / xconn_stream_error) */
+    XCONN_END_TLS,     /* the TLS handshake failed */
 };
 
 const char *xconn_end_str(enum xconn_end e);
@@ -37,6 +39,8 @@ struct xconn_handler {
     /* The connection is over; no more callbacks. msg explains errors. The owner then calls
      * xconn_close() (flushes what is queued, e.g. a stream error) or xconn_free(). */
     void (*end)(struct xconn *c, enum xconn_end why, const char *msg, void *arg);
+    /* The TLS handshake started by xconn_starttls() finished (a failure is an end instead). */
+    void (*tls)(struct xconn *c, SSL *ssl, void *arg);
 };
 
 /*
@@ -69,6 +73,17 @@ void xconn_send_raw(struct xconn *c, const char *data, size_t len);
 
 /* Starts a new XML document on the next input (after STARTTLS or SASL success). */
 void xconn_restart(struct xconn *c);
+
+/*
+ * TLS from the next byte on (STARTTLS, RFC 6120 §5): what is already queued goes out in the
+ * clear (a <proceed/>), then the handshake, as the server (accepting) or the client (sni: the
+ * name asked for). The stream restarts: the next input is a new document. The handler's tls
+ * callback follows the handshake.
+ */
+void xconn_starttls(struct xconn *c, SSL_CTX *ctx, int accepting, const char *sni);
+
+/* The connection's SSL once TLS started, or NULL. */
+SSL *xconn_ssl(const struct xconn *c);
 
 /* Closes the connection when nothing arrives for ms milliseconds (0: never). */
 void xconn_set_idle_timeout(struct xconn *c, int ms);

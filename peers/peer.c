@@ -97,8 +97,31 @@ peer_free(struct peer *p)
         free(p->users[i].jid);
         roster_clear(&p->users[i].roster);
     }
+    SSL_CTX_free(p->tls_server);
+    SSL_CTX_free(p->tls_client);
+    tls_cert_clear(&p->cert);
+    tls_ca_free(p->own_ca);
     free(p->domain);
     free(p);
+}
+
+int
+peer_tls_init(struct peer *p, struct tls_ca *ca, char *err, size_t errlen)
+{
+    if (p->prof.tls == PROFILE_TLS_NONE)
+        return 0;
+    if (ca == NULL && (ca = p->own_ca = tls_ca_ephemeral()) == NULL) {
+        snprintf(err, errlen, "%s: cannot make a CA", p->domain);
+        return -1;
+    }
+    p->ca = ca;
+    if (tls_cert_issue(ca, p->domain, p->prof.cert, &p->cert, err, errlen) != 0)
+        return -1;
+    p->tls_server = tls_ctx_new(1, &p->cert, ca, p->prof.request_client_cert, err, errlen);
+    if (p->tls_server == NULL)
+        return -1;
+    p->tls_client = tls_ctx_new(0, &p->cert, ca, 0, err, errlen);
+    return p->tls_client != NULL ? 0 : -1;
 }
 
 static void

@@ -16,6 +16,7 @@
 #include "profile.h"
 #include "resolve.h"
 #include "roster.h"
+#include "tls.h"
 #include "xml.h"
 
 #define PEER_MAX_USERS     8
@@ -53,6 +54,11 @@ struct peer {
     enum peer_dialback { PEER_DB_NORMAL, PEER_DB_INVALID, PEER_DB_IGNORE } dialback;
     struct net_addr listen_addrs[PEER_MAX_LISTENERS]; /* where it listens (or did, refusing) */
     size_t nlisten_addrs;
+    /* TLS (peer_tls_init): the CA trusted and issuing (borrowed, or own_ca), our certificate,
+     * and one context per end. */
+    struct tls_ca *ca, *own_ca;
+    struct tls_cert cert;
+    SSL_CTX *tls_server, *tls_client;
 };
 
 /*
@@ -62,6 +68,14 @@ struct peer {
 struct peer *peer_new(const char *domain, const struct profile *prof, size_t nusers,
                       struct resolve_ctx *res, uint64_t seed, char *err, size_t errlen);
 void peer_free(struct peer *p);
+
+/*
+ * Sets up TLS per the profile (nothing when it has tls=none): a certificate of the profile's
+ * kind for the peer's domain, issued from ca (borrowed; NULL: a CA of its own, which no SUT
+ * trusts), which is also what the SUT's certificate is checked against. Returns 0, or -1 with
+ * the reason in err.
+ */
+int peer_tls_init(struct peer *p, struct tls_ca *ca, char *err, size_t errlen);
 
 /* Listens on addr for s2s connections (the SUT dialling in, or dialling back). */
 int peer_listen(struct peer *p, const struct net_addr *addr, char *err, size_t errlen);

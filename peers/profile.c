@@ -5,7 +5,8 @@
 #include <string.h>
 
 /* Sorted by name. */
-static const struct profile *const profiles[] = {&profile_gtalk};
+static const struct profile *const profiles[] = {&profile_cup8, &profile_gtalk, &profile_modern,
+                                                 &profile_sametime, &profile_webex};
 
 const struct profile *
 profile_find(const char *name)
@@ -21,7 +22,19 @@ profile_find(const char *name)
 const char *
 profile_names(void)
 {
-    return "gtalk";
+    return "cup8 gtalk modern sametime webex";
+}
+
+/* The index of v in the NULL-terminated words, or -1. */
+static int
+word(const char *v, const char *const *words)
+{
+    int i;
+
+    for (i = 0; words[i] != NULL; i++)
+        if (strcmp(v, words[i]) == 0)
+            return i;
+    return -1;
 }
 
 int
@@ -55,11 +68,41 @@ profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen)
             goto bad;
         return 0;
     }
+    if (KNOB("tls")) {
+        static const char *const w[] = {"none", "optional", "required", NULL};
+        int i = word(v, w);
+
+        if (i < 0)
+            goto bad;
+        p->tls = (enum profile_tls)i;
+        return 0;
+    }
+    if (KNOB("client_cert") && (strcmp(v, "request") == 0 || strcmp(v, "none") == 0)) {
+        p->request_client_cert = strcmp(v, "request") == 0;
+        return 0;
+    }
+    if (KNOB("verify_cert")) {
+        static const char *const w[] = {"none", "chain", "full", NULL};
+        int i = word(v, w);
+
+        if (i < 0)
+            goto bad;
+        p->verify_cert = (enum profile_verify)i;
+        return 0;
+    }
+    if (KNOB("sasl") && (strcmp(v, "external") == 0 || strcmp(v, "none") == 0)) {
+        p->sasl_external = strcmp(v, "external") == 0;
+        return 0;
+    }
+    if (KNOB("cert") && tls_cert_kind_parse(v, &p->cert) == 0)
+        return 0;
 #undef KNOB
 bad:
     snprintf(err, errlen,
              "unknown knob \"%s\" (known: version=none|1.0, features=dialback|empty, "
-             "verify=new|stream, subscription=accept|deny|ignore)",
-             knob);
+             "verify=new|stream, subscription=accept|deny|ignore, tls=none|optional|required, "
+             "client_cert=request|none, verify_cert=none|chain|full, sasl=external|none, "
+             "cert=%s)",
+             knob, tls_cert_kind_names());
     return -1;
 }

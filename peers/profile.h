@@ -8,7 +8,18 @@
 
 #include <stddef.h>
 
+#include "tls.h"
+
 enum profile_sub_policy { PROFILE_SUB_ACCEPT, PROFILE_SUB_DENY, PROFILE_SUB_IGNORE };
+
+/* STARTTLS (RFC 6120 §5), both ways: as receiver, offered / offered <required/> / not
+ * offered; as initiator, never / when offered / insisted on (the stream is closed when the
+ * SUT does not offer it). Needs version 1.0. */
+enum profile_tls { PROFILE_TLS_NONE, PROFILE_TLS_OPTIONAL, PROFILE_TLS_REQUIRED };
+
+/* What the peer demands of the SUT's certificate before it goes on: nothing (it is only
+ * reported), a chain to the trusted CA within its validity, or also the SUT's name. */
+enum profile_verify { PROFILE_VERIFY_NONE, PROFILE_VERIFY_CHAIN, PROFILE_VERIFY_FULL };
 
 struct profile {
     const char *name;
@@ -22,6 +33,15 @@ struct profile {
     /* Verify the other side's dialback key over a new connection (Google, ejabberd) rather than
      * over an outbound stream already open. */
     int verify_new_connection;
+    enum profile_tls tls;
+    /* As TLS server: ask the SUT for a client certificate. */
+    int request_client_cert;
+    enum profile_verify verify_cert;
+    /* SASL EXTERNAL (XEP-0178): offered when the SUT's client certificate verifies for its
+     * stream's from; used when offered and our certificate should do. Dialback otherwise. */
+    int sasl_external;
+    /* The certificate the peer presents (issued at run time from the CA fedsim was given). */
+    enum tls_cert_kind cert;
     /* What local users do with a subscription request when the scenario does not say. */
     enum profile_sub_policy subscription;
     /* Local users' resource, and legacy entity caps (XEP-0115 v1.3, no hash) on presence. */
@@ -29,7 +49,11 @@ struct profile {
     const char *caps_node, *caps_ver, *caps_ext;
 };
 
+extern const struct profile profile_cup8;
 extern const struct profile profile_gtalk;
+extern const struct profile profile_modern;
+extern const struct profile profile_sametime;
+extern const struct profile profile_webex;
 
 /* The profile named `name`, or NULL. */
 const struct profile *profile_find(const char *name);
@@ -40,7 +64,8 @@ const char *profile_names(void);
 /*
  * Applies one "knob=value" override to p. Returns 0, or -1 with the reason in err. Knobs:
  * version=none|1.0, features=dialback|empty, verify=new|stream,
- * subscription=accept|deny|ignore.
+ * subscription=accept|deny|ignore, tls=none|optional|required, client_cert=request|none,
+ * verify_cert=none|chain|full, sasl=external|none, cert=valid|expired|... (tls.h).
  */
 int profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen);
 

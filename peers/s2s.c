@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "dialback.h"
+#include "sasl.h"
 #include "log.h"
 #include "loop.h"
 #include "xmalloc.h"
@@ -17,12 +18,15 @@
 #define S2S_HANDSHAKE_TIMEOUT_MS 15000
 #define S2S_RESOLVE_TIMEOUT_MS   5000
 #define NS_STANZAS               "urn:ietf:params:xml:ns:xmpp-stanzas"
+#define NS_TLS                   "urn:ietf:params:xml:ns:xmpp-tls"
+#define NS_SASL                  "urn:ietf:params:xml:ns:xmpp-sasl"
 
 const char *
 s2s_state_str(enum s2s_state s)
 {
-    static const char *names[] = {"resolving", "connecting",  "wait-header", "wait-features",
-                                  "dialback",  "established", "closed"};
+    static const char *names[] = {"resolving", "connecting", "wait-header", "wait-features",
+                                  "tls",       "sasl",       "dialback",    "established",
+                                  "closed"};
 
     return names[s];
 }
@@ -241,6 +245,124 @@ verify_answered(struct peer *p, const char *id, const char *remote, const char *
     }
 }
 
+/* 1 if the other side's certificate is what the profile demands before going on; else
+ * reports why and returns 0. */
+static int
+cert_acceptable(struct s2s *s, const struct tls_info *info)
+{
+    enum profile_verify v = s->peer->prof.verify_cert;
+
+    if (v == PROFILE_VERIFY_NONE || (info->has_cert && info->chain_ok &&
+                                     (v == PROFILE_VERIFY_CHAIN || info->name_ok)))
+        return 1;
+    peer_report(s->peer, "s2s %s #%u %s: the SUT's certificate is refused: %s", role_str(s->role),
+                s->id, s->remote != NULL ? s->remote : "", info->why);
+    return 0;
+}
+
+/* 1 if the other side's certificate is valid for its stream's from (SASL EXTERNAL). */
+static int
+cert_authenticates(struct s2s *s, struct tls_info *info)
+{
+    SSL *ssl = s->conn != NULL ? xconn_ssl(s->conn) : NULL;
+
+    if (ssl == NULL || s->remote == NULL) {
+        memset(info, 0, sizeof(*info));
+        snprintf(info->why, sizeof(info->why), "no TLS");
+        return 0;
+    }
+    tls_info_get(ssl, s->remote, info);
+    return info->has_cert && info->chain_ok && info->name_ok;
+}
+
+/* Stream features as the receiving server (RFC 6120 §4.3.2): STARTTLS before TLS; SASL
+ * EXTERNAL after it when the SUT's certificate authenticates it; dialback. */
+static void
+send_features(struct s2s *s)
+{
+    const struct profile *pr = &s->peer->prof;
+    char buf[512];
+    struct tls_info info;
+    int n = snprintf(buf, sizeof(buf), "<stream:features>");
+
+    if (!s->tls_done && pr->tls != PROFILE_TLS_NONE && s->peer->tls_server != NULL)
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "<starttls xmlns='" NS_TLS "'>%s</starttls>",
+                      pr->tls == PROFILE_TLS_REQUIRED ? "<required/>" : "");
+    if (s->tls_done && pr->sasl_external && s->nvalid == 0 && cert_authenticates(s, &info))
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+                      "<mechanisms xmlns='" NS_SASL "'><mechanism>EXTERNAL</mechanism></mechanisms>");
+    if (pr->feature_dialback && s->nvalid == 0 && (s->tls_done || pr->tls != PROFILE_TLS_REQUIRED))
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+                      "<dialback xmlns='urn:xmpp:features:dialback'><errors/></dialback>");
+    snprintf(buf + n, sizeof(buf) - (size_t)n, "</stream:features>");
+    xconn_send_raw(s->conn, buf, strlen(buf));
+}
+
+/* <starttls/> from the SUT: proceed, unless this peer has no TLS (then failure and close). */
+static void
+in_starttls(struct s2s *s)
+{
+    static const char proceed[] = "<proceed xmlns='" NS_TLS "'/>";
+    static const char failure[] = "<failure xmlns='" NS_TLS "'/>";
+
+    if (s->tls_done || s->peer->tls_server == NULL) {
+        peer_report(s->peer, "s2s in #%u: STARTTLS asked for%s: failure", s->id,
+                    s->tls_done ? " twice" : ", which this peer does not offer");
+        xconn_send_raw(s->conn, failure, sizeof(failure) - 1);
+        s2s_close(s);
+        return;
+    }
+    xconn_send_raw(s->conn, proceed, sizeof(proceed) - 1);
+    enter_state(s, S2S_TLS);
+    xconn_starttls(s->conn, s->peer->tls_server, 1, NULL);
+}
+
+/* <auth mechanism='EXTERNAL'/> from the SUT (XEP-0178 §3): success when its certificate
+ * authenticates its domain, which must be the authzid if one is given. */
+static void
+in_sasl(struct s2s *s, const struct xml_node *n)
+{
+    static const char success[] = "<success xmlns='" NS_SASL "'/>";
+    const char *mech = xml_attr(n, "mechanism");
+    char *text = xml_text(n), *authzid = NULL, fail[160];
+    struct tls_info info;
+    const char *cond = NULL;
+
+    if (text[0] != '\0' && strcmp(text, "=") != 0) {
+        size_t len;
+
+        authzid = (char *)sasl_b64_decode(text, &len);
+        if (authzid == NULL)
+            cond = "incorrect-encoding";
+    }
+    if (cond != NULL)
+        ;
+    else if (!s->peer->prof.sasl_external || !s->tls_done || mech == NULL ||
+             strcmp(mech, "EXTERNAL") != 0)
+        cond = "invalid-mechanism";
+    else if (authzid != NULL && (s->remote == NULL || strcasecmp(authzid, s->remote) != 0))
+        cond = "invalid-authzid";
+    else if (!cert_authenticates(s, &info))
+        cond = "not-authorized";
+    if (cond != NULL) {
+        peer_report(s->peer, "s2s in #%u %s: SASL %s refused: %s", s->id,
+                    s->remote != NULL ? s->remote : "?", mech != NULL ? mech : "?", cond);
+        snprintf(fail, sizeof(fail), "<failure xmlns='" NS_SASL "'><%s/></failure>", cond);
+        xconn_send_raw(s->conn, fail, strlen(fail));
+    } else {
+        s->valid = xreallocarray(s->valid, s->nvalid + 1, sizeof(*s->valid));
+        s->valid[s->nvalid++] = xstrdup(s->remote);
+        xconn_send_raw(s->conn, success, sizeof(success) - 1);
+        xconn_restart(s->conn);
+        xconn_set_idle_timeout(s->conn, 0);
+        enter_state(s, S2S_WAIT_HEADER);
+        peer_report(s->peer, "s2s in #%u: %s authenticated by SASL EXTERNAL (certificate %s)",
+                    s->id, s->remote, info.subject);
+    }
+    free(text);
+    free(authzid);
+}
+
 static void
 in_open(struct s2s *s, struct xml_node *header)
 {
@@ -270,16 +392,9 @@ in_open(struct s2s *s, struct xml_node *header)
     s->version10 =
             version != NULL && strcmp(version, "1.0") == 0 && s->peer->prof.stream_version != NULL;
     xconn_send_header(s->conn, s->peer->domain, from, id, s->version10 ? "1.0" : NULL, 1);
-    if (s->version10) {
-        const char *features =
-                s->peer->prof.feature_dialback
-                        ? "<stream:features><dialback xmlns='urn:xmpp:features:dialback'>"
-                          "<errors/></dialback></stream:features>"
-                        : "<stream:features/>";
-
-        xconn_send_raw(s->conn, features, strlen(features));
-    }
-    enter_state(s, S2S_DIALBACK);
+    if (s->version10)
+        send_features(s);
+    enter_state(s, s->nvalid > 0 ? S2S_ESTABLISHED : S2S_DIALBACK);
     peer_report(s->peer, "s2s in #%u from %s: stream from %s%s, id %s", s->id, s->peer_addr,
                 from != NULL ? from : "(no from)", version != NULL ? " version 1.0" : "", id);
 }
@@ -330,6 +445,20 @@ in_stanza(struct s2s *s, struct xml_node *n)
     const char *type = xml_attr(n, "type");
     char dom[256];
 
+    if (xml_is(n, NS_TLS, "starttls")) {
+        in_starttls(s);
+        return;
+    }
+    if (xml_is(n, NS_SASL, "auth")) {
+        in_sasl(s, n);
+        return;
+    }
+    if (!s->tls_done && s->peer->prof.tls == PROFILE_TLS_REQUIRED) {
+        peer_report(s->peer, "s2s in #%u: <%s/> before STARTTLS, which this peer requires", s->id,
+                    n->name);
+        stream_error(s, "policy-violation", "STARTTLS is required");
+        return;
+    }
     if (xml_is(n, XML_NS_DIALBACK, "result")) {
         const char *from = xml_attr(n, "from"), *to = xml_attr(n, "to");
 
@@ -453,6 +582,68 @@ out_open(struct s2s *s, struct xml_node *header)
         out_proceed(s);
 }
 
+static void flush_queue(struct s2s *s);
+
+/* Stream features as the initiating server: STARTTLS first (as the profile says), then SASL
+ * EXTERNAL when offered and the profile uses it, else dialback. */
+static void
+out_features(struct s2s *s, const struct xml_node *f)
+{
+    const struct profile *pr = &s->peer->prof;
+    const struct xml_node *tls = xml_child(f, NS_TLS, "starttls");
+    const struct xml_node *mechs = xml_child(f, NS_SASL, "mechanisms"), *m;
+    int external = 0;
+
+    for (m = mechs != NULL ? xml_child(mechs, NS_SASL, "mechanism") : NULL; m != NULL;
+         m = xml_next(m, NS_SASL, "mechanism")) {
+        char *t = xml_text(m);
+
+        external |= strcmp(t, "EXTERNAL") == 0;
+        free(t);
+    }
+    if (s->sasl_done) {
+        enter_state(s, S2S_ESTABLISHED);
+        xconn_set_idle_timeout(s->conn, 0);
+        peer_report(s->peer, "s2s out #%u to %s: established, %zu stanza(s) released", s->id,
+                    s->remote, s->nqueue);
+        flush_queue(s);
+        return;
+    }
+    if (!s->tls_done && tls != NULL && pr->tls != PROFILE_TLS_NONE &&
+        s->peer->tls_client != NULL) {
+        static const char starttls[] = "<starttls xmlns='" NS_TLS "'/>";
+
+        enter_state(s, S2S_TLS);
+        xconn_send_raw(s->conn, starttls, sizeof(starttls) - 1);
+        return;
+    }
+    if (!s->tls_done && pr->tls == PROFILE_TLS_REQUIRED) {
+        peer_report(s->peer, "s2s %s #%u to %s: the SUT offers no STARTTLS, which this peer "
+                             "requires",
+                    role_str(s->role), s->id, s->remote);
+        drop_queue(s, "no TLS");
+        stream_error(s, "policy-violation", "STARTTLS is required");
+        return;
+    }
+    if (!s->tls_done && tls != NULL && xml_child(tls, NS_TLS, "required") != NULL)
+        peer_report(s->peer, "s2s %s #%u to %s: the SUT requires STARTTLS, which this peer "
+                             "does not do: dialback in the clear",
+                    role_str(s->role), s->id, s->remote);
+    if (s->tls_done && pr->sasl_external && external && s->role == S2S_OUT) {
+        char *authzid = sasl_b64_encode((const unsigned char *)s->peer->domain,
+                                        strlen(s->peer->domain));
+        char *auth = xasprintf("<auth xmlns='" NS_SASL "' mechanism='EXTERNAL'>%s</auth>",
+                               authzid);
+
+        enter_state(s, S2S_SASL);
+        xconn_send_raw(s->conn, auth, strlen(auth));
+        free(auth);
+        free(authzid);
+        return;
+    }
+    out_proceed(s);
+}
+
 static void
 flush_queue(struct s2s *s)
 {
@@ -475,7 +666,38 @@ out_stanza(struct s2s *s, struct xml_node *n)
 
     if (xml_is(n, XML_NS_STREAM, "features")) {
         if (s->state == S2S_WAIT_FEATURES)
-            out_proceed(s);
+            out_features(s, n);
+        return;
+    }
+    if (xml_is(n, NS_TLS, "proceed") && s->state == S2S_TLS) {
+        xconn_starttls(s->conn, s->peer->tls_client, 0, s->remote);
+        return;
+    }
+    if (xml_is(n, NS_TLS, "failure")) {
+        peer_report(s->peer, "s2s %s #%u to %s: STARTTLS failed (the SUT said <failure/>)",
+                    role_str(s->role), s->id, s->remote);
+        drop_queue(s, "STARTTLS failed");
+        s2s_close(s);
+        return;
+    }
+    if (xml_is(n, NS_SASL, "success") && s->state == S2S_SASL) {
+        s->sasl_done = 1;
+        peer_report(s->peer, "s2s out #%u to %s: authenticated by SASL EXTERNAL", s->id,
+                    s->remote);
+        xconn_restart(s->conn);
+        enter_state(s, S2S_WAIT_HEADER);
+        xconn_send_header(s->conn, s->peer->domain, s->remote, NULL, "1.0", 1);
+        return;
+    }
+    if (xml_is(n, NS_SASL, "failure") && s->state == S2S_SASL) {
+        const struct xml_node *c = n->children;
+
+        while (c != NULL && c->kind != XML_ELEMENT)
+            c = c->next;
+        peer_report(s->peer,
+                    "s2s out #%u to %s: SASL EXTERNAL failed (%s): dialback instead (XEP-0344)",
+                    s->id, s->remote, c != NULL ? c->name : "no condition");
+        out_proceed(s);
         return;
     }
     if (xml_is(n, XML_NS_DIALBACK, "verify") && type == NULL) {
@@ -574,8 +796,33 @@ conn_end(struct xconn *c, enum xconn_end why, const char *msg, void *arg)
     loop_defer_free(free_later, s);
 }
 
+/* The STARTTLS handshake is done: report what it showed, apply the profile's demands on the
+ * SUT's certificate, and restart the stream (we send the new header when we initiated). */
+static void
+conn_tls(struct xconn *c, SSL *ssl, void *arg)
+{
+    struct s2s *s = arg;
+    struct tls_info info;
+    char line[512];
+
+    (void)c;
+    s->tls_done = 1;
+    tls_info_get(ssl, s->remote, &info);
+    tls_info_format(&info, line, sizeof(line));
+    peer_report(s->peer, "s2s %s #%u %s: STARTTLS done: %s", role_str(s->role), s->id,
+                s->remote != NULL ? s->remote : "", line);
+    if ((s->role != S2S_IN || s->peer->prof.request_client_cert) && !cert_acceptable(s, &info)) {
+        drop_queue(s, "the SUT's certificate was refused");
+        stream_error(s, "policy-violation", "certificate not acceptable");
+        return;
+    }
+    enter_state(s, S2S_WAIT_HEADER);
+    if (s->role != S2S_IN)
+        xconn_send_header(s->conn, s->peer->domain, s->remote, NULL, "1.0", 1);
+}
+
 static const struct xconn_handler s2s_handler = {
-        .open = conn_open, .stanza = conn_stanza, .end = conn_end};
+        .open = conn_open, .stanza = conn_stanza, .end = conn_end, .tls = conn_tls};
 
 struct s2s *
 s2s_accept(struct peer *p, int fd, const struct sockaddr *from)

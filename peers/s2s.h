@@ -21,6 +21,8 @@ enum s2s_state {
     S2S_CONNECTING,    /* out/verify: TCP connect to a target */
     S2S_WAIT_HEADER,   /* waiting for the other side's stream header */
     S2S_WAIT_FEATURES, /* out/verify with version 1.0: waiting for stream features */
+    S2S_TLS,           /* STARTTLS asked for or agreed: waiting for <proceed/>, handshaking */
+    S2S_SASL,          /* out: SASL EXTERNAL sent, waiting for the outcome */
     S2S_DIALBACK,      /* out: db:result sent; verify: db:verify sent; in: header exchanged */
     S2S_ESTABLISHED,   /* out: valid, stanzas flow; in: at least one domain pair valid */
     S2S_CLOSED,
@@ -40,6 +42,8 @@ struct s2s {
     char peer_addr[NET_ADDRSTRLEN];
     int version10;                    /* both headers carry version 1.0 */
     int silent;                       /* fault: read everything, answer nothing */
+    int tls_done;                     /* the stream runs over TLS (after STARTTLS) */
+    int sasl_done;                    /* out: SASL EXTERNAL succeeded (no dialback needed) */
     struct dialback_pending *pending; /* owned: our db:result / db:verify requests */
     char **valid;                     /* owned: in: remote domains whose db:result was verified */
     size_t nvalid;
