@@ -320,8 +320,12 @@ run_exec(int argc, char **argv)
         if (o.transcript != NULL)
             ro.transcript = open_transcript(o.transcript, paths[i]);
         runner_run(s, sut, &ro, &done[n].r);
-        if (ro.transcript != NULL)
+        if (ro.transcript != NULL) {
+            /* A scenario that did not run says why, rather than leaving an empty file. */
+            if (done[n].r.outcome == RUN_SKIP)
+                fprintf(ro.transcript, "skipped: %s\n", done[n].r.message);
             fclose(ro.transcript);
+        }
         done[n].path = xstrdup(paths[i]);
         done[n].title = xstrdup(s->title);
         counts[done[n].r.outcome]++;

@@ -510,8 +510,11 @@ try_step(struct run *run, const struct scenario_step *st)
     case STEP_AUTHENTICATED_TO:
         if ((arg = expand(run, st, st->arg1)) == NULL)
             return STEP_FAILED;
-        yes = st->kind == STEP_AUTHENTICATES ? peer_authenticated_from(run->peers[st->actor], arg)
-                                             : peer_authenticated_to(run->peers[st->actor], arg);
+        yes = st->kind == STEP_AUTHENTICATES
+                      ? peer_authenticated_from(run->peers[st->actor], arg,
+                                                (enum peer_auth)st->auth, (enum peer_tls)st->tls)
+                      : peer_authenticated_to(run->peers[st->actor], arg,
+                                              (enum peer_auth)st->auth, (enum peer_tls)st->tls);
         free(arg);
         return yes ? STEP_DONE : STEP_WAIT;
     case STEP_DNS_ASKED:
@@ -883,6 +886,12 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
     if (s->skip != NULL) {
         r->outcome = RUN_SKIP;
         snprintf(r->message, sizeof(r->message), "%s", s->skip);
+        return;
+    }
+    if (!scenario_fits_tls(s, sut->tls)) {
+        r->outcome = RUN_SKIP;
+        snprintf(r->message, sizeof(r->message), "needs a SUT with tls %s (%s has tls %s)",
+                 s->requires_tls, sut->path, sut->tls != NULL ? sut->tls : "off");
         return;
     }
     run.peers = xcalloc(na + 1, sizeof(*run.peers));

@@ -34,7 +34,8 @@ struct parser {
 };
 
 /* Header keys and step verbs, sorted: the one place the language's words are listed. */
-static const char *const header_keys[] = {"skip", "tags", "timeout", "title", "xfail", "zone"};
+static const char *const header_keys[] = {"requires", "skip",  "tags", "timeout",
+                                          "title",    "xfail", "zone"};
 
 struct verb {
     const char *words; /* after the actor name */
@@ -253,6 +254,24 @@ header(struct parser *p, const char *key, char *value, int col)
         if (*value == '\0')
             return perr(p, col, "skip needs a reason");
         s->skip = xstrdup(value);
+    } else if (strcmp(key, "requires") == 0) {
+        char *save = NULL, *word = strtok_r(value, " ", &save), *list = strtok_r(NULL, " ", &save);
+        char *copy, *v, *vsave = NULL;
+
+        if (word == NULL || strcmp(word, "tls") != 0 || list == NULL ||
+            strtok_r(NULL, " ", &save) != NULL)
+            return perr(p, col, "expected \"requires: tls off|optional|required\" (one or more, "
+                                "separated by |)");
+        copy = xstrdup(list);
+        for (v = strtok_r(copy, "|", &vsave); v != NULL; v = strtok_r(NULL, "|", &vsave)) {
+            if (strcmp(v, "off") != 0 && strcmp(v, "optional") != 0 && strcmp(v, "required") != 0) {
+                free(copy);
+                return perr(p, col, "unknown TLS variant \"%s\" (off, optional, required)", v);
+            }
+        }
+        free(copy);
+        free(s->requires_tls);
+        s->requires_tls = xstrdup(list);
     }
     return 0;
 }
@@ -368,12 +387,29 @@ add_step(struct parser *p, enum scenario_step_kind kind, size_t actor)
 /* Parses "[strict] [within T]" options from words; *pos advanced. Returns 0 or -1. */
 static int
 options(struct parser *p, char **words, size_t n, size_t *pos, struct scenario_step *st,
-        int allow_strict)
+        int allow_strict, int allow_auth)
 {
     while (*pos < n) {
         if (allow_strict && strcmp(words[*pos], "strict") == 0) {
             st->strict = 1;
             (*pos)++;
+        } else if (allow_auth && strcmp(words[*pos], "by") == 0 && *pos + 1 < n &&
+                   (strcmp(words[*pos + 1], "dialback") == 0 ||
+                    strcmp(words[*pos + 1], "sasl") == 0)) {
+            st->auth = strcmp(words[*pos + 1], "dialback") == 0 ? STEP_AUTH_DIALBACK
+                                                                 : STEP_AUTH_SASL;
+            *pos += 2;
+            /* "by sasl external": EXTERNAL is the only s2s mechanism. */
+            if (st->auth == STEP_AUTH_SASL && *pos < n && strcmp(words[*pos], "external") == 0)
+                (*pos)++;
+        } else if (allow_auth && strcmp(words[*pos], "over") == 0 && *pos + 1 < n &&
+                   strcmp(words[*pos + 1], "tls") == 0) {
+            st->tls = STEP_TLS_YES;
+            *pos += 2;
+        } else if (allow_auth && strcmp(words[*pos], "without") == 0 && *pos + 1 < n &&
+                   strcmp(words[*pos + 1], "tls") == 0) {
+            st->tls = STEP_TLS_NO;
+            *pos += 2;
         } else if (strcmp(words[*pos], "within") == 0 && *pos + 1 < n) {
             st->within_ms = duration_ms(words[*pos + 1]);
             if (st->within_ms <= 0)
@@ -382,7 +418,9 @@ options(struct parser *p, char **words, size_t n, size_t *pos, struct scenario_s
             *pos += 2;
         } else {
             return perr(p, 1, "unexpected \"%s\" (expected %swithin T)", words[*pos],
-                        allow_strict ? "strict or " : "");
+                        allow_strict  ? "strict or "
+                        : allow_auth ? "by dialback, by sasl external, over tls, without tls or "
+                                     : "");
         }
     }
     return 0;
@@ -417,7 +455,7 @@ dns_step(struct parser *p, int never, char *rest)
         return perr(p, 1,
                     "\"dns never asked\" takes no options (it is checked when the scenario "
                     "ends)");
-    return options(p, words, n, &pos, st, 0);
+    return options(p, words, n, &pos, st, 0, 0);
 }
 
 /* "dns answers NAME TYPE with RCODE", "dns drops NAME TYPE", "dns delays NAME TYPE by T",
@@ -603,7 +641,7 @@ actor_step(struct parser *p, char *line)
         }
         st->arg1 = xstrdup(words[pos++]);
     }
-    if (options(p, words, n, &pos, st, v->kind == STEP_RECEIVE) != 0)
+    if (options(p, words, n, &pos, st, v->kind == STEP_RECEIVE, v->domain_arg) != 0)
         goto out;
     if (v->kind == STEP_RECEIVE_NOTHING && st->within_ms == 0) {
         perr(p, (int)strlen(line) + 1,
@@ -811,7 +849,25 @@ scenario_free(struct scenario *s)
     free(s->xfail_sut);
     free(s->xfail);
     free(s->skip);
+    free(s->requires_tls);
     free(s);
+}
+
+int
+scenario_fits_tls(const struct scenario *s, const char *tls)
+{
+    const char *v = s->requires_tls;
+    size_t n;
+
+    if (v == NULL)
+        return 1;
+    if (tls == NULL)
+        tls = "off";
+    n = strlen(tls);
+    for (; v != NULL; v = strchr(v, '|') != NULL ? strchr(v, '|') + 1 : NULL)
+        if (strncmp(v, tls, n) == 0 && (v[n] == '\0' || v[n] == '|'))
+            return 1;
+    return 0;
 }
 
 int

@@ -11,6 +11,8 @@
  *   xfail: prosody: <reason>             -- expected to fail on this SUT (name from the SUT file);
  *   xfail: <reason>                         without a name: on every SUT
  *   skip: <reason>
+ *   requires: tls optional|required      -- the SUT variants it is meant for (the SUT file's
+ *                                           tls; absent means off); skipped on the others
  *
  *   peer NAME: profile PROFILE, domain DOMAIN[, KNOB=VALUE...]
  *   client NAME                          -- a fresh SUT account (the SUT file's register command)
@@ -27,8 +29,10 @@
  *   CLIENT receives nothing within T     -- any stanza in that time fails the step
  *   CLIENT receives nothing like within T: -- only a stanza matching the one below fails it
  *   PEER receives nothing within T
- *   PEER authenticates DOMAIN [within T] -- an inbound stream from DOMAIN passed dialback
- *   PEER is authenticated to DOMAIN [within T] -- its outbound stream to DOMAIN passed dialback
+ *   PEER authenticates DOMAIN [AUTH] [within T] -- an inbound stream from DOMAIN is authenticated
+ *   PEER is authenticated to DOMAIN [AUTH] [within T] -- its outbound stream to DOMAIN is
+ *                                        AUTH: by dialback | by sasl external, over tls |
+ *                                        without tls (how; any way when not given)
  *   PEER refuses connections | stays silent | resets connections | accepts connections
  *   PEER answers dialback invalid | ignores dialback | answers dialback normally
  *   dns asked: NAME TYPE [within T]      -- the SUT (or anyone) asked fedsim's DNS
@@ -92,6 +96,8 @@ struct scenario_step {
     char *arg3;        /* owned: dns faults: the rcode, or the delay in ms */
     int fault;         /* dns faults: enum dns_fault_kind */
     int records;       /* the block holds DNS records or raw bytes, not a stanza */
+    enum step_auth { STEP_AUTH_ANY, STEP_AUTH_DIALBACK, STEP_AUTH_SASL } auth;
+    enum step_tls { STEP_TLS_ANY, STEP_TLS_YES, STEP_TLS_NO } tls;
 };
 
 struct scenario {
@@ -105,6 +111,7 @@ struct scenario {
     char *xfail_sut;               /* owned: NULL = every SUT */
     char *xfail;                   /* owned: reason, NULL if none */
     char *skip;                    /* owned: reason, NULL if none */
+    char *requires_tls;            /* owned: "optional|required"...; NULL: any */
     struct scenario_actor *actors; /* owned */
     size_t nactors;
     struct scenario_step *steps; /* owned */
@@ -123,6 +130,9 @@ struct scenario *scenario_parse(const char *name, const char *text, const char *
                                 char *err, size_t errlen);
 
 void scenario_free(struct scenario *s);
+
+/* 1 if the scenario is meant for a SUT running TLS variant `tls` (NULL: off). */
+int scenario_fits_tls(const struct scenario *s, const char *tls);
 
 /* 1 if the scenario has the tag. */
 int scenario_has_tag(const struct scenario *s, const char *tag);

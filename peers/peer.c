@@ -447,26 +447,39 @@ peer_deliver(struct peer *p, const struct xml_node *n)
         autopilot_iq(p, n);
 }
 
+/* 1 if session s (authenticated for a domain, by SASL when `sasl`) is what was asked. */
+static int
+auth_as_asked(const struct s2s *s, int sasl, enum peer_auth auth, enum peer_tls tls)
+{
+    return (auth == PEER_AUTH_ANY || (auth == PEER_AUTH_SASL) == sasl) &&
+           (tls == PEER_TLS_ANY || (tls == PEER_TLS_YES) == s->tls_done);
+}
+
 int
-peer_authenticated_from(const struct peer *p, const char *domain)
+peer_authenticated_from(const struct peer *p, const char *domain, enum peer_auth auth,
+                        enum peer_tls tls)
 {
     const struct s2s *s;
     size_t i;
 
+    /* SASL authenticates one domain per stream, the first valid one (s2s.c). */
     for (s = p->sessions; s != NULL; s = s->next)
         for (i = 0; s->role == S2S_IN && s->state != S2S_CLOSED && i < s->nvalid; i++)
-            if (strcasecmp(s->valid[i], domain) == 0)
+            if (strcasecmp(s->valid[i], domain) == 0 &&
+                auth_as_asked(s, s->sasl_done && i == 0, auth, tls))
                 return 1;
     return 0;
 }
 
 int
-peer_authenticated_to(const struct peer *p, const char *domain)
+peer_authenticated_to(const struct peer *p, const char *domain, enum peer_auth auth,
+                      enum peer_tls tls)
 {
     const struct s2s *s;
 
     for (s = p->sessions; s != NULL; s = s->next)
-        if (s->role == S2S_OUT && s->state == S2S_ESTABLISHED && strcasecmp(s->remote, domain) == 0)
+        if (s->role == S2S_OUT && s->state == S2S_ESTABLISHED &&
+            strcasecmp(s->remote, domain) == 0 && auth_as_asked(s, s->sasl_done, auth, tls))
             return 1;
     return 0;
 }

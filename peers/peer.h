@@ -125,9 +125,16 @@ void peer_report(struct peer *p, const char *fmt, ...) __attribute__((format(pri
 /* Called by sessions with each stanza that passed authentication checks (borrowed). */
 void peer_deliver(struct peer *p, const struct xml_node *stanza);
 
-/* 1 if an inbound stream from `domain` passed dialback (in) / our outbound stream to it did. */
-int peer_authenticated_from(const struct peer *p, const char *domain);
-int peer_authenticated_to(const struct peer *p, const char *domain);
+/* How a stream is authenticated, for peer_authenticated_*: any way, or this one. */
+enum peer_auth { PEER_AUTH_ANY, PEER_AUTH_DIALBACK, PEER_AUTH_SASL };
+enum peer_tls { PEER_TLS_ANY, PEER_TLS_YES, PEER_TLS_NO };
+
+/* 1 if an inbound stream from `domain` is authenticated (in) / our outbound stream to it is,
+ * in the way asked for. */
+int peer_authenticated_from(const struct peer *p, const char *domain, enum peer_auth auth,
+                            enum peer_tls tls);
+int peer_authenticated_to(const struct peer *p, const char *domain, enum peer_auth auth,
+                          enum peer_tls tls);
 
 /* The domain part of a JID ("user@dom/res" -> "dom"), into buf. */
 const char *peer_jid_domain(const char *jid, char *buf, size_t len);

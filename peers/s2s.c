@@ -352,6 +352,7 @@ in_sasl(struct s2s *s, const struct xml_node *n)
     } else {
         s->valid = xreallocarray(s->valid, s->nvalid + 1, sizeof(*s->valid));
         s->valid[s->nvalid++] = xstrdup(s->remote);
+        s->sasl_done = 1;
         xconn_send_raw(s->conn, success, sizeof(success) - 1);
         xconn_restart(s->conn);
         xconn_set_idle_timeout(s->conn, 0);
@@ -760,12 +761,41 @@ conn_open(struct xconn *c, struct xml_node *header, void *arg)
     xml_node_free(header);
 }
 
+/* A stream error from the SUT (RFC 6120 §4.9): its condition and text, in the report. The
+ * stream close follows. */
+static void
+report_stream_error(struct s2s *s, const struct xml_node *e)
+{
+    const struct xml_node *c, *cond = NULL, *text = NULL;
+    char *t = NULL;
+
+    for (c = e->children; c != NULL; c = c->next) {
+        if (c->kind != XML_ELEMENT)
+            continue;
+        if (strcmp(c->name, "text") == 0)
+            text = c;
+        else if (cond == NULL)
+            cond = c;
+    }
+    if (text != NULL)
+        t = xml_text(text);
+    peer_report(s->peer, "s2s %s #%u %s: stream error from the SUT: <%s/>%s%s%s", role_str(s->role),
+                s->id, s->remote != NULL ? s->remote : "", cond != NULL ? cond->name : "?",
+                t != NULL ? " \"" : "", t != NULL ? t : "", t != NULL ? "\"" : "");
+    free(t);
+}
+
 static void
 conn_stanza(struct xconn *c, struct xml_node *n, void *arg)
 {
     struct s2s *s = arg;
 
     (void)c;
+    if (xml_is(n, XML_NS_STREAM, "error")) {
+        report_stream_error(s, n);
+        xml_node_free(n);
+        return;
+    }
     if (s->state != S2S_CLOSED && !s->silent) {
         if (s->role == S2S_IN)
             in_stanza(s, n);

@@ -43,7 +43,7 @@ struct s2s {
     int version10;                    /* both headers carry version 1.0 */
     int silent;                       /* fault: read everything, answer nothing */
     int tls_done;                     /* the stream runs over TLS (after STARTTLS) */
-    int sasl_done;                    /* out: SASL EXTERNAL succeeded (no dialback needed) */
+    int sasl_done;                    /* SASL EXTERNAL succeeded (in: for valid[0]) */
     struct dialback_pending *pending; /* owned: our db:result / db:verify requests */
     char **valid;                     /* owned: in: remote domains whose db:result was verified */
     size_t nvalid;

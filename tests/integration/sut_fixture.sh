@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # sut_fixture.sh: the ctest fixture that starts one Prosody for all scenario entries of a build
 # (ctest FIXTURES_SETUP) and stops it afterwards (FIXTURES_CLEANUP).
-# usage: sut_fixture.sh start|stop DIR SOURCE_DIR
+# usage: sut_fixture.sh start|stop DIR SOURCE_DIR [TLS FEDSIM]
+#   TLS: the variant (off, optional, required); FEDSIM: the binary that makes its CA.
 set -euo pipefail
-action=$1 dir=$2 src=$3
+action=$1 dir=$2 src=$3 tls=${4:-off} fedsim=${5:-}
 case $action in
     start)
         # A directory left by an interrupted run is cleaned up first.
         [ -e "$dir" ] && "$src/ci/sut/prosody/stop" "$dir" > /dev/null 2>&1 || true
         rm -rf "$dir"
-        "$src/ci/sut/prosody/start" --dir "$dir" > /dev/null
+        "$src/ci/sut/prosody/start" --dir "$dir" --tls "$tls" ${fedsim:+--fedsim "$fedsim"} > /dev/null
         echo "SUT file: $dir/sut"
         ;;
     stop)
         "$src/ci/sut/prosody/stop" "$dir"
         ;;
     *)
-        echo "usage: sut_fixture.sh start|stop DIR SOURCE_DIR" >&2
+        echo "usage: sut_fixture.sh start|stop DIR SOURCE_DIR [TLS FEDSIM]" >&2
         exit 2
         ;;
 esac
