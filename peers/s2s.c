@@ -389,6 +389,8 @@ in_open(struct s2s *s, struct xml_node *header)
     RAND_bytes(rnd, sizeof(rnd));
     for (i = 0; i < sizeof(rnd); i++)
         snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+    /* A new header after STARTTLS or SASL: a new stream, a new id (RFC 6120 §4.7.3). */
+    free(s->stream_id);
     s->stream_id = xstrdup(id);
     s->version10 =
             version != NULL && strcmp(version, "1.0") == 0 && s->peer->prof.stream_version != NULL;
