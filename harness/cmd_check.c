@@ -67,7 +67,8 @@ check_exec(int argc, char **argv)
         scenario_free(s);
     }
     scenario_paths_free(paths);
-    printf("%zu scenarios parse, %zu do not\n", good, bad);
+    printf("%zu scenario%s parse%s, %zu do%s not\n", good, good == 1 ? "" : "s",
+           good == 1 ? "s" : "", bad, bad == 1 ? "es" : "");
     return bad > 0 ? FEDSIM_EXIT_USAGE : FEDSIM_EXIT_OK;
 }
 

@@ -279,6 +279,15 @@ dns_answer_faulty(const struct dns_zoneset *zs, const struct dns_faults *faults,
                                  ldns_rr_clone(ldns_rr_list_rr(fault->records, k)));
             add_additional(zs, a);
         }
+        /* A negative answer carries the zone's SOA, as a real one does (RFC 2308 §3): the
+         * SUT's resolver caches it for the SOA's minimum TTL, not a default of its own. */
+        if (fault->kind == DNS_FAULT_RCODE &&
+            (rcode == LDNS_RCODE_NXDOMAIN || rcode == LDNS_RCODE_NOERROR)) {
+            const struct dns_zone *z = dns_zoneset_find_zone(zs, ldns_rr_owner(question));
+
+            if (z != NULL)
+                push_negative_soa(a, z);
+        }
         if (fault->kind == DNS_FAULT_TRUNCATE && !tcp)
             limit = 0; /* nothing fits: TC=1 */
         else if (fault->kind == DNS_FAULT_TRUNCATE)

@@ -488,8 +488,11 @@ try_step(struct run *run, const struct scenario_step *st)
             char why[256];
             struct match_vars scratch = {0};
 
-            for (i = run->nothing_base; want != NULL && i < n; i++)
-                yes |= match_stanza(want, items[i], MATCH_SUBSET, &scratch, why, sizeof(why));
+            for (i = run->nothing_base; want != NULL && i < n && !yes; i++) {
+                yes = match_stanza(want, items[i], MATCH_SUBSET, &scratch, why, sizeof(why));
+                if (yes)
+                    run->nothing_base = i; /* the culprit, for the report */
+            }
             match_vars_clear(&scratch);
             xml_node_free(want);
             if (run->done)
@@ -499,10 +502,15 @@ try_step(struct run *run, const struct scenario_step *st)
                 return STEP_WAIT;
         }
         if (n > run->nothing_base) {
-            finish(run, RUN_FAIL, st->line, "%s:%d: %s received %s (see the transcript)",
-                   run->s->path, st->line, run->s->actors[st->actor].name,
+            char *got = xml_serialize(items[run->nothing_base], items[run->nothing_base]->ns, NULL,
+                                      NULL);
+
+            finish(run, RUN_FAIL, st->line, "%s:%d: %s received %s: %s", run->s->path, st->line,
+                   run->s->actors[st->actor].name,
                    st->stanza != NULL ? "a stanza like the one it must not receive"
-                                      : "a stanza while it should receive nothing");
+                                      : "a stanza while it should receive nothing",
+                   got);
+            free(got);
             return STEP_FAILED;
         }
         return STEP_WAIT; /* the timer ends it: passing */

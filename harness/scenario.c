@@ -740,6 +740,56 @@ parse_line(struct parser *p, char *raw)
     return actor_step(p, line);
 }
 
+/* Checks the ${actor.field} variables in text (captures have no dot and are only known at
+ * run time): the actor must exist and have that field. */
+static int
+check_vars(struct parser *p, const char *text, int line)
+{
+    static const char *const client_fields[] = {"user", "bare", "full", NULL};
+    const char *v;
+
+    for (v = text != NULL ? strstr(text, "${") : NULL; v != NULL; v = strstr(v + 2, "${")) {
+        const char *end = strchr(v, '}'), *dot;
+        char name[64], field[32];
+        const struct scenario_actor *a = NULL;
+        size_t i, k;
+
+        if ((v > text && v[-1] == '$') || end == NULL)
+            continue;
+        dot = memchr(v, '.', (size_t)(end - v));
+        if (dot == NULL || (size_t)(dot - v - 2) >= sizeof(name) ||
+            (size_t)(end - dot - 1) >= sizeof(field))
+            continue;
+        snprintf(name, sizeof(name), "%.*s", (int)(dot - v - 2), v + 2);
+        snprintf(field, sizeof(field), "%.*s", (int)(end - dot - 1), dot + 1);
+        p->line = line;
+        if (strcmp(name, "sut") == 0) {
+            if (strcmp(field, "domain") != 0)
+                return perr(p, 1, "unknown variable ${sut.%s} (the SUT has ${sut.domain})",
+                            field);
+            continue;
+        }
+        for (i = 0; i < p->s->nactors; i++)
+            if (strcmp(p->s->actors[i].name, name) == 0)
+                a = &p->s->actors[i];
+        if (a == NULL)
+            return perr(p, 1, "unknown variable ${%s.%s}: no actor \"%s\" is declared", name,
+                        field, name);
+        if (a->kind == ACTOR_PEER) {
+            if (strcmp(field, "domain") != 0)
+                return perr(p, 1, "unknown variable ${%s.%s} (a peer has ${%s.domain})", name,
+                            field, name);
+            continue;
+        }
+        for (k = 0; client_fields[k] != NULL && strcmp(client_fields[k], field) != 0; k++)
+            ;
+        if (client_fields[k] == NULL)
+            return perr(p, 1, "unknown variable ${%s.%s} (a client has .user, .bare, .full)",
+                        name, field);
+    }
+    return 0;
+}
+
 struct scenario *
 scenario_parse(const char *name, const char *text, const char *fixtures_dir, char *err,
                size_t errlen)
@@ -773,6 +823,13 @@ scenario_parse(const char *name, const char *text, const char *fixtures_dir, cha
     if (p.s->nsteps == 0) {
         perr(&p, 1, "no steps: a scenario needs at least one");
         goto fail;
+    }
+    for (size_t i = 0; i < p.s->nsteps; i++) {
+        const struct scenario_step *st = &p.s->steps[i];
+
+        if (check_vars(&p, st->stanza, st->stanza_line > 0 ? st->stanza_line : st->line) != 0 ||
+            check_vars(&p, st->arg1, st->line) != 0 || check_vars(&p, st->arg2, st->line) != 0)
+            goto fail;
     }
     if (p.s->title == NULL)
         p.s->title = xstrdup(name);

@@ -380,8 +380,28 @@ test_faults(void **state)
     r = ask_faulty(&fs, "_xmpp-server._tcp.gmail.test.", LDNS_RR_TYPE_SRV, 0, &info, &responded);
     assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_SERVFAIL);
     assert_int_equal(ldns_pkt_ancount(r), 0);
+    assert_int_equal(ldns_pkt_nscount(r), 0);
     assert_true(info.fault);
     ldns_pkt_free(r);
+    /* A faked NXDOMAIN or NODATA carries the zone's SOA, like a real one (RFC 2308 §3). */
+    assert_int_equal(dns_faults_add(&fs, "xmpp-server.l.gmail.test", "AAAA", DNS_FAULT_RCODE,
+                                    "NXDOMAIN", err, sizeof(err)),
+                     0);
+    assert_int_equal(dns_faults_add(&fs, "xmpp-server.l.gmail.test", "TXT", DNS_FAULT_RCODE,
+                                    "NOERROR", err, sizeof(err)),
+                     0);
+    r = ask_faulty(&fs, "xmpp-server.l.gmail.test.", LDNS_RR_TYPE_AAAA, 0, &info, &responded);
+    assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NXDOMAIN);
+    assert_int_equal(ldns_pkt_nscount(r), 1);
+    assert_int_equal(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_authority(r), 0)), LDNS_RR_TYPE_SOA);
+    ldns_pkt_free(r);
+    r = ask_faulty(&fs, "xmpp-server.l.gmail.test.", LDNS_RR_TYPE_TXT, 0, &info, &responded);
+    assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
+    assert_int_equal(ldns_pkt_ancount(r), 0);
+    assert_int_equal(ldns_pkt_nscount(r), 1);
+    ldns_pkt_free(r);
+    dns_faults_remove(&fs, "xmpp-server.l.gmail.test", "AAAA");
+    dns_faults_remove(&fs, "xmpp-server.l.gmail.test", "TXT");
     /* Another type of the same name is untouched. */
     r = ask_faulty(&fs, "_xmpp-server._tcp.gmail.test.", LDNS_RR_TYPE_TXT, 0, &info, &responded);
     assert_false(info.fault);
