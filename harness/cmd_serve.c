@@ -225,7 +225,7 @@ on_peer_resolved(enum resolve_service_status st, const struct resolve_target *t,
     if (st != RESOLVE_SERVICE_OK)
         peer_report(j->peer, "listens nowhere: its domain does not resolve (%s)",
                     why != NULL ? why : "no service");
-    else if (peer_listen_targets(j->peer, t, n, err, sizeof(err)) != 0)
+    else if (peer_listen_targets(j->peer, t, n, 0, err, sizeof(err)) != 0)
         peer_report(j->peer, "cannot listen: %s", err);
     free(j);
 }

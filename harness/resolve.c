@@ -408,6 +408,13 @@ on_srv(enum resolve_status st, const ldns_pkt *answer, const char *why, void *ar
         job_free(j);
         return;
     }
+    if (n == 0 && j->fallback_port == 0) {
+        /* XEP-0368: direct TLS has no fallback without SRV records. */
+        free(recs);
+        j->cb(RESOLVE_SERVICE_NONE, NULL, 0, "no SRV record", j->arg);
+        job_free(j);
+        return;
+    }
     if (n == 0) {
         /* RFC 6120 §3.2.2: no SRV at all, so the domain itself on the default port. */
         j->hosts = xcalloc(1, sizeof(*j->hosts));

@@ -72,7 +72,8 @@ typedef void (*resolve_service_cb)(enum resolve_service_status st,
  * RFC 6120 §3.2: looks up `service.domain` SRV (e.g. "_xmpp-server._tcp"), orders the records
  * (srv.h, with the generator state *seed), resolves each target's AAAA and A (in parallel), and
  * reports the addresses in order: by SRV order, IPv6 before IPv4 for one target. Without SRV
- * records (NXDOMAIN or NODATA) it falls back to the domain's own A/AAAA on fallback_port; a "."
+ * records (NXDOMAIN or NODATA) it falls back to the domain's own A/AAAA on fallback_port (0: no
+ * fallback, RESOLVE_SERVICE_NONE, as for XEP-0368's _xmpps-server); a "."
  * target means no service and no fallback. Every lookup is bounded by timeout_ms; cb is called
  * once, from the loop.
  */

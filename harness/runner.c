@@ -637,14 +637,14 @@ on_kick(evutil_socket_t fd, short what, void *arg)
 
 /* A wait ran out: the evidence for the report. */
 static void
-on_timeout(evutil_socket_t fd, short what, void *arg)
+on_timeout(evutil_socket_t fd, short events, void *arg)
 {
     struct run *run = arg;
     const struct scenario_step *st = &run->s->steps[run->step];
-    char extra[1200] = "";
+    char extra[1200] = "", what[512];
 
     (void)fd;
-    (void)what;
+    (void)events;
     if (st->kind == STEP_RECEIVE_NOTHING) {
         run->step_started = 0;
         run->step++;
@@ -686,13 +686,21 @@ on_timeout(evutil_socket_t fd, short what, void *arg)
     }
     if (run->done)
         return;
-    finish(run, RUN_FAIL, st->line, "%s:%d: %s %s: nothing within %d ms%s%s%s", run->s->path,
-           st->line,
-           st->kind == STEP_DNS_ASKED || st->kind == STEP_DNS_NEVER_ASKED
-                   ? "dns"
-                   : run->s->actors[st->actor].name,
-           scenario_step_str(st->kind), wait_ms(run, st),
-           st->stanza != NULL ? "\n  expected: " : "", st->stanza != NULL ? st->stanza : "", extra);
+    if (st->kind == STEP_DNS_ASKED) {
+        snprintf(what, sizeof(what), "dns asked: %s %s: nobody asked", st->arg1, st->arg2);
+    } else if (st->kind == STEP_AUTHENTICATES || st->kind == STEP_AUTHENTICATED_TO) {
+        static const char *const auth[] = {"", " by dialback", " by sasl external"};
+        static const char *const tls[] = {"", " over tls", " without tls", " over direct tls"};
+
+        snprintf(what, sizeof(what), "%s %s %s%s%s: not so", run->s->actors[st->actor].name,
+                 scenario_step_str(st->kind), st->arg1, auth[st->auth], tls[st->tls]);
+    } else {
+        snprintf(what, sizeof(what), "%s %s: nothing", run->s->actors[st->actor].name,
+                 scenario_step_str(st->kind));
+    }
+    finish(run, RUN_FAIL, st->line, "%s:%d: %s within %d ms%s%s%s", run->s->path, st->line, what,
+           wait_ms(run, st), st->stanza != NULL ? "\n  expected: " : "",
+           st->stanza != NULL ? st->stanza : "", extra);
 }
 
 /* A client's account: a fresh one from the SUT's register command, or the one it names. */
@@ -825,6 +833,7 @@ struct listen_wait {
     struct run *run;
     size_t actor;
     int *pending;
+    int direct_tls; /* the _xmpps-server targets (XEP-0368) */
 };
 
 static void
@@ -837,8 +846,9 @@ on_peer_resolved(enum resolve_service_status st, const struct resolve_target *t,
     char err[256];
 
     if (st != RESOLVE_SERVICE_OK)
-        note(run, "%s: listens nowhere (%s)", p->domain, why != NULL ? why : "no service");
-    else if (peer_listen_targets(p, t, n, err, sizeof(err)) != 0)
+        note(run, "%s: listens nowhere%s (%s)", p->domain, w->direct_tls ? " for direct TLS" : "",
+             why != NULL ? why : "no service");
+    else if (peer_listen_targets(p, t, n, w->direct_tls, err, sizeof(err)) != 0)
         finish(run, RUN_ERROR, run->s->actors[w->actor].line, "%s: %s", p->domain, err);
     if (--*w->pending == 0 && !run->done)
         advance(run);
@@ -913,20 +923,25 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
         for (i = 0; i < na; i++) {
             struct listen_wait *w;
             char err[256];
+            size_t k;
 
             if (run.peers[i] == NULL)
                 continue;
-            w = xcalloc(1, sizeof(*w));
-            w->run = &run;
-            w->actor = i;
-            w->pending = &pending;
-            pending++;
-            if (resolve_service(run.res, "_xmpp-server._tcp", run.peers[i]->domain, 5269,
-                                &run.peers[i]->seed, 5000, on_peer_resolved, w, err,
-                                sizeof(err)) != 0) {
-                free(w);
-                pending--;
-                finish(&run, RUN_ERROR, s->actors[i].line, "%s", err);
+            /* Plain (STARTTLS) targets, then direct TLS ones when the profile has them. */
+            for (k = 0; k < (run.peers[i]->prof.direct_tls ? 2 : 1); k++) {
+                w = xcalloc(1, sizeof(*w));
+                w->run = &run;
+                w->actor = i;
+                w->pending = &pending;
+                w->direct_tls = (int)k;
+                pending++;
+                if (resolve_service(run.res, k ? "_xmpps-server._tcp" : "_xmpp-server._tcp",
+                                    run.peers[i]->domain, k ? 0 : 5269, &run.peers[i]->seed, 5000,
+                                    on_peer_resolved, w, err, sizeof(err)) != 0) {
+                    free(w);
+                    pending--;
+                    finish(&run, RUN_ERROR, s->actors[i].line, "%s", err);
+                }
             }
         }
         {

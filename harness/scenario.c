@@ -406,6 +406,10 @@ options(struct parser *p, char **words, size_t n, size_t *pos, struct scenario_s
                    strcmp(words[*pos + 1], "tls") == 0) {
             st->tls = STEP_TLS_YES;
             *pos += 2;
+        } else if (allow_auth && strcmp(words[*pos], "over") == 0 && *pos + 2 < n &&
+                   strcmp(words[*pos + 1], "direct") == 0 && strcmp(words[*pos + 2], "tls") == 0) {
+            st->tls = STEP_TLS_DIRECT;
+            *pos += 3;
         } else if (allow_auth && strcmp(words[*pos], "without") == 0 && *pos + 1 < n &&
                    strcmp(words[*pos + 1], "tls") == 0) {
             st->tls = STEP_TLS_NO;
@@ -419,7 +423,8 @@ options(struct parser *p, char **words, size_t n, size_t *pos, struct scenario_s
         } else {
             return perr(p, 1, "unexpected \"%s\" (expected %swithin T)", words[*pos],
                         allow_strict  ? "strict or "
-                        : allow_auth ? "by dialback, by sasl external, over tls, without tls or "
+                        : allow_auth ? "by dialback, by sasl external, over tls, over direct tls, "
+                                       "without tls or "
                                      : "");
         }
     }

@@ -32,7 +32,7 @@
  *   PEER authenticates DOMAIN [AUTH] [within T] -- an inbound stream from DOMAIN is authenticated
  *   PEER is authenticated to DOMAIN [AUTH] [within T] -- its outbound stream to DOMAIN is
  *                                        AUTH: by dialback | by sasl external, over tls |
- *                                        without tls (how; any way when not given)
+ *                                        over direct tls | without tls (any way if not given)
  *   PEER refuses connections | stays silent | resets connections | accepts connections
  *   PEER answers dialback invalid | ignores dialback | answers dialback normally
  *   dns asked: NAME TYPE [within T]      -- the SUT (or anyone) asked fedsim's DNS
@@ -97,7 +97,7 @@ struct scenario_step {
     int fault;         /* dns faults: enum dns_fault_kind */
     int records;       /* the block holds DNS records or raw bytes, not a stanza */
     enum step_auth { STEP_AUTH_ANY, STEP_AUTH_DIALBACK, STEP_AUTH_SASL } auth;
-    enum step_tls { STEP_TLS_ANY, STEP_TLS_YES, STEP_TLS_NO } tls;
+    enum step_tls { STEP_TLS_ANY, STEP_TLS_YES, STEP_TLS_NO, STEP_TLS_DIRECT } tls;
 };
 
 struct scenario {

@@ -452,6 +452,23 @@ accept_any(int preverify, X509_STORE_CTX *ctx)
     return 1;
 }
 
+/* XEP-0368: "xmpp-server" when the client offers it; no ALPN answer otherwise. */
+static int
+select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
+            unsigned int inlen, void *arg)
+{
+    static const unsigned char ours[] = "\x0bxmpp-server";
+    unsigned char *sel = NULL;
+
+    (void)ssl;
+    (void)arg;
+    if (SSL_select_next_proto(&sel, outlen, ours, sizeof(ours) - 1, in, inlen) !=
+        OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = sel;
+    return SSL_TLSEXT_ERR_OK;
+}
+
 SSL_CTX *
 tls_ctx_new(int server, const struct tls_cert *cert, const struct tls_ca *trust,
             int request_cert, char *err, size_t errlen)
@@ -473,6 +490,8 @@ tls_ctx_new(int server, const struct tls_cert *cert, const struct tls_ca *trust,
         goto fail;
     if (!server || request_cert)
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
+    if (server)
+        SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
     return ctx;
 fail:
     snprintf(err, errlen, "cannot set up TLS: %s", tls_error_string((char[128]){0}, 128));
@@ -515,9 +534,17 @@ tls_info_get(SSL *ssl, const char *expected_name, struct tls_info *info)
     X509 *peer = SSL_get1_peer_certificate(ssl);
     long vr = SSL_get_verify_result(ssl);
 
+    const unsigned char *alpn = NULL;
+    unsigned int alpnlen = 0;
+    const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+
     memset(info, 0, sizeof(*info));
     snprintf(info->version, sizeof(info->version), "%s", SSL_get_version(ssl));
     snprintf(info->cipher, sizeof(info->cipher), "%s", SSL_get_cipher_name(ssl));
+    SSL_get0_alpn_selected(ssl, &alpn, &alpnlen);
+    snprintf(info->alpn, sizeof(info->alpn), "%.*s", (int)alpnlen, alpn != NULL ? (const char *)alpn : "");
+    if (SSL_is_server(ssl) && sni != NULL)
+        snprintf(info->sni, sizeof(info->sni), "%s", sni);
     if (peer == NULL) {
         snprintf(info->subject, sizeof(info->subject), "none");
         snprintf(info->why, sizeof(info->why), "no certificate");
@@ -539,7 +566,9 @@ tls_info_get(SSL *ssl, const char *expected_name, struct tls_info *info)
 void
 tls_info_format(const struct tls_info *info, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s %s, certificate %s (%s%s%s)", info->version, info->cipher,
-             info->subject, info->chain_ok && info->name_ok ? "verified" : "NOT verified",
+    snprintf(buf, len, "%s %s%s%s%s%s, certificate %s (%s%s%s)", info->version, info->cipher,
+             info->alpn[0] != '\0' ? ", ALPN " : "", info->alpn,
+             info->sni[0] != '\0' ? ", SNI " : "", info->sni, info->subject,
+             info->chain_ok && info->name_ok ? "verified" : "NOT verified",
              info->why[0] != '\0' ? ": " : "", info->why);
 }

@@ -69,7 +69,8 @@ void tls_cert_clear(struct tls_cert *c);
  * An SSL_CTX for one end of an s2s stream. cert may be NULL (none presented). trust: the CA
  * the other side's certificate is checked against (NULL: nothing is trusted). The handshake
  * never fails on the other side's certificate: tls_info reports what it was, and the caller
- * decides. request_cert (server end): ask the client for its certificate.
+ * decides. request_cert (server end): ask the client for its certificate. The server end
+ * agrees to ALPN "xmpp-server" (XEP-0368) when the client offers it.
  */
 SSL_CTX *tls_ctx_new(int server, const struct tls_cert *cert, const struct tls_ca *trust,
                      int request_cert, char *err, size_t errlen);
@@ -83,6 +84,8 @@ struct tls_info {
     int chain_ok;   /* it chains to the trusted CA and is within its validity */
     int name_ok;    /* it is for `expected_name` (RFC 6125 DNS-ID, one-label wildcards) */
     char why[128];  /* why not, when !chain_ok or !name_ok */
+    char alpn[32];  /* the protocol agreed by ALPN ("xmpp-server"), or "" */
+    char sni[256];  /* server end: the name the client asked for (SNI), or "" */
 };
 
 /* Fills info from a finished handshake on ssl; expected_name: the domain the other side

@@ -127,7 +127,8 @@ peer_tls_init(struct peer *p, struct tls_ca *ca, char *err, size_t errlen)
 static void
 on_accept(int fd, const struct sockaddr *from, void *arg)
 {
-    struct peer *p = arg;
+    const struct peer_listen_arg *la = arg;
+    struct peer *p = la->p;
     char buf[NET_ADDRSTRLEN];
 
     if (p->net == PEER_NET_RESET) {
@@ -139,7 +140,7 @@ on_accept(int fd, const struct sockaddr *from, void *arg)
         peer_report(p, "connection from %s reset (fault)", net_addr_format(from, buf, sizeof(buf)));
         return;
     }
-    s2s_accept(p, fd, from);
+    s2s_accept(p, fd, from, la->direct_tls);
 }
 
 const char *const peer_modes[] = {"accepts connections",
@@ -158,7 +159,7 @@ listen_again(struct peer *p, char *err, size_t errlen)
 
     p->nlisten_addrs = 0;
     for (i = 0; i < n; i++)
-        if (peer_listen(p, &p->listen_addrs[i], err, errlen) != 0)
+        if (peer_listen(p, &p->listen_addrs[i], p->listen_direct[i], err, errlen) != 0)
             return -1;
     return 0;
 }
@@ -196,8 +197,10 @@ peer_set_mode(struct peer *p, const char *mode, char *err, size_t errlen)
 }
 
 int
-peer_listen(struct peer *p, const struct net_addr *addr, char *err, size_t errlen)
+peer_listen(struct peer *p, const struct net_addr *addr, int direct_tls, char *err,
+            size_t errlen)
 {
+    struct peer_listen_arg *la;
     struct net_listener *l;
     char buf[NET_ADDRSTRLEN];
 
@@ -205,20 +208,29 @@ peer_listen(struct peer *p, const struct net_addr *addr, char *err, size_t errle
         snprintf(err, errlen, "%s: more than %d listeners", p->domain, PEER_MAX_LISTENERS);
         return -1;
     }
-    l = net_listen(loop_base(), addr, on_accept, p, err, errlen);
+    if (direct_tls && p->tls_server == NULL) {
+        snprintf(err, errlen, "%s: direct TLS needs a profile with TLS", p->domain);
+        return -1;
+    }
+    la = &p->listen_args[p->nlisteners];
+    la->p = p;
+    la->direct_tls = direct_tls;
+    l = net_listen(loop_base(), addr, on_accept, la, err, errlen);
     if (l == NULL)
         return -1;
     p->listeners[p->nlisteners++] = l;
+    p->listen_direct[p->nlisten_addrs] = direct_tls;
     p->listen_addrs[p->nlisten_addrs++] = *net_listener_addr(l);
     peer_report(
-            p, "listening on %s",
-            net_addr_format((const struct sockaddr *)&net_listener_addr(l)->ss, buf, sizeof(buf)));
+            p, "listening on %s%s",
+            net_addr_format((const struct sockaddr *)&net_listener_addr(l)->ss, buf, sizeof(buf)),
+            direct_tls ? " (direct TLS)" : "");
     return 0;
 }
 
 int
-peer_listen_targets(struct peer *p, const struct resolve_target *t, size_t n, char *err,
-                    size_t errlen)
+peer_listen_targets(struct peer *p, const struct resolve_target *t, size_t n, int direct_tls,
+                    char *err, size_t errlen)
 {
     size_t i, k;
 
@@ -228,7 +240,7 @@ peer_listen_targets(struct peer *p, const struct resolve_target *t, size_t n, ch
         for (k = 0; k < i; k++)
             dup |= t[k].addr.len == t[i].addr.len &&
                    memcmp(&t[k].addr.ss, &t[i].addr.ss, t[i].addr.len) == 0;
-        if (!dup && peer_listen(p, &t[i].addr, err, errlen) != 0)
+        if (!dup && peer_listen(p, &t[i].addr, direct_tls, err, errlen) != 0)
             return -1;
     }
     return 0;
@@ -452,7 +464,9 @@ static int
 auth_as_asked(const struct s2s *s, int sasl, enum peer_auth auth, enum peer_tls tls)
 {
     return (auth == PEER_AUTH_ANY || (auth == PEER_AUTH_SASL) == sasl) &&
-           (tls == PEER_TLS_ANY || (tls == PEER_TLS_YES) == s->tls_done);
+           (tls == PEER_TLS_ANY || (tls == PEER_TLS_NO && !s->tls_done) ||
+            (tls == PEER_TLS_YES && s->tls_done) ||
+            (tls == PEER_TLS_DIRECT && s->tls_done && s->direct_tls));
 }
 
 int

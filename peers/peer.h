@@ -36,6 +36,10 @@ struct peer {
     struct peer_user users[PEER_MAX_USERS];
     size_t nusers;
     struct net_listener *listeners[PEER_MAX_LISTENERS]; /* owned */
+    struct peer_listen_arg {
+        struct peer *p;
+        int direct_tls;
+    } listen_args[PEER_MAX_LISTENERS]; /* each listener's callback argument */
     size_t nlisteners;
     struct resolve_ctx *res; /* borrowed: resolves through fedsim's DNS */
     uint64_t seed;           /* SRV ordering */
@@ -53,6 +57,7 @@ struct peer {
     enum peer_net { PEER_NET_OK, PEER_NET_REFUSE, PEER_NET_SILENT, PEER_NET_RESET } net;
     enum peer_dialback { PEER_DB_NORMAL, PEER_DB_INVALID, PEER_DB_IGNORE } dialback;
     struct net_addr listen_addrs[PEER_MAX_LISTENERS]; /* where it listens (or did, refusing) */
+    int listen_direct[PEER_MAX_LISTENERS];             /* ... with direct TLS (XEP-0368) */
     size_t nlisten_addrs;
     /* TLS (peer_tls_init): the CA trusted and issuing (borrowed, or own_ca), our certificate,
      * and one context per end. */
@@ -77,15 +82,18 @@ void peer_free(struct peer *p);
  */
 int peer_tls_init(struct peer *p, struct tls_ca *ca, char *err, size_t errlen);
 
-/* Listens on addr for s2s connections (the SUT dialling in, or dialling back). */
-int peer_listen(struct peer *p, const struct net_addr *addr, char *err, size_t errlen);
+/* Listens on addr for s2s connections (the SUT dialling in, or dialling back); direct_tls:
+ * TLS from the first byte (XEP-0368), else plain with STARTTLS per the profile. */
+int peer_listen(struct peer *p, const struct net_addr *addr, int direct_tls, char *err,
+                size_t errlen);
 
 /*
  * Listens on every distinct address of `targets` (what resolve_service() found for the peer's
- * domain: where the fixtures put it). Returns 0, or -1 with the first failure in err.
+ * domain: where the fixtures put it; direct_tls for `_xmpps-server`). Returns 0, or -1 with
+ * the first failure in err.
  */
-int peer_listen_targets(struct peer *p, const struct resolve_target *targets, size_t n, char *err,
-                        size_t errlen);
+int peer_listen_targets(struct peer *p, const struct resolve_target *targets, size_t n,
+                        int direct_tls, char *err, size_t errlen);
 
 /*
  * Switches a fault on or off, by its words in scenarios:
@@ -127,7 +135,7 @@ void peer_deliver(struct peer *p, const struct xml_node *stanza);
 
 /* How a stream is authenticated, for peer_authenticated_*: any way, or this one. */
 enum peer_auth { PEER_AUTH_ANY, PEER_AUTH_DIALBACK, PEER_AUTH_SASL };
-enum peer_tls { PEER_TLS_ANY, PEER_TLS_YES, PEER_TLS_NO };
+enum peer_tls { PEER_TLS_ANY, PEER_TLS_YES, PEER_TLS_NO, PEER_TLS_DIRECT };
 
 /* 1 if an inbound stream from `domain` is authenticated (in) / our outbound stream to it is,
  * in the way asked for. */

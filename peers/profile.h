@@ -40,6 +40,9 @@ struct profile {
     /* SASL EXTERNAL (XEP-0178): offered when the SUT's client certificate verifies for its
      * stream's from; used when offered and our certificate should do. Dialback otherwise. */
     int sasl_external;
+    /* Also listen where `_xmpps-server._tcp` SRV records point, TLS from the first byte
+     * (XEP-0368; ALPN xmpp-server). Needs tls other than none. */
+    int direct_tls;
     /* The certificate the peer presents (issued at run time from the CA fedsim was given). */
     enum tls_cert_kind cert;
     /* What local users do with a subscription request when the scenario does not say. */
@@ -65,7 +68,8 @@ const char *profile_names(void);
  * Applies one "knob=value" override to p. Returns 0, or -1 with the reason in err. Knobs:
  * version=none|1.0, features=dialback|empty, verify=new|stream,
  * subscription=accept|deny|ignore, tls=none|optional|required, client_cert=request|none,
- * verify_cert=none|chain|full, sasl=external|none, cert=valid|expired|... (tls.h).
+ * verify_cert=none|chain|full, sasl=external|none, direct_tls=yes|no,
+ * cert=valid|expired|... (tls.h).
  */
 int profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen);
 

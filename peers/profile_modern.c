@@ -1,6 +1,7 @@
 /* profile_modern.c: a current RFC 6120 server (Prosody, ejabberd; protocol-brief §2.5):
- * STARTTLS required, a client certificate asked for, SASL EXTERNAL when certificates do,
- * dialback (with errors) otherwise, verification over the open outbound stream. */
+ * STARTTLS required, direct TLS where `_xmpps-server` points (XEP-0368), a client certificate
+ * asked for, SASL EXTERNAL when certificates do, dialback (with errors) otherwise,
+ * verification over the open outbound stream. */
 #include "profile.h"
 
 const struct profile profile_modern = {
@@ -13,6 +14,7 @@ const struct profile profile_modern = {
         .request_client_cert = 1,
         .verify_cert = PROFILE_VERIFY_NONE,
         .sasl_external = 1,
+        .direct_tls = 1,
         .cert = TLS_CERT_VALID,
         .subscription = PROFILE_SUB_ACCEPT,
         .resource = "fedsim",

@@ -841,8 +841,9 @@ conn_tls(struct xconn *c, SSL *ssl, void *arg)
     s->tls_done = 1;
     tls_info_get(ssl, s->remote, &info);
     tls_info_format(&info, line, sizeof(line));
-    peer_report(s->peer, "s2s %s #%u %s: STARTTLS done: %s", role_str(s->role), s->id,
-                s->remote != NULL ? s->remote : "", line);
+    peer_report(s->peer, "s2s %s #%u%s%s: %s done: %s", role_str(s->role), s->id,
+                s->remote != NULL ? " " : "", s->remote != NULL ? s->remote : "",
+                s->direct_tls ? "direct TLS" : "STARTTLS", line);
     if ((s->role != S2S_IN || s->peer->prof.request_client_cert) && !cert_acceptable(s, &info)) {
         drop_queue(s, "the SUT's certificate was refused");
         stream_error(s, "policy-violation", "certificate not acceptable");
@@ -857,7 +858,7 @@ static const struct xconn_handler s2s_handler = {
         .open = conn_open, .stanza = conn_stanza, .end = conn_end, .tls = conn_tls};
 
 struct s2s *
-s2s_accept(struct peer *p, int fd, const struct sockaddr *from)
+s2s_accept(struct peer *p, int fd, const struct sockaddr *from, int direct_tls)
 {
     struct s2s *s = session_new(p, S2S_IN);
     struct bufferevent *bev = bufferevent_socket_new(loop_base(), fd, BEV_OPT_CLOSE_ON_FREE);
@@ -869,6 +870,12 @@ s2s_accept(struct peer *p, int fd, const struct sockaddr *from)
     s->silent = p->net == PEER_NET_SILENT;
     /* A silent peer holds the connection as long as the other side does. */
     xconn_set_idle_timeout(s->conn, s->silent ? 0 : S2S_HANDSHAKE_TIMEOUT_MS);
+    if (direct_tls) {
+        s->direct_tls = 1;
+        enter_state(s, S2S_TLS);
+        xconn_starttls(s->conn, p->tls_server, 1, NULL);
+        return s;
+    }
     enter_state(s, S2S_WAIT_HEADER);
     return s;
 }

@@ -42,7 +42,8 @@ struct s2s {
     char peer_addr[NET_ADDRSTRLEN];
     int version10;                    /* both headers carry version 1.0 */
     int silent;                       /* fault: read everything, answer nothing */
-    int tls_done;                     /* the stream runs over TLS (after STARTTLS) */
+    int tls_done;                     /* the stream runs over TLS */
+    int direct_tls;                   /* ... from the first byte (XEP-0368), not STARTTLS */
     int sasl_done;                    /* SASL EXTERNAL succeeded (in: for valid[0]) */
     struct dialback_pending *pending; /* owned: our db:result / db:verify requests */
     char **valid;                     /* owned: in: remote domains whose db:result was verified */
@@ -57,8 +58,9 @@ struct s2s {
     struct s2s *prev, *next;
 };
 
-/* A session for a connection the SUT opened to one of the peer's listeners (fd owned). */
-struct s2s *s2s_accept(struct peer *p, int fd, const struct sockaddr *from);
+/* A session for a connection the SUT opened to one of the peer's listeners (fd owned);
+ * direct_tls: the TLS handshake comes first (XEP-0368). */
+struct s2s *s2s_accept(struct peer *p, int fd, const struct sockaddr *from, int direct_tls);
 
 /* An outbound session to `remote` (resolution and connection start at once). */
 struct s2s *s2s_connect(struct peer *p, enum s2s_role role, const char *remote);
