@@ -31,6 +31,7 @@ struct xml_stream {
     long long base, fed;             /* document offsets */
     long long stanza_start;          /* document offset of the stanza's '<' */
     long long stop_at;               /* where a restart cut the document */
+    int feeding;                     /* inside xml_stream_feed() */
     unsigned long err_line, err_col; /* where the error was found */
 };
 
@@ -354,8 +355,15 @@ xml_stream_free(struct xml_stream *st)
 void
 xml_stream_restart(struct xml_stream *st)
 {
-    if (st->state == ST_RUNNING)
+    if (st->state != ST_RUNNING)
+        return;
+    if (st->feeding) {
+        /* From a handler: the document ends after the current stanza (on_end cuts it). */
         st->state = ST_RESTART;
+        return;
+    }
+    /* Between feeds (a TLS handshake started before any byte): the next byte starts anew. */
+    reset(st);
 }
 
 int
@@ -398,7 +406,9 @@ xml_stream_feed(struct xml_stream *st, const char *buf, size_t len)
     /* Before the header, keep everything: the header's offset is not known yet. */
     keep_raw(st, buf, len);
     st->fed += (long long)len;
+    st->feeding = 1;
     rc = XML_Parse(st->p, buf, (int)len, XML_FALSE);
+    st->feeding = 0;
     if (st->state == ST_FAILED)
         return -1;
     if (st->state == ST_CLOSED)

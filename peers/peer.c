@@ -257,6 +257,17 @@ peer_user(struct peer *p, const char *bare)
     return NULL;
 }
 
+static int
+valid_from(const struct s2s *s, const char *domain)
+{
+    size_t i;
+
+    for (i = 0; i < s->nvalid; i++)
+        if (strcasecmp(s->valid[i], domain) == 0)
+            return 1;
+    return 0;
+}
+
 static struct s2s *
 out_session(struct peer *p, const char *remote)
 {
@@ -264,6 +275,11 @@ out_session(struct peer *p, const char *remote)
 
     for (s = p->sessions; s != NULL; s = s->next)
         if (s->role == S2S_OUT && s->state != S2S_CLOSED && strcasecmp(s->remote, remote) == 0)
+            return s;
+    /* XEP-0288: a bidirectional stream the SUT opened and authenticated carries ours too. */
+    for (s = p->sessions; s != NULL; s = s->next)
+        if (s->role == S2S_IN && s->bidi && s->state == S2S_ESTABLISHED &&
+            valid_from(s, remote))
             return s;
     return s2s_connect(p, S2S_OUT, remote);
 }
@@ -469,9 +485,9 @@ auth_as_asked(const struct s2s *s, int sasl, enum peer_auth auth, enum peer_tls 
             (tls == PEER_TLS_DIRECT && s->tls_done && s->direct_tls));
 }
 
-int
-peer_authenticated_from(const struct peer *p, const char *domain, enum peer_auth auth,
-                        enum peer_tls tls)
+/* An inbound stream from `domain` the SUT authenticated, in the way asked, or NULL. */
+static const struct s2s *
+authenticated_in(const struct peer *p, const char *domain, enum peer_auth auth, enum peer_tls tls)
 {
     const struct s2s *s;
     size_t i;
@@ -481,21 +497,42 @@ peer_authenticated_from(const struct peer *p, const char *domain, enum peer_auth
         for (i = 0; s->role == S2S_IN && s->state != S2S_CLOSED && i < s->nvalid; i++)
             if (strcasecmp(s->valid[i], domain) == 0 &&
                 auth_as_asked(s, s->sasl_done && i == 0, auth, tls))
-                return 1;
-    return 0;
+                return s;
+    return NULL;
 }
 
-int
-peer_authenticated_to(const struct peer *p, const char *domain, enum peer_auth auth,
-                      enum peer_tls tls)
+/* Our outbound stream to `domain`, authenticated in the way asked, or NULL. */
+static const struct s2s *
+authenticated_out(const struct peer *p, const char *domain, enum peer_auth auth,
+                  enum peer_tls tls)
 {
     const struct s2s *s;
 
     for (s = p->sessions; s != NULL; s = s->next)
         if (s->role == S2S_OUT && s->state == S2S_ESTABLISHED &&
             strcasecmp(s->remote, domain) == 0 && auth_as_asked(s, s->sasl_done, auth, tls))
-            return 1;
-    return 0;
+            return s;
+    return NULL;
+}
+
+/* With bidi (XEP-0288) one stream is both: the SUT's authenticated inbound stream carries the
+ * peer's stanzas to it, and the peer's authenticated outbound stream carries the SUT's. */
+int
+peer_authenticated_from(const struct peer *p, const char *domain, enum peer_auth auth,
+                        enum peer_tls tls)
+{
+    const struct s2s *o = authenticated_out(p, domain, auth, tls);
+
+    return authenticated_in(p, domain, auth, tls) != NULL || (o != NULL && o->bidi);
+}
+
+int
+peer_authenticated_to(const struct peer *p, const char *domain, enum peer_auth auth,
+                      enum peer_tls tls)
+{
+    const struct s2s *i = authenticated_in(p, domain, auth, tls);
+
+    return authenticated_out(p, domain, auth, tls) != NULL || (i != NULL && i->bidi);
 }
 
 int

@@ -98,6 +98,10 @@ profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen)
         p->direct_tls = strcmp(v, "yes") == 0;
         return 0;
     }
+    if (KNOB("bidi") && (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0)) {
+        p->bidi = strcmp(v, "yes") == 0;
+        return 0;
+    }
     if (KNOB("cert") && tls_cert_kind_parse(v, &p->cert) == 0)
         return 0;
 #undef KNOB
@@ -106,7 +110,7 @@ bad:
              "unknown knob \"%s\" (known: version=none|1.0, features=dialback|empty, "
              "verify=new|stream, subscription=accept|deny|ignore, tls=none|optional|required, "
              "client_cert=request|none, verify_cert=none|chain|full, sasl=external|none, "
-             "direct_tls=yes|no, cert=%s)",
+             "direct_tls=yes|no, bidi=yes|no, cert=%s)",
              knob, tls_cert_kind_names());
     return -1;
 }

@@ -43,6 +43,8 @@ struct profile {
     /* Also listen where `_xmpps-server._tcp` SRV records point, TLS from the first byte
      * (XEP-0368; ALPN xmpp-server). Needs tls other than none. */
     int direct_tls;
+    /* XEP-0288 bidirectional streams: offered as receiver, requested as initiator. */
+    int bidi;
     /* The certificate the peer presents (issued at run time from the CA fedsim was given). */
     enum tls_cert_kind cert;
     /* What local users do with a subscription request when the scenario does not say. */
@@ -68,7 +70,7 @@ const char *profile_names(void);
  * Applies one "knob=value" override to p. Returns 0, or -1 with the reason in err. Knobs:
  * version=none|1.0, features=dialback|empty, verify=new|stream,
  * subscription=accept|deny|ignore, tls=none|optional|required, client_cert=request|none,
- * verify_cert=none|chain|full, sasl=external|none, direct_tls=yes|no,
+ * verify_cert=none|chain|full, sasl=external|none, direct_tls=yes|no, bidi=yes|no,
  * cert=valid|expired|... (tls.h).
  */
 int profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen);

@@ -20,6 +20,8 @@
 #define NS_STANZAS               "urn:ietf:params:xml:ns:xmpp-stanzas"
 #define NS_TLS                   "urn:ietf:params:xml:ns:xmpp-tls"
 #define NS_SASL                  "urn:ietf:params:xml:ns:xmpp-sasl"
+#define NS_BIDI_FEATURE          "urn:xmpp:features:bidi"
+#define NS_BIDI                  "urn:xmpp:bidi"
 
 const char *
 s2s_state_str(enum s2s_state s)
@@ -291,6 +293,8 @@ send_features(struct s2s *s)
     if (s->tls_done && pr->sasl_external && s->nvalid == 0 && cert_authenticates(s, &info))
         n += snprintf(buf + n, sizeof(buf) - (size_t)n,
                       "<mechanisms xmlns='" NS_SASL "'><mechanism>EXTERNAL</mechanism></mechanisms>");
+    if (pr->bidi && s->nvalid == 0 && (s->tls_done || pr->tls != PROFILE_TLS_REQUIRED))
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "<bidi xmlns='" NS_BIDI_FEATURE "'/>");
     if (pr->feature_dialback && s->nvalid == 0 && (s->tls_done || pr->tls != PROFILE_TLS_REQUIRED))
         n += snprintf(buf + n, sizeof(buf) - (size_t)n,
                       "<dialback xmlns='urn:xmpp:features:dialback'><errors/></dialback>");
@@ -454,6 +458,13 @@ in_stanza(struct s2s *s, struct xml_node *n)
     }
     if (xml_is(n, NS_SASL, "auth")) {
         in_sasl(s, n);
+        return;
+    }
+    if (xml_is(n, NS_BIDI, "bidi") && s->peer->prof.bidi && s->nvalid == 0) {
+        /* XEP-0288 §2: from now on the peer may send to the domains it authenticates here. */
+        s->bidi = 1;
+        peer_report(s->peer, "s2s in #%u: the SUT asks for a bidirectional stream (XEP-0288)",
+                    s->id);
         return;
     }
     if (!s->tls_done && s->peer->prof.tls == PROFILE_TLS_REQUIRED) {
@@ -632,6 +643,15 @@ out_features(struct s2s *s, const struct xml_node *f)
         peer_report(s->peer, "s2s %s #%u to %s: the SUT requires STARTTLS, which this peer "
                              "does not do: dialback in the clear",
                     role_str(s->role), s->id, s->remote);
+    if (pr->bidi && s->role == S2S_OUT && !s->bidi &&
+        xml_child(f, NS_BIDI_FEATURE, "bidi") != NULL) {
+        static const char bidi[] = "<bidi xmlns='" NS_BIDI "'/>";
+
+        s->bidi = 1;
+        xconn_send_raw(s->conn, bidi, sizeof(bidi) - 1);
+        peer_report(s->peer, "s2s out #%u to %s: bidirectional stream requested (XEP-0288)",
+                    s->id, s->remote);
+    }
     if (s->tls_done && pr->sasl_external && external && s->role == S2S_OUT) {
         char *authzid = sasl_b64_encode((const unsigned char *)s->peer->domain,
                                         strlen(s->peer->domain));
@@ -737,6 +757,19 @@ out_stanza(struct s2s *s, struct xml_node *n)
             drop_queue(s, "dialback failed");
             s2s_close(s);
         }
+        return;
+    }
+    if (s->bidi && s->state == S2S_ESTABLISHED && strcmp(n->ns, XML_NS_SERVER) == 0) {
+        char dom[256];
+
+        /* XEP-0288 §3: the receiving server may send as the domain we connected to. */
+        if (from == NULL || strcasecmp(peer_jid_domain(from, dom, sizeof(dom)), s->remote) != 0) {
+            peer_report(s->peer, "s2s out #%u: stanza from %s on a bidi stream to %s", s->id,
+                        from != NULL ? from : "?", s->remote);
+            stream_error(s, "invalid-from", NULL);
+            return;
+        }
+        peer_deliver(s->peer, n);
         return;
     }
     peer_report(s->peer, "s2s out #%u: <%s/> from %s on an outbound stream (no bidi): ignored",

@@ -44,6 +44,7 @@ struct s2s {
     int silent;                       /* fault: read everything, answer nothing */
     int tls_done;                     /* the stream runs over TLS */
     int direct_tls;                   /* ... from the first byte (XEP-0368), not STARTTLS */
+    int bidi;                         /* XEP-0288: stanzas flow both ways on this stream */
     int sasl_done;                    /* SASL EXTERNAL succeeded (in: for valid[0]) */
     struct dialback_pending *pending; /* owned: our db:result / db:verify requests */
     char **valid;                     /* owned: in: remote domains whose db:result was verified */

@@ -206,6 +206,33 @@ test_restart_after_proceed(void **state)
     events_free(&e);
 }
 
+/* A restart asked for between feeds (direct TLS: before any byte of the stream) starts the
+ * next document at once; a later stanza must not cut the stream again. */
+static void
+test_restart_between_feeds(void **state)
+{
+    static const char doc[] =
+            "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' "
+            "version='1.0'><bidi xmlns='urn:xmpp:bidi'/><auth xmlns='sasl'>=</auth>";
+    struct events e;
+
+    (void)state;
+    start(&e, NULL);
+    xml_stream_restart(e.st);
+    assert_int_equal(xml_stream_feed(e.st, doc, strlen(doc)), (ssize_t)strlen(doc));
+    assert_int_equal(e.opens, 1);
+    assert_int_equal(e.nstanzas, 2);
+    assert_int_equal(e.errors, 0);
+    events_free(&e);
+    /* From a handler, with a stanza after it in the same chunk: cut after the second one. */
+    start(&e, NULL);
+    e.restart_on = "auth";
+    assert_int_equal(xml_stream_feed(e.st, doc, strlen(doc)), (ssize_t)strlen(doc));
+    assert_int_equal(e.nstanzas, 2);
+    assert_int_equal(e.errors, 0);
+    events_free(&e);
+}
+
 static void
 expect_failure(const char *text, size_t chunk, const struct xml_stream_limits *lim,
                enum xml_stream_error want)
@@ -365,6 +392,7 @@ main(void)
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_chunking),
             cmocka_unit_test(test_restart_after_proceed),
+            cmocka_unit_test(test_restart_between_feeds),
             cmocka_unit_test(test_restricted_xml),
             cmocka_unit_test(test_nul_byte),
             cmocka_unit_test(test_billion_laughs_refused_fast),
