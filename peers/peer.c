@@ -422,7 +422,9 @@ autopilot_iq(struct peer *p, const struct xml_node *iq)
 
     if (type == NULL || (strcmp(type, "get") != 0 && strcmp(type, "set") != 0))
         return;
-    if (strcmp(type, "get") == 0 && xml_child(iq, NS_PING, "ping") != NULL) {
+    if (p->prof.iq_refuse) {
+        reply = stanza_error("iq", "cancel", "service-unavailable");
+    } else if (strcmp(type, "get") == 0 && xml_child(iq, NS_PING, "ping") != NULL) {
         reply = xml_element_new(XML_NS_SERVER, "iq");
         xml_set_attr(reply, NULL, "type", "result");
     } else if (strcmp(type, "get") == 0 && xml_child(iq, NS_DISCO_INFO, "query") != NULL) {

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* Sorted by name. */
 static const struct profile *const profiles[] = {&profile_cup8, &profile_gtalk, &profile_modern,
@@ -23,6 +24,20 @@ const char *
 profile_names(void)
 {
     return "cup8 gtalk modern sametime webex";
+}
+
+int
+profile_allows(const struct profile *p, const char *domain)
+{
+    const char *a = p->allow;
+    size_t n = domain != NULL ? strlen(domain) : 0;
+
+    if (*a == '\0')
+        return 1;
+    for (; domain != NULL && a != NULL; a = strchr(a, '|') != NULL ? strchr(a, '|') + 1 : NULL)
+        if (strncasecmp(a, domain, n) == 0 && (a[n] == '\0' || a[n] == '|'))
+            return 1;
+    return 0;
 }
 
 /* The index of v in the NULL-terminated words, or -1. */
@@ -98,6 +113,18 @@ profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen)
         p->direct_tls = strcmp(v, "yes") == 0;
         return 0;
     }
+    if (KNOB("allow") && *v != '\0' && strlen(v) < sizeof(p->allow)) {
+        snprintf(p->allow, sizeof(p->allow), "%s", v);
+        return 0;
+    }
+    if (KNOB("refuse") && (strcmp(v, "host-unknown") == 0 || strcmp(v, "invalid") == 0)) {
+        p->refuse_invalid = strcmp(v, "invalid") == 0;
+        return 0;
+    }
+    if (KNOB("iq") && (strcmp(v, "answer") == 0 || strcmp(v, "refuse") == 0)) {
+        p->iq_refuse = strcmp(v, "refuse") == 0;
+        return 0;
+    }
     if (KNOB("bidi") && (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0)) {
         p->bidi = strcmp(v, "yes") == 0;
         return 0;
@@ -110,7 +137,8 @@ bad:
              "unknown knob \"%s\" (known: version=none|1.0, features=dialback|empty, "
              "verify=new|stream, subscription=accept|deny|ignore, tls=none|optional|required, "
              "client_cert=request|none, verify_cert=none|chain|full, sasl=external|none, "
-             "direct_tls=yes|no, bidi=yes|no, cert=%s)",
+             "direct_tls=yes|no, bidi=yes|no, allow=DOMAIN[|DOMAIN...], "
+             "refuse=host-unknown|invalid, iq=answer|refuse, cert=%s)",
              knob, tls_cert_kind_names());
     return -1;
 }

@@ -45,6 +45,13 @@ struct profile {
     int direct_tls;
     /* XEP-0288 bidirectional streams: offered as receiver, requested as initiator. */
     int bidi;
+    /* Partner domains ("a.test|b.test"; empty: every domain). A stream from another domain
+     * is refused: the stream error <host-unknown/> (refuse_invalid 0) or dialback answered
+     * invalid without asking (1). Sametime Gateway's community list. */
+    char allow[256];
+    int refuse_invalid;
+    /* Presence and chat only: every iq to the server (ping, disco) gets service-unavailable. */
+    int iq_refuse;
     /* The certificate the peer presents (issued at run time from the CA fedsim was given). */
     enum tls_cert_kind cert;
     /* What local users do with a subscription request when the scenario does not say. */
@@ -60,6 +67,9 @@ extern const struct profile profile_modern;
 extern const struct profile profile_sametime;
 extern const struct profile profile_webex;
 
+/* 1 if the profile's allow-list lets `domain` in (an empty list lets every domain in). */
+int profile_allows(const struct profile *p, const char *domain);
+
 /* The profile named `name`, or NULL. */
 const struct profile *profile_find(const char *name);
 
@@ -71,6 +81,7 @@ const char *profile_names(void);
  * version=none|1.0, features=dialback|empty, verify=new|stream,
  * subscription=accept|deny|ignore, tls=none|optional|required, client_cert=request|none,
  * verify_cert=none|chain|full, sasl=external|none, direct_tls=yes|no, bidi=yes|no,
+ * allow=DOMAIN[|DOMAIN...], refuse=host-unknown|invalid, iq=answer|refuse,
  * cert=valid|expired|... (tls.h).
  */
 int profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen);

@@ -1,6 +1,7 @@
 /* profile_sametime.c: a Lotus Sametime Gateway 8.x-like server (protocol-brief §2.3): dialback
  * on separate inbound and outbound connections, optional STARTTLS that insists on a CA-signed
- * SUT certificate when used. */
+ * SUT certificate when used, presence and chat only (iqs refused), and an allow-list of
+ * partner domains (`allow=`; empty here: a scenario names the partners it wants). */
 #include "profile.h"
 
 const struct profile profile_sametime = {
@@ -15,5 +16,6 @@ const struct profile profile_sametime = {
         .sasl_external = 0,
         .cert = TLS_CERT_VALID,
         .subscription = PROFILE_SUB_ACCEPT,
+        .iq_refuse = 1,
         .resource = "Sametime",
 };

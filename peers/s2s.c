@@ -388,6 +388,14 @@ in_open(struct s2s *s, struct xml_node *header)
         stream_error(s, "host-unknown", NULL);
         return;
     }
+    if (from != NULL && !profile_allows(&s->peer->prof, from) && !s->peer->prof.refuse_invalid) {
+        peer_report(s->peer, "s2s in #%u: stream from %s, which is not a partner (allow=%s): "
+                             "refused",
+                    s->id, from, s->peer->prof.allow);
+        xconn_send_header(s->conn, s->peer->domain, from, NULL, NULL, 1);
+        stream_error(s, "host-unknown", "not a partner domain of this server");
+        return;
+    }
     free(s->remote);
     s->remote = from != NULL ? xstrdup(from) : NULL;
     RAND_bytes(rnd, sizeof(rnd));
@@ -486,6 +494,13 @@ in_stanza(struct s2s *s, struct xml_node *n)
         if (from == NULL || to == NULL || !is_local(s, to)) {
             send_db_error(s, "result", to != NULL ? to : s->peer->domain, from != NULL ? from : "",
                           "item-not-found");
+            return;
+        }
+        if (!profile_allows(&s->peer->prof, from)) {
+            peer_report(s->peer, "s2s in #%u: %s asks to be authenticated (dialback), but it is "
+                                 "not a partner (allow=%s): invalid",
+                        s->id, from, s->peer->prof.allow);
+            send_and_free(s, db_element("result", s->peer->domain, from, NULL, "invalid"));
             return;
         }
         if (s->peer->dialback != PEER_DB_NORMAL) {

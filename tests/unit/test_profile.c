@@ -81,6 +81,30 @@ test_knobs(void **s)
     assert_int_equal(profile_set_knob(&p, "loud", err, sizeof(err)), -1);
 }
 
+static void
+test_allow_list(void **s)
+{
+    struct profile p = profile_sametime;
+    char err[512];
+
+    (void)s;
+    assert_true(profile_allows(&p, "anyone.test")); /* empty: every domain */
+    assert_true(p.iq_refuse);
+    assert_int_equal(profile_set_knob(&p, "allow=partner.test|Other.test", err, sizeof(err)), 0);
+    assert_true(profile_allows(&p, "partner.test"));
+    assert_true(profile_allows(&p, "other.TEST"));
+    assert_false(profile_allows(&p, "sut.test"));
+    assert_false(profile_allows(&p, "partner.tes"));
+    assert_false(profile_allows(&p, "partner.test.evil"));
+    assert_false(profile_allows(&p, NULL));
+    assert_false(p.refuse_invalid);
+    assert_int_equal(profile_set_knob(&p, "refuse=invalid", err, sizeof(err)), 0);
+    assert_true(p.refuse_invalid);
+    assert_int_equal(profile_set_knob(&p, "iq=answer", err, sizeof(err)), 0);
+    assert_false(p.iq_refuse);
+    assert_int_equal(profile_set_knob(&p, "allow=", err, sizeof(err)), -1);
+}
+
 int
 main(void)
 {
@@ -88,6 +112,7 @@ main(void)
             cmocka_unit_test(test_every_profile_is_found_by_name),
             cmocka_unit_test(test_profiles_as_the_brief_describes),
             cmocka_unit_test(test_knobs),
+            cmocka_unit_test(test_allow_list),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
