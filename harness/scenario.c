@@ -50,6 +50,7 @@ static const struct verb verbs[] = {
         {"answers dialback invalid", STEP_PEER_MODE, 0, 1, 0, 0},
         {"answers dialback normally", STEP_PEER_MODE, 0, 1, 0, 0},
         {"authenticates", STEP_AUTHENTICATES, 0, 1, 0, 1},
+        {"closes connections after", STEP_PEER_MODE, 0, 1, 0, 0},
         {"connects", STEP_CONNECT, 1, 0, 0, 0},
         {"disconnects", STEP_DISCONNECT, 1, 0, 0, 0},
         {"ignores dialback", STEP_PEER_MODE, 0, 1, 0, 0},
@@ -62,6 +63,8 @@ static const struct verb verbs[] = {
         {"sends", STEP_SEND, 1, 1, 1, 0},
         {"sends raw", STEP_SEND_RAW, 0, 1, 1, 0},
         {"stays silent", STEP_PEER_MODE, 0, 1, 0, 0},
+        {"writes normally", STEP_PEER_MODE, 0, 1, 0, 0},
+        {"writes slowly", STEP_PEER_MODE, 0, 1, 0, 0},
 };
 
 const char *
@@ -637,8 +640,20 @@ actor_step(struct parser *p, char *line)
     }
     st = add_step(p, v->kind, (size_t)ai);
     pos = 1 + bestlen;
-    if (v->kind == STEP_PEER_MODE)
+    if (v->kind == STEP_PEER_MODE && strcmp(v->words, "closes connections after") == 0) {
+        char *end = NULL;
+        unsigned long nbytes = pos < n ? strtoul(words[pos], &end, 10) : 0;
+
+        if (pos + 1 >= n || end == NULL || *end != '\0' || nbytes == 0 ||
+            strcmp(words[pos + 1], "bytes") != 0) {
+            perr(p, (int)strlen(line) + 1, "expected \"closes connections after N bytes\" (N > 0)");
+            goto out;
+        }
+        st->arg1 = xasprintf("%s %lu bytes", v->words, nbytes);
+        pos += 2;
+    } else if (v->kind == STEP_PEER_MODE) {
         st->arg1 = xstrdup(v->words);
+    }
     if (v->domain_arg) {
         if (pos >= n) {
             perr(p, (int)strlen(line) + 1, "\"%s\" needs a DOMAIN", v->words);

@@ -28,6 +28,10 @@ struct xconn {
     int tls_accepting;
     char *tls_sni;        /* owned */
     int idle_ms; /* xconn_set_idle_timeout(), kept for the TLS bev */
+    size_t read_limit, nread; /* fault: cut after read_limit bytes (0: never) */
+    int cut;                  /* ... and it was */
+    struct ev_token_bucket_cfg *rate; /* owned: fault: slow writes */
+    struct bufferevent *rate_bev;     /* borrowed: the socket bev it is set on */
     struct xconn *prev, *next; /* every live connection, for xconn_abandon_all() */
 };
 
@@ -137,6 +141,25 @@ on_read(struct bufferevent *bev, void *arg)
     c->in_read = 1;
     while (!c->dead && !c->ended && c->tls_ctx == NULL && evbuffer_get_length(in) > 0) {
         size_t len = evbuffer_get_length(in);
+
+        if (c->read_limit > 0 && c->nread + len >= c->read_limit) {
+            char why[64];
+
+            /* Whatever came before the cut is still read; then the connection is gone. */
+            len = c->read_limit - c->nread;
+            if (len > 0) {
+                const char *data = (const char *)evbuffer_pullup(in, (ssize_t)len);
+
+                trace_bytes(c, "<<", data, len);
+                (void)xml_stream_feed(c->xs, data, len);
+            }
+            evbuffer_drain(in, evbuffer_get_length(in));
+            c->cut = 1;
+            snprintf(why, sizeof(why), "cut after %zu bytes (fault)", c->read_limit);
+            finish(c, XCONN_END_LOCAL, why);
+            break;
+        }
+        c->nread += len;
         const char *data = (const char *)evbuffer_pullup(in, (ssize_t)len);
         ssize_t used;
 
@@ -232,11 +255,15 @@ really_free(void *arg)
         live = c->next;
     if (c->next != NULL)
         c->next->prev = c->prev;
+    if (c->rate_bev != NULL)
+        bufferevent_set_rate_limit(c->rate_bev, NULL); /* it must not outlive its cfg */
     bufferevent_free(c->bev);
     xml_stream_free(c->xs);
     free(c->label);
     free(c->default_ns);
     free(c->tls_sni);
+    if (c->rate != NULL)
+        ev_token_bucket_cfg_free(c->rate);
     free(c);
 }
 
@@ -256,6 +283,11 @@ xconn_close(struct xconn *c)
 {
     if (c->dead || c->closing)
         return;
+    if (c->cut) {
+        /* A cut connection just ends: no stream close, nothing flushed. */
+        xconn_free(c);
+        return;
+    }
     if (c->header_sent)
         xconn_send_raw(c, "</stream:stream>", 16);
     log_trace(c->trace, "%s: %s", c->label, xconn_end_str(XCONN_END_LOCAL));
@@ -409,6 +441,26 @@ void
 xconn_restart(struct xconn *c)
 {
     xml_stream_restart(c->xs);
+}
+
+void
+xconn_set_read_limit(struct xconn *c, size_t limit)
+{
+    c->read_limit = limit;
+}
+
+void
+xconn_set_write_rate(struct xconn *c, size_t bytes_per_s)
+{
+    struct timeval tick = {.tv_sec = 0, .tv_usec = 125000};
+    size_t chunk = bytes_per_s / 8 > 0 ? bytes_per_s / 8 : 1;
+
+    if (c->rate != NULL || bytes_per_s == 0)
+        return;
+    c->rate = ev_token_bucket_cfg_new(EV_RATE_LIMIT_MAX, EV_RATE_LIMIT_MAX, chunk, chunk, &tick);
+    /* On the socket's bev: a TLS filter added later writes through it. */
+    c->rate_bev = c->bev;
+    bufferevent_set_rate_limit(c->bev, c->rate);
 }
 
 void

@@ -85,6 +85,15 @@ void xconn_starttls(struct xconn *c, SSL_CTX *ctx, int accepting, const char *sn
 /* The connection's SSL once TLS started, or NULL. */
 SSL *xconn_ssl(const struct xconn *c);
 
+/*
+ * Faults: after `limit` bytes read (0: no limit) the connection is cut, with no stream close:
+ * the other side sees the TCP connection end; the owner gets its end callback
+ * (XCONN_END_LOCAL, "cut after N bytes"). Rate (0: none) limits what goes out to
+ * `bytes_per_s`, in chunks of an eighth of it (a slow or congested link).
+ */
+void xconn_set_read_limit(struct xconn *c, size_t limit);
+void xconn_set_write_rate(struct xconn *c, size_t bytes_per_s);
+
 /* Closes the connection when nothing arrives for ms milliseconds (0: never). */
 void xconn_set_idle_timeout(struct xconn *c, int ms);
 

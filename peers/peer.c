@@ -146,10 +146,13 @@ on_accept(int fd, const struct sockaddr *from, void *arg)
 const char *const peer_modes[] = {"accepts connections",
                                   "answers dialback invalid",
                                   "answers dialback normally",
+                                  "closes connections after N bytes",
                                   "ignores dialback",
                                   "refuses connections",
                                   "resets connections",
                                   "stays silent",
+                                  "writes normally",
+                                  "writes slowly",
                                   NULL};
 
 static int
@@ -178,6 +181,20 @@ peer_set_mode(struct peer *p, const char *mode, char *err, size_t errlen)
         if (p->net == PEER_NET_REFUSE && listen_again(p, err, errlen) != 0)
             return -1;
         p->net = PEER_NET_OK;
+        p->cut_after = 0;
+    } else if (strncmp(mode, "closes connections after ", 25) == 0) {
+        unsigned long n;
+        char unit[16];
+
+        if (sscanf(mode + 25, "%lu %15s", &n, unit) != 2 || n == 0 || strcmp(unit, "bytes") != 0) {
+            snprintf(err, errlen, "expected \"closes connections after N bytes\" (N > 0)");
+            return -1;
+        }
+        p->cut_after = n;
+    } else if (strcmp(mode, "writes slowly") == 0) {
+        p->write_rate = 512;
+    } else if (strcmp(mode, "writes normally") == 0) {
+        p->write_rate = 0;
     } else if (strcmp(mode, "stays silent") == 0 || strcmp(mode, "resets connections") == 0) {
         if (p->net == PEER_NET_REFUSE && listen_again(p, err, errlen) != 0)
             return -1;

@@ -56,6 +56,8 @@ struct peer {
     /* Faults a scenario switches on (peer_set_mode). */
     enum peer_net { PEER_NET_OK, PEER_NET_REFUSE, PEER_NET_SILENT, PEER_NET_RESET } net;
     enum peer_dialback { PEER_DB_NORMAL, PEER_DB_INVALID, PEER_DB_IGNORE } dialback;
+    size_t cut_after;  /* new connections are cut after this many bytes read (0: never) */
+    size_t write_rate; /* new connections write at most this many bytes/s (0: no limit) */
     struct net_addr listen_addrs[PEER_MAX_LISTENERS]; /* where it listens (or did, refusing) */
     int listen_direct[PEER_MAX_LISTENERS];             /* ... with direct TLS (XEP-0368) */
     size_t nlisten_addrs;
@@ -100,7 +102,11 @@ int peer_listen_targets(struct peer *p, const struct resolve_target *targets, si
  *   "refuses connections"  stop listening: connections are refused (RST)
  *   "stays silent"         accept, read, never answer (a hung server)
  *   "resets connections"   accept, then reset at once
- *   "accepts connections"  back to normal (listening again)
+ *   "accepts connections"  back to normal (listening again, no cut)
+ *   "closes connections after N bytes"  new connections are cut (no stream close) once
+ *                          N bytes arrived from the SUT
+ *   "writes slowly"        new connections write 512 bytes/s, 64 at a time
+ *   "writes normally"
  *   "answers dialback invalid"  every key is invalid (as receiving and authoritative server)
  *   "ignores dialback"     dialback requests get no answer
  *   "answers dialback normally"

@@ -863,9 +863,9 @@ conn_end(struct xconn *c, enum xconn_end why, const char *msg, void *arg)
     (void)c;
     if (s->state == S2S_CLOSED)
         return;
-    peer_report(s->peer, "s2s %s #%u %s: %s%s%s", role_str(s->role), s->id,
-                s->remote != NULL ? s->remote : "", xconn_end_str(why), msg != NULL ? ": " : "",
-                msg != NULL ? msg : "");
+    peer_report(s->peer, "s2s %s #%u%s%s: %s%s%s", role_str(s->role), s->id,
+                s->remote != NULL ? " " : "", s->remote != NULL ? s->remote : "",
+                xconn_end_str(why), msg != NULL ? ": " : "", msg != NULL ? msg : "");
     if (s->role == S2S_VERIFY && dialback_pending_count(s->pending) > 0)
         verify_answered(s->peer, s->verify_stream_id, s->remote, "remote-server-timeout");
     drop_queue(s, "the connection ended");
@@ -905,6 +905,16 @@ conn_tls(struct xconn *c, SSL *ssl, void *arg)
 static const struct xconn_handler s2s_handler = {
         .open = conn_open, .stanza = conn_stanza, .end = conn_end, .tls = conn_tls};
 
+/* The peer's network faults, on a new connection. */
+static void
+apply_faults(struct s2s *s)
+{
+    if (s->peer->cut_after > 0)
+        xconn_set_read_limit(s->conn, s->peer->cut_after);
+    if (s->peer->write_rate > 0)
+        xconn_set_write_rate(s->conn, s->peer->write_rate);
+}
+
 struct s2s *
 s2s_accept(struct peer *p, int fd, const struct sockaddr *from, int direct_tls)
 {
@@ -915,6 +925,7 @@ s2s_accept(struct peer *p, int fd, const struct sockaddr *from, int direct_tls)
     net_addr_format(from, s->peer_addr, sizeof(s->peer_addr));
     snprintf(label, sizeof(label), "%s in #%u", p->domain, s->id);
     s->conn = xconn_new(bev, label, XML_NS_SERVER, LOG_TRACE_S2S, &s2s_handler, s);
+    apply_faults(s);
     s->silent = p->net == PEER_NET_SILENT;
     /* A silent peer holds the connection as long as the other side does. */
     xconn_set_idle_timeout(s->conn, s->silent ? 0 : S2S_HANDSHAKE_TIMEOUT_MS);
@@ -948,6 +959,7 @@ on_connected(enum net_event ev, struct bufferevent *bev, int error, void *arg)
     }
     snprintf(label, sizeof(label), "%s %s #%u", s->peer->domain, role_str(s->role), s->id);
     s->conn = xconn_new(bev, label, XML_NS_SERVER, LOG_TRACE_S2S, &s2s_handler, s);
+    apply_faults(s);
     xconn_set_idle_timeout(s->conn, S2S_HANDSHAKE_TIMEOUT_MS);
     enter_state(s, S2S_WAIT_HEADER);
     peer_report(s->peer, "s2s %s #%u: connected to %s at %s", role_str(s->role), s->id, s->remote,

@@ -88,6 +88,41 @@ test_good(void **state)
     scenario_free(s);
 }
 
+/* TLS header and step options, and the parameterised peer modes. */
+static void
+test_tls_and_modes(void **state)
+{
+    static const char text[] =
+            "requires: tls optional|required\n"
+            "peer j: profile modern, domain jabber.test, cert=expired\n"
+            "j authenticates ${sut.domain} by sasl external over direct tls within 2s\n"
+            "j is authenticated to ${sut.domain} over tls by dialback\n"
+            "j authenticates ${j.domain} without tls\n"
+            "j closes connections after 100 bytes\n"
+            "j writes slowly\n";
+    char err[512] = "";
+    struct scenario *s = scenario_parse("tls.scn", text, NULL, err, sizeof(err));
+
+    (void)state;
+    if (s == NULL)
+        fail_msg("%s", err);
+    assert_true(scenario_fits_tls(s, "optional"));
+    assert_true(scenario_fits_tls(s, "required"));
+    assert_false(scenario_fits_tls(s, "off"));
+    assert_false(scenario_fits_tls(s, NULL)); /* no tls line in the SUT file: off */
+    assert_false(scenario_fits_tls(s, "option"));
+    assert_int_equal(s->steps[0].auth, STEP_AUTH_SASL);
+    assert_int_equal(s->steps[0].tls, STEP_TLS_DIRECT);
+    assert_int_equal(s->steps[0].within_ms, 2000);
+    assert_int_equal(s->steps[1].auth, STEP_AUTH_DIALBACK);
+    assert_int_equal(s->steps[1].tls, STEP_TLS_YES);
+    assert_int_equal(s->steps[2].tls, STEP_TLS_NO);
+    assert_int_equal(s->steps[3].kind, STEP_PEER_MODE);
+    assert_string_equal(s->steps[3].arg1, "closes connections after 100 bytes");
+    assert_string_equal(s->steps[4].arg1, "writes slowly");
+    scenario_free(s);
+}
+
 static void
 expect_error(const char *text, const char *want)
 {
@@ -110,6 +145,17 @@ test_errors(void **state)
     expect_error("client alice\ntitel: x\nalice connects\n", "header key \"title:\"");
     expect_error("client alice\nalice sends\n", "ends with ':'");
     expect_error("client alice\nalice connects:\n", "takes no stanza");
+    expect_error("requires: tls sometimes\nclient a\na connects\n", "unknown TLS variant");
+    expect_error("requires: dane\nclient a\na connects\n", "requires: tls off|optional|required");
+    expect_error("peer p: profile gtalk, domain d.test\np closes connections after 0 bytes\n",
+                 "closes connections after N bytes");
+    expect_error("peer p: profile gtalk, domain d.test\np closes connections after 5 kb\n",
+                 "closes connections after N bytes");
+    expect_error("peer p: profile gtalk, domain d.test\np authenticates x.test over udp\n",
+                 "over direct tls");
+    expect_error("client a\na sends:\n    <message to='${b.bare}'/>\n", "no actor \"b\"");
+    expect_error("client a\na sends:\n    <message to='${a.domain}'/>\n", "a client has");
+    expect_error("client a\na sends:\n    <message to='${sut.user}'/>\n", "${sut.domain}");
     expect_error("client alice\nalice sends:\n    <a><b></a>\n", "x.scn:3:");
     expect_error("client alice\nalice receives within 5y:\n    <a/>\n", "expected a duration");
     expect_error("peer p: profile nope, domain d.test\np authenticates x\n",
@@ -133,6 +179,7 @@ main(void)
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_good),
             cmocka_unit_test(test_errors),
+            cmocka_unit_test(test_tls_and_modes),
     };
 
     return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
