@@ -268,8 +268,9 @@ header(struct parser *p, const char *key, char *value, int col)
         copy = xstrdup(list);
         for (v = strtok_r(copy, "|", &vsave); v != NULL; v = strtok_r(NULL, "|", &vsave)) {
             if (strcmp(v, "off") != 0 && strcmp(v, "optional") != 0 && strcmp(v, "required") != 0) {
+                perr(p, col, "unknown TLS variant \"%s\" (off, optional, required)", v);
                 free(copy);
-                return perr(p, col, "unknown TLS variant \"%s\" (off, optional, required)", v);
+                return -1;
             }
         }
         free(copy);
