@@ -79,7 +79,40 @@ peer_new(const char *domain, const struct profile *prof, size_t nusers, struct r
         snprintf(p->secret + 2 * i, 3, "%02x", rnd[i]);
     for (i = 0; i < nusers; i++)
         p->users[p->nusers++].jid = xasprintf("jdoe%zu@%s", i + 1, domain);
+    if (prof->tenants[0] != '\0') {
+        char labels[sizeof(prof->tenants)], *save = NULL, *l;
+
+        snprintf(labels, sizeof(labels), "%s", prof->tenants);
+        for (l = strtok_r(labels, "|", &save); l != NULL; l = strtok_r(NULL, "|", &save)) {
+            if (p->ntenants == PEER_MAX_TENANTS || strpbrk(l, "@/. ") != NULL) {
+                snprintf(err, errlen, "tenants: at most %d labels, each one DNS label",
+                         PEER_MAX_TENANTS);
+                peer_free(p);
+                return NULL;
+            }
+            p->tenants[p->ntenants] = xasprintf("%s.%s", l, domain);
+            for (i = 0; i < nusers; i++)
+                p->users[p->nusers++].jid =
+                        xasprintf("jdoe%zu@%s", i + 1, p->tenants[p->ntenants]);
+            p->ntenants++;
+        }
+    }
     return p;
+}
+
+int
+peer_is_local(const struct peer *p, const char *domain)
+{
+    size_t i;
+
+    if (domain == NULL)
+        return 0;
+    if (strcasecmp(domain, p->domain) == 0)
+        return 1;
+    for (i = 0; i < p->ntenants; i++)
+        if (strcasecmp(domain, p->tenants[i]) == 0)
+            return 1;
+    return 0;
 }
 
 void
@@ -101,6 +134,8 @@ peer_free(struct peer *p)
     SSL_CTX_free(p->tls_client);
     tls_cert_clear(&p->cert);
     tls_ca_free(p->own_ca);
+    for (i = 0; i < p->ntenants; i++)
+        free(p->tenants[i]);
     free(p->domain);
     free(p);
 }
@@ -285,8 +320,10 @@ valid_from(const struct s2s *s, const char *domain)
     return 0;
 }
 
+/* The stream that carries a stanza from `local` to `remote`: one outbound stream per remote
+ * domain, whichever of the peer's domains sends (multiplexed), or a bidi one. */
 static struct s2s *
-out_session(struct peer *p, const char *remote)
+out_session(struct peer *p, const char *local, const char *remote)
 {
     struct s2s *s;
 
@@ -298,7 +335,7 @@ out_session(struct peer *p, const char *remote)
         if (s->role == S2S_IN && s->bidi && s->state == S2S_ESTABLISHED &&
             valid_from(s, remote))
             return s;
-    return s2s_connect(p, S2S_OUT, remote);
+    return s2s_connect(p, S2S_OUT, local, remote);
 }
 
 static void
@@ -331,7 +368,16 @@ peer_send(struct peer *p, const struct xml_node *stanza)
                     roster_state_str(roster_find(&u->roster, tobare), st, sizeof(st)));
     }
     report_stanza(p, "sends", stanza);
-    s2s_send(out_session(p, peer_jid_domain(to, dom, sizeof(dom))), stanza);
+    {
+        char fromdom[256];
+
+        peer_jid_domain(from, fromdom, sizeof(fromdom));
+        if (!peer_is_local(p, fromdom)) {
+            peer_report(p, "not sent: %s is not one of this peer's domains", from);
+            return;
+        }
+        s2s_send(out_session(p, fromdom, peer_jid_domain(to, dom, sizeof(dom))), stanza);
+    }
 }
 
 /* Our user's available presence, with the profile's resource and legacy caps. */

@@ -19,7 +19,8 @@
 #include "tls.h"
 #include "xml.h"
 
-#define PEER_MAX_USERS     8
+#define PEER_MAX_USERS     8  /* per domain */
+#define PEER_MAX_TENANTS   4
 #define PEER_MAX_LISTENERS 8
 
 struct peer_user {
@@ -31,9 +32,14 @@ struct s2s;
 
 struct peer {
     char *domain;        /* owned */
+    /* Other domains served by the same server (multi-tenant: WebEx's customer domains), each
+     * LABEL.domain from the profile's tenants knob, with users of its own. Their stanzas share
+     * the outbound stream to the SUT, one db:result each (XEP-0220 §2.4). */
+    char *tenants[PEER_MAX_TENANTS]; /* owned */
+    size_t ntenants;
     struct profile prof; /* a copy, with knob overrides */
     char secret[33];     /* dialback secret, random per run */
-    struct peer_user users[PEER_MAX_USERS];
+    struct peer_user users[PEER_MAX_USERS * (1 + PEER_MAX_TENANTS)];
     size_t nusers;
     struct net_listener *listeners[PEER_MAX_LISTENERS]; /* owned */
     struct peer_listen_arg {
@@ -69,8 +75,8 @@ struct peer {
 };
 
 /*
- * A peer for `domain` with `nusers` users jdoe1..jdoeN. prof is copied. Returns NULL with the
- * reason in err.
+ * A peer for `domain` with `nusers` users jdoe1..jdoeN, and as many on each tenant domain the
+ * profile names. prof is copied. Returns NULL with the reason in err.
  */
 struct peer *peer_new(const char *domain, const struct profile *prof, size_t nusers,
                       struct resolve_ctx *res, uint64_t seed, char *err, size_t errlen);
@@ -122,6 +128,9 @@ extern const char *const peer_modes[];
  * input, unsolicited dialback answers, spoofed senders). Returns 0, or -1 with the reason.
  */
 int peer_send_raw(struct peer *p, const char *domain, const char *bytes, char *err, size_t errlen);
+
+/* 1 if `domain` is the peer's own or one of its tenants'. */
+int peer_is_local(const struct peer *p, const char *domain);
 
 /* The local user with this bare JID, or NULL. */
 struct peer_user *peer_user(struct peer *p, const char *bare);

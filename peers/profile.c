@@ -117,6 +117,10 @@ profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen)
         snprintf(p->allow, sizeof(p->allow), "%s", v);
         return 0;
     }
+    if (KNOB("tenants") && *v != '\0' && strlen(v) < sizeof(p->tenants)) {
+        snprintf(p->tenants, sizeof(p->tenants), "%s", v);
+        return 0;
+    }
     if (KNOB("refuse") && (strcmp(v, "host-unknown") == 0 || strcmp(v, "invalid") == 0)) {
         p->refuse_invalid = strcmp(v, "invalid") == 0;
         return 0;
@@ -138,7 +142,8 @@ bad:
              "verify=new|stream, subscription=accept|deny|ignore, tls=none|optional|required, "
              "client_cert=request|none, verify_cert=none|chain|full, sasl=external|none, "
              "direct_tls=yes|no, bidi=yes|no, allow=DOMAIN[|DOMAIN...], "
-             "refuse=host-unknown|invalid, iq=answer|refuse, cert=%s)",
+             "refuse=host-unknown|invalid, iq=answer|refuse, tenants=LABEL[|LABEL...], "
+             "cert=%s)",
              knob, tls_cert_kind_names());
     return -1;
 }

@@ -52,6 +52,8 @@ struct profile {
     int refuse_invalid;
     /* Presence and chat only: every iq to the server (ping, disco) gets service-unavailable. */
     int iq_refuse;
+    /* Tenant labels ("acme|globex"): the peer also serves acme.DOMAIN and globex.DOMAIN. */
+    char tenants[128];
     /* The certificate the peer presents (issued at run time from the CA fedsim was given). */
     enum tls_cert_kind cert;
     /* What local users do with a subscription request when the scenario does not say. */
@@ -82,6 +84,7 @@ const char *profile_names(void);
  * subscription=accept|deny|ignore, tls=none|optional|required, client_cert=request|none,
  * verify_cert=none|chain|full, sasl=external|none, direct_tls=yes|no, bidi=yes|no,
  * allow=DOMAIN[|DOMAIN...], refuse=host-unknown|invalid, iq=answer|refuse,
+ * tenants=LABEL[|LABEL...],
  * cert=valid|expired|... (tls.h).
  */
 int profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen);

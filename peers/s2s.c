@@ -112,7 +112,11 @@ s2s_free(struct s2s *s)
     for (i = 0; i < s->nvalid; i++)
         free(s->valid[i]);
     free(s->valid);
+    for (i = 0; i < s->nlocals; i++)
+        free(s->locals[i].domain);
+    free(s->locals);
     free(s->targets);
+    free(s->local);
     free(s->remote);
     free(s->stream_id);
     free(s->verify_stream_id);
@@ -189,7 +193,7 @@ send_db_error(struct s2s *s, const char *name, const char *from, const char *to,
 static int
 is_local(const struct s2s *s, const char *domain)
 {
-    return domain != NULL && strcasecmp(domain, s->peer->domain) == 0;
+    return peer_is_local(s->peer, domain);
 }
 
 static int
@@ -205,7 +209,7 @@ is_valid_from(const struct s2s *s, const char *domain)
 
 /* ---- in: the SUT connected to us ---------------------------------------------------------- */
 
-static void start_verify(struct s2s *in, const char *remote, const char *key);
+static void start_verify(struct s2s *in, const char *local, const char *remote, const char *key);
 
 /* The `in` session that issued stream id `id` (what a db:verify is about), or NULL. */
 static struct s2s *
@@ -232,17 +236,17 @@ verify_answered(struct peer *p, const char *id, const char *remote, const char *
     if (strcmp(type, "valid") == 0) {
         in->valid = xreallocarray(in->valid, in->nvalid + 1, sizeof(*in->valid));
         in->valid[in->nvalid++] = xstrdup(remote);
-        send_and_free(in, db_element("result", p->domain, remote, NULL, "valid"));
+        send_and_free(in, db_element("result", in->local, remote, NULL, "valid"));
         enter_state(in, S2S_ESTABLISHED);
         if (in->conn != NULL)
             xconn_set_idle_timeout(in->conn, 0);
         peer_report(p, "s2s in #%u: %s authenticated by dialback (verified with %s)", in->id,
                     remote, remote);
     } else if (strcmp(type, "invalid") == 0) {
-        send_and_free(in, db_element("result", p->domain, remote, NULL, "invalid"));
+        send_and_free(in, db_element("result", in->local, remote, NULL, "invalid"));
         peer_report(p, "s2s in #%u: %s's dialback key is INVALID", in->id, remote);
     } else {
-        send_db_error(in, "result", p->domain, remote, type);
+        send_db_error(in, "result", in->local, remote, type);
         peer_report(p, "s2s in #%u: cannot verify %s: %s", in->id, remote, type);
     }
 }
@@ -398,6 +402,8 @@ in_open(struct s2s *s, struct xml_node *header)
     }
     free(s->remote);
     s->remote = from != NULL ? xstrdup(from) : NULL;
+    free(s->local);
+    s->local = xstrdup(to != NULL ? to : s->peer->domain);
     RAND_bytes(rnd, sizeof(rnd));
     for (i = 0; i < sizeof(rnd); i++)
         snprintf(id + 2 * i, 3, "%02x", rnd[i]);
@@ -406,7 +412,7 @@ in_open(struct s2s *s, struct xml_node *header)
     s->stream_id = xstrdup(id);
     s->version10 =
             version != NULL && strcmp(version, "1.0") == 0 && s->peer->prof.stream_version != NULL;
-    xconn_send_header(s->conn, s->peer->domain, from, id, s->version10 ? "1.0" : NULL, 1);
+    xconn_send_header(s->conn, s->local, from, id, s->version10 ? "1.0" : NULL, 1);
     if (s->version10)
         send_features(s);
     enter_state(s, s->nvalid > 0 ? S2S_ESTABLISHED : S2S_DIALBACK);
@@ -500,7 +506,7 @@ in_stanza(struct s2s *s, struct xml_node *n)
             peer_report(s->peer, "s2s in #%u: %s asks to be authenticated (dialback), but it is "
                                  "not a partner (allow=%s): invalid",
                         s->id, from, s->peer->prof.allow);
-            send_and_free(s, db_element("result", s->peer->domain, from, NULL, "invalid"));
+            send_and_free(s, db_element("result", to, from, NULL, "invalid"));
             return;
         }
         if (s->peer->dialback != PEER_DB_NORMAL) {
@@ -508,14 +514,14 @@ in_stanza(struct s2s *s, struct xml_node *n)
                         s->id, from,
                         s->peer->dialback == PEER_DB_INVALID ? "invalid" : "no answer");
             if (s->peer->dialback == PEER_DB_INVALID)
-                send_and_free(s, db_element("result", s->peer->domain, from, NULL, "invalid"));
+                send_and_free(s, db_element("result", to, from, NULL, "invalid"));
             return;
         }
         {
             char *key = xml_text(n);
 
             peer_report(s->peer, "s2s in #%u: %s asks to be authenticated (dialback)", s->id, from);
-            start_verify(s, from, key);
+            start_verify(s, to, from, key);
             free(key);
         }
         return;
@@ -558,32 +564,74 @@ in_stanza(struct s2s *s, struct xml_node *n)
 
 /* ---- out and verify: we connected to the SUT ------------------------------------------------ */
 
+/* Our sender domain `domain` on out session s, or NULL. */
+static struct s2s_local *
+find_local(struct s2s *s, const char *domain)
+{
+    size_t i;
+
+    for (i = 0; domain != NULL && i < s->nlocals; i++)
+        if (strcasecmp(s->locals[i].domain, domain) == 0)
+            return &s->locals[i];
+    return NULL;
+}
+
+/* Asks the SUT to accept `domain` as a sender on this stream: a db:result with the XEP-0185
+ * key for this stream (several on one stream: XEP-0220 §2.4 multiplexing). */
+static void
+send_result(struct s2s *s, const char *domain)
+{
+    char key[DIALBACK_KEY_LEN];
+    struct xml_node *r = db_element("result", domain, s->remote, NULL, NULL);
+
+    s->locals = xreallocarray(s->locals, s->nlocals + 1, sizeof(*s->locals));
+    s->locals[s->nlocals].domain = xstrdup(domain);
+    s->locals[s->nlocals++].state = LOCAL_PENDING;
+    dialback_key(s->peer->secret, s->remote, domain, s->stream_id, key);
+    xml_add_text(r, key, strlen(key));
+    dialback_pending_add(s->pending, DIALBACK_RESULT, domain, s->remote, NULL);
+    send_and_free(s, r);
+    peer_report(s->peer, "s2s out #%u to %s: dialback key for %s sent (stream %s)", s->id,
+                s->remote, domain, s->stream_id);
+}
+
+/* The sender domain of a stanza, into buf. */
+static const char *
+sender_domain(const struct xml_node *n, char *buf, size_t len)
+{
+    return peer_jid_domain(xml_attr(n, "from") != NULL ? xml_attr(n, "from") : "", buf, len);
+}
+
+/* Dialback for the stream's own domain, then for each other sender domain waiting in the
+ * queue (a tenant's first stanza). */
+static void
+send_results(struct s2s *s)
+{
+    size_t i;
+    char dom[256];
+
+    if (find_local(s, s->local) == NULL)
+        send_result(s, s->local);
+    for (i = 0; i < s->nqueue; i++)
+        if (find_local(s, sender_domain(s->queue[i], dom, sizeof(dom))) == NULL &&
+            is_local(s, dom))
+            send_result(s, dom);
+}
+
 static void
 out_proceed(struct s2s *s)
 {
-    char key[DIALBACK_KEY_LEN];
-
     enter_state(s, S2S_DIALBACK);
     if (s->role == S2S_VERIFY) {
-        struct xml_node *v =
-                db_element("verify", s->peer->domain, s->remote, s->verify_stream_id, NULL);
+        struct xml_node *v = db_element("verify", s->local, s->remote, s->verify_stream_id, NULL);
 
         xml_add_text(v, s->verify_key, strlen(s->verify_key));
-        dialback_pending_add(s->pending, DIALBACK_VERIFY, s->peer->domain, s->remote,
+        dialback_pending_add(s->pending, DIALBACK_VERIFY, s->local, s->remote,
                              s->verify_stream_id);
         send_and_free(s, v);
         return;
     }
-    dialback_key(s->peer->secret, s->remote, s->peer->domain, s->stream_id, key);
-    {
-        struct xml_node *r = db_element("result", s->peer->domain, s->remote, NULL, NULL);
-
-        xml_add_text(r, key, strlen(key));
-        dialback_pending_add(s->pending, DIALBACK_RESULT, s->peer->domain, s->remote, NULL);
-        send_and_free(s, r);
-    }
-    peer_report(s->peer, "s2s out #%u to %s: dialback key sent for stream %s", s->id, s->remote,
-                s->stream_id);
+    send_results(s);
 }
 
 static void
@@ -631,11 +679,17 @@ out_features(struct s2s *s, const struct xml_node *f)
         free(t);
     }
     if (s->sasl_done) {
+        size_t before = s->nqueue;
+
+        s->locals = xreallocarray(s->locals, s->nlocals + 1, sizeof(*s->locals));
+        s->locals[s->nlocals].domain = xstrdup(s->local);
+        s->locals[s->nlocals++].state = LOCAL_VALID;
         enter_state(s, S2S_ESTABLISHED);
         xconn_set_idle_timeout(s->conn, 0);
-        peer_report(s->peer, "s2s out #%u to %s: established, %zu stanza(s) released", s->id,
-                    s->remote, s->nqueue);
         flush_queue(s);
+        peer_report(s->peer, "s2s out #%u to %s: established, %zu stanza(s) released", s->id,
+                    s->remote, before - s->nqueue);
+        send_results(s); /* other sender domains (tenants): dialback on this stream */
         return;
     }
     if (!s->tls_done && tls != NULL && pr->tls != PROFILE_TLS_NONE &&
@@ -668,8 +722,7 @@ out_features(struct s2s *s, const struct xml_node *f)
                     s->id, s->remote);
     }
     if (s->tls_done && pr->sasl_external && external && s->role == S2S_OUT) {
-        char *authzid = sasl_b64_encode((const unsigned char *)s->peer->domain,
-                                        strlen(s->peer->domain));
+        char *authzid = sasl_b64_encode((const unsigned char *)s->local, strlen(s->local));
         char *auth = xasprintf("<auth xmlns='" NS_SASL "' mechanism='EXTERNAL'>%s</auth>",
                                authzid);
 
@@ -682,18 +735,32 @@ out_features(struct s2s *s, const struct xml_node *f)
     out_proceed(s);
 }
 
+/* Sends the held stanzas whose sender domain is valid on the stream, drops those whose is
+ * invalid, keeps the rest. */
 static void
 flush_queue(struct s2s *s)
 {
-    size_t i;
+    size_t i, kept = 0;
+    char dom[256];
 
     for (i = 0; i < s->nqueue; i++) {
-        xconn_send(s->conn, s->queue[i]);
-        xml_node_free(s->queue[i]);
+        const struct s2s_local *l = find_local(s, sender_domain(s->queue[i], dom, sizeof(dom)));
+
+        if (l != NULL && l->state == LOCAL_VALID) {
+            xconn_send(s->conn, s->queue[i]);
+            xml_node_free(s->queue[i]);
+        } else if (l != NULL && l->state == LOCAL_INVALID) {
+            peer_report(s->peer, "stanza from %s to %s not sent: dialback failed", dom, s->remote);
+            xml_node_free(s->queue[i]);
+        } else {
+            s->queue[kept++] = s->queue[i];
+        }
     }
-    free(s->queue);
-    s->queue = NULL;
-    s->nqueue = 0;
+    s->nqueue = kept;
+    if (kept == 0) {
+        free(s->queue);
+        s->queue = NULL;
+    }
 }
 
 static void
@@ -724,7 +791,7 @@ out_stanza(struct s2s *s, struct xml_node *n)
                     s->remote);
         xconn_restart(s->conn);
         enter_state(s, S2S_WAIT_HEADER);
-        xconn_send_header(s->conn, s->peer->domain, s->remote, NULL, "1.0", 1);
+        xconn_send_header(s->conn, s->local, s->remote, NULL, "1.0", 1);
         return;
     }
     if (xml_is(n, NS_SASL, "failure") && s->state == S2S_SASL) {
@@ -759,18 +826,32 @@ out_stanza(struct s2s *s, struct xml_node *n)
                 s2s_close(s);
             return;
         }
-        if (strcmp(type, "valid") == 0) {
-            enter_state(s, S2S_ESTABLISHED);
-            xconn_set_idle_timeout(s->conn, 0);
-            peer_report(s->peer,
-                        "s2s out #%u to %s: authenticated by dialback, %zu stanza(s) "
-                        "released",
-                        s->id, s->remote, s->nqueue);
-            flush_queue(s);
-        } else {
-            peer_report(s->peer, "s2s out #%u to %s: dialback answered %s", s->id, s->remote, type);
-            drop_queue(s, "dialback failed");
-            s2s_close(s);
+        {
+            struct s2s_local *l = find_local(s, to);
+            size_t before = s->nqueue, i;
+            int any = 0;
+
+            if (l != NULL)
+                l->state = strcmp(type, "valid") == 0 ? LOCAL_VALID : LOCAL_INVALID;
+            if (l != NULL && l->state == LOCAL_VALID) {
+                enter_state(s, S2S_ESTABLISHED);
+                xconn_set_idle_timeout(s->conn, 0);
+                flush_queue(s);
+                peer_report(s->peer,
+                            "s2s out #%u to %s: %s authenticated by dialback, %zu stanza(s) "
+                            "released",
+                            s->id, s->remote, to, before - s->nqueue);
+                return;
+            }
+            peer_report(s->peer, "s2s out #%u to %s: dialback for %s answered %s", s->id,
+                        s->remote, to != NULL ? to : "?", type);
+            flush_queue(s); /* drops that sender's stanzas */
+            for (i = 0; i < s->nlocals; i++)
+                any |= s->locals[i].state != LOCAL_INVALID;
+            if (!any) {
+                drop_queue(s, "dialback failed");
+                s2s_close(s);
+            }
         }
         return;
     }
@@ -899,7 +980,7 @@ conn_tls(struct xconn *c, SSL *ssl, void *arg)
     }
     enter_state(s, S2S_WAIT_HEADER);
     if (s->role != S2S_IN)
-        xconn_send_header(s->conn, s->peer->domain, s->remote, NULL, "1.0", 1);
+        xconn_send_header(s->conn, s->local, s->remote, NULL, "1.0", 1);
 }
 
 static const struct xconn_handler s2s_handler = {
@@ -964,7 +1045,7 @@ on_connected(enum net_event ev, struct bufferevent *bev, int error, void *arg)
     enter_state(s, S2S_WAIT_HEADER);
     peer_report(s->peer, "s2s %s #%u: connected to %s at %s", role_str(s->role), s->id, s->remote,
                 s->peer_addr);
-    xconn_send_header(s->conn, s->peer->domain, s->remote, NULL, s->peer->prof.stream_version, 1);
+    xconn_send_header(s->conn, s->local, s->remote, NULL, s->peer->prof.stream_version, 1);
 }
 
 static void
@@ -1006,11 +1087,12 @@ on_resolved(enum resolve_service_status st, const struct resolve_target *t, size
 }
 
 struct s2s *
-s2s_connect(struct peer *p, enum s2s_role role, const char *remote)
+s2s_connect(struct peer *p, enum s2s_role role, const char *local, const char *remote)
 {
     struct s2s *s = session_new(p, role);
     char err[256];
 
+    s->local = xstrdup(local);
     s->remote = xstrdup(remote);
     enter_state(s, S2S_RESOLVING);
     if (resolve_service(p->res, "_xmpp-server._tcp", remote, 5269, &p->seed, S2S_RESOLVE_TIMEOUT_MS,
@@ -1029,7 +1111,7 @@ s2s_connect(struct peer *p, enum s2s_role role, const char *remote)
  * to it when the profile does so and one is open (as Prosody does), else over a new
  * connection (as Google and ejabberd do). */
 static void
-start_verify(struct s2s *in, const char *remote, const char *key)
+start_verify(struct s2s *in, const char *local, const char *remote, const char *key)
 {
     struct s2s *o, *v;
 
@@ -1037,19 +1119,17 @@ start_verify(struct s2s *in, const char *remote, const char *key)
         if (o->role == S2S_OUT && o->conn != NULL && o->stream_id != NULL &&
             o->state >= S2S_DIALBACK && o->state != S2S_CLOSED &&
             strcasecmp(o->remote, remote) == 0) {
-            struct xml_node *req =
-                    db_element("verify", in->peer->domain, remote, in->stream_id, NULL);
+            struct xml_node *req = db_element("verify", local, remote, in->stream_id, NULL);
 
             xml_add_text(req, key, strlen(key));
-            dialback_pending_add(o->pending, DIALBACK_VERIFY, in->peer->domain, remote,
-                                 in->stream_id);
+            dialback_pending_add(o->pending, DIALBACK_VERIFY, local, remote, in->stream_id);
             send_and_free(o, req);
             peer_report(in->peer, "s2s in #%u: verifying %s's key over s2s out #%u", in->id, remote,
                         o->id);
             return;
         }
     }
-    v = s2s_connect(in->peer, S2S_VERIFY, remote);
+    v = s2s_connect(in->peer, S2S_VERIFY, local, remote);
     v->verify_stream_id = xstrdup(in->stream_id);
     v->verify_key = xstrdup(key);
 }
@@ -1057,10 +1137,24 @@ start_verify(struct s2s *in, const char *remote, const char *key)
 void
 s2s_send(struct s2s *s, const struct xml_node *stanza)
 {
-    if (s->state == S2S_ESTABLISHED && s->conn != NULL) {
+    char dom[256];
+    const struct s2s_local *l;
+
+    if (s->role == S2S_IN) {
+        /* A bidi stream the SUT authenticated (XEP-0288): nothing to negotiate. */
+        if (s->state == S2S_ESTABLISHED && s->conn != NULL)
+            xconn_send(s->conn, stanza);
+        return;
+    }
+    l = find_local(s, sender_domain(stanza, dom, sizeof(dom)));
+    if (s->state == S2S_ESTABLISHED && s->conn != NULL && l != NULL && l->state == LOCAL_VALID) {
         xconn_send(s->conn, stanza);
         return;
     }
     s->queue = xreallocarray(s->queue, s->nqueue + 1, sizeof(*s->queue));
     s->queue[s->nqueue++] = xml_clone(stanza);
+    /* A new sender on a stream past its own authentication: its own db:result now. */
+    if (l == NULL && (s->state == S2S_DIALBACK || s->state == S2S_ESTABLISHED) &&
+        s->conn != NULL && is_local(s, dom))
+        send_result(s, dom);
 }

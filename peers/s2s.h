@@ -38,6 +38,7 @@ struct s2s {
     struct xconn *conn;             /* owned */
     struct net_connect *connecting; /* owned while connecting */
     char *remote;                   /* owned: the other side's domain (NULL until known for in) */
+    char *local; /* owned: our domain on this stream: in: the header's to; out/verify: from */
     char *stream_id;                /* owned: in: the id we issued; out/verify: the one we got */
     char peer_addr[NET_ADDRSTRLEN];
     int version10;                    /* both headers carry version 1.0 */
@@ -49,8 +50,15 @@ struct s2s {
     struct dialback_pending *pending; /* owned: our db:result / db:verify requests */
     char **valid;                     /* owned: in: remote domains whose db:result was verified */
     size_t nvalid;
-    struct xml_node **queue; /* owned: out: stanzas held until valid */
+    struct xml_node **queue; /* owned: out: stanzas held until their sender domain is valid */
     size_t nqueue;
+    /* out: our sender domains on this stream (the peer's own and its tenants', multiplexed
+     * with one db:result each, XEP-0220 §2.4), and where their dialback stands. */
+    struct s2s_local {
+        char *domain; /* owned */
+        enum { LOCAL_PENDING, LOCAL_VALID, LOCAL_INVALID } state;
+    } *locals;
+    size_t nlocals;
     struct resolve_target *targets; /* owned: out/verify: where to try */
     size_t ntargets, next_target;
     /* verify: what to ask: the key the SUT sent on the `in` stream with this id (the `in`
@@ -63,8 +71,9 @@ struct s2s {
  * direct_tls: the TLS handshake comes first (XEP-0368). */
 struct s2s *s2s_accept(struct peer *p, int fd, const struct sockaddr *from, int direct_tls);
 
-/* An outbound session to `remote` (resolution and connection start at once). */
-struct s2s *s2s_connect(struct peer *p, enum s2s_role role, const char *remote);
+/* An outbound session from `local` (one of the peer's domains) to `remote` (resolution and
+ * connection start at once). */
+struct s2s *s2s_connect(struct peer *p, enum s2s_role role, const char *local, const char *remote);
 
 /* Queues or sends a stanza on an out session (borrowed). */
 void s2s_send(struct s2s *s, const struct xml_node *stanza);

@@ -46,11 +46,11 @@ ok "$me logged in with a roster and initial presence"
 # --- peer -> SUT: a subscription request from the Google Talk-like peer --------------------
 printf '%s\n' "send <presence type='subscribe' from='jdoe1@gmail.test' to='$me'/>" >&"$cmd"
 expect_line "the peer resolves the SUT and sends its dialback key" \
-    "s2s out #[0-9]+ to $domain: dialback key sent"
+    "s2s out #[0-9]+ to $domain: dialback key for gmail\.test sent"
 expect_line "the SUT dials back: the peer, as authoritative server, says valid" \
     "authoritative: $domain asked to verify our key for stream .*: valid"
 expect_line "the peer's stream is authenticated and the held subscribe released" \
-    "s2s out #[0-9]+ to $domain: authenticated by dialback, 1 stanza"
+    "s2s out #[0-9]+ to $domain: gmail\.test authenticated by dialback, 1 stanza"
 check "the peer looked the SUT up in DNS (_xmpp-server._tcp.$domain SRV)" \
     saw "dns \(fedsim's own lookup\): udp .* _xmpp-server\._tcp\.$domain\. SRV NOERROR 1"
 if c2s_expect "type='subscribe'" 15; then
