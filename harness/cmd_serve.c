@@ -270,6 +270,7 @@ add_peer(struct serve *sv, const char *spec, size_t users, uint64_t seed)
         goto out;
     }
     p->report = say;
+    p->claimed = sv->sut->domain;
     sv->peers[sv->npeers++] = p;
     j = xcalloc(1, sizeof(*j));
     j->sv = sv;

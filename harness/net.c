@@ -226,6 +226,51 @@ net_listener_free(struct net_listener *l)
     free(l);
 }
 
+struct net_blackhole {
+    int listen_fd, filler_fd;
+};
+
+struct net_blackhole *
+net_blackhole(const struct net_addr *addr, char *err, size_t errlen)
+{
+    struct net_blackhole *b = xcalloc(1, sizeof(*b));
+    char buf[NET_ADDRSTRLEN];
+    int one = 1;
+
+    b->filler_fd = -1;
+    b->listen_fd = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (b->listen_fd < 0 ||
+        setsockopt(b->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        bind(b->listen_fd, (const struct sockaddr *)&addr->ss, addr->len) != 0 ||
+        listen(b->listen_fd, 0) != 0)
+        goto fail;
+    /* One connection of our own fills the (0 + 1) accept queue; loopback completes it at once,
+     * blocking. Later SYNs are dropped (listen queue overflow). */
+    b->filler_fd = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (b->filler_fd < 0 ||
+        connect(b->filler_fd, (const struct sockaddr *)&addr->ss, addr->len) != 0)
+        goto fail;
+    return b;
+fail:
+    snprintf(err, errlen, "cannot make a blackhole at tcp %s: %s",
+             net_addr_format((const struct sockaddr *)&addr->ss, buf, sizeof(buf)),
+             strerror(errno));
+    net_blackhole_free(b);
+    return NULL;
+}
+
+void
+net_blackhole_free(struct net_blackhole *b)
+{
+    if (b == NULL)
+        return;
+    if (b->filler_fd >= 0)
+        close(b->filler_fd);
+    if (b->listen_fd >= 0)
+        close(b->listen_fd);
+    free(b);
+}
+
 struct net_connect {
     struct bufferevent *bev; /* owned until handed to the callback */
     struct event *timer;     /* owned */

@@ -52,6 +52,15 @@ struct net_listener *net_listen(struct event_base *base, const struct net_addr *
 const struct net_addr *net_listener_addr(const struct net_listener *l);
 void net_listener_free(struct net_listener *l);
 
+/*
+ * A blackhole at addr (a firewall that drops SYNs): a listening socket with a backlog of 0
+ * that never accepts, its queue filled by a connection of our own, so the kernel drops every
+ * further SYN and the other side's connect() times out. Returns NULL with the reason in err.
+ */
+struct net_blackhole;
+struct net_blackhole *net_blackhole(const struct net_addr *addr, char *err, size_t errlen);
+void net_blackhole_free(struct net_blackhole *b);
+
 enum net_event {
     NET_CONNECTED, /* bev is connected and now owned by the callee */
     NET_TIMEOUT,   /* no answer within the timeout (a firewall dropping SYNs looks like this) */

@@ -525,6 +525,8 @@ try_step(struct run *run, const struct scenario_step *st)
                                               (enum peer_auth)st->auth, (enum peer_tls)st->tls);
         free(arg);
         return yes ? STEP_DONE : STEP_WAIT;
+    case STEP_STREAM_ERROR:
+        return peer_got_stream_error(run->peers[st->actor], st->arg1) ? STEP_DONE : STEP_WAIT;
     case STEP_DNS_ASKED:
         if ((arg = expand(run, st, st->arg1)) == NULL)
             return STEP_FAILED;
@@ -688,6 +690,9 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
         return;
     if (st->kind == STEP_DNS_ASKED) {
         snprintf(what, sizeof(what), "dns asked: %s %s: nobody asked", st->arg1, st->arg2);
+    } else if (st->kind == STEP_STREAM_ERROR) {
+        snprintf(what, sizeof(what), "%s receives stream error %s: not so",
+                 run->s->actors[st->actor].name, st->arg1);
     } else if (st->kind == STEP_AUTHENTICATES || st->kind == STEP_AUTHENTICATED_TO) {
         static const char *const auth[] = {"", " by dialback", " by sasl external"};
         static const char *const tls[] = {"", " over tls", " without tls", " over direct tls"};
@@ -802,6 +807,7 @@ setup(struct run *run)
                 finish(run, RUN_ERROR, a->line, "%s:%d: %s", run->s->path, a->line, err);
                 return -1;
             }
+            run->peers[i]->claimed = run->sut->domain;
             run->peers[i]->report = on_peer_report;
             run->peers[i]->report_arg = run;
             run->peers[i]->observe = on_peer_stanza;

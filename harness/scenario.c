@@ -52,12 +52,14 @@ static const struct verb verbs[] = {
         {"authenticates", STEP_AUTHENTICATES, 0, 1, 0, 1},
         {"closes connections after", STEP_PEER_MODE, 0, 1, 0, 0},
         {"connects", STEP_CONNECT, 1, 0, 0, 0},
+        {"drops connections", STEP_PEER_MODE, 0, 1, 0, 0},
         {"disconnects", STEP_DISCONNECT, 1, 0, 0, 0},
         {"ignores dialback", STEP_PEER_MODE, 0, 1, 0, 0},
         {"is authenticated to", STEP_AUTHENTICATED_TO, 0, 1, 0, 1},
         {"receives", STEP_RECEIVE, 1, 1, 1, 0},
         {"receives nothing", STEP_RECEIVE_NOTHING, 1, 1, 0, 0},
         {"receives nothing like", STEP_RECEIVE_NOTHING, 1, 1, 1, 0},
+        {"receives stream error", STEP_STREAM_ERROR, 0, 1, 0, 1},
         {"refuses connections", STEP_PEER_MODE, 0, 1, 0, 0},
         {"resets connections", STEP_PEER_MODE, 0, 1, 0, 0},
         {"sends", STEP_SEND, 1, 1, 1, 0},
@@ -97,6 +99,8 @@ scenario_step_str(enum scenario_step_kind k)
         return "switches mode";
     case STEP_SEND_RAW:
         return "sends raw";
+    case STEP_STREAM_ERROR:
+        return "receives stream error";
     }
     return "?";
 }
@@ -657,12 +661,14 @@ actor_step(struct parser *p, char *line)
     }
     if (v->domain_arg) {
         if (pos >= n) {
-            perr(p, (int)strlen(line) + 1, "\"%s\" needs a DOMAIN", v->words);
+            perr(p, (int)strlen(line) + 1, "\"%s\" needs a %s", v->words,
+                 v->kind == STEP_STREAM_ERROR ? "CONDITION (e.g. host-unknown)" : "DOMAIN");
             goto out;
         }
         st->arg1 = xstrdup(words[pos++]);
     }
-    if (options(p, words, n, &pos, st, v->kind == STEP_RECEIVE, v->domain_arg) != 0)
+    if (options(p, words, n, &pos, st, v->kind == STEP_RECEIVE,
+                v->domain_arg && v->kind != STEP_STREAM_ERROR) != 0)
         goto out;
     if (v->kind == STEP_RECEIVE_NOTHING && st->within_ms == 0) {
         perr(p, (int)strlen(line) + 1,

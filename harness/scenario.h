@@ -33,6 +33,7 @@
  *   PEER is authenticated to DOMAIN [AUTH] [within T] -- its outbound stream to DOMAIN is
  *                                        AUTH: by dialback | by sasl external, over tls |
  *                                        over direct tls | without tls (any way if not given)
+ *   PEER receives stream error CONDITION [within T] -- e.g. invalid-id, host-unknown
  *   PEER refuses connections | stays silent | resets connections | accepts connections
  *   PEER answers dialback invalid | ignores dialback | answers dialback normally
  *   dns asked: NAME TYPE [within T]      -- the SUT (or anyone) asked fedsim's DNS
@@ -67,6 +68,7 @@ enum scenario_step_kind {
     STEP_DNS_RESTORE, /* arg1 NAME (or "all"), arg2 TYPE */
     STEP_PEER_MODE,   /* arg1: the mode's words (peer_set_mode) */
     STEP_SEND_RAW,    /* stanza: the bytes */
+    STEP_STREAM_ERROR, /* peer: the SUT sent it a stream error, arg1 the condition */
 };
 
 enum scenario_actor_kind { ACTOR_CLIENT, ACTOR_PEER, ACTOR_DNS };

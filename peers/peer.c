@@ -101,6 +101,17 @@ peer_new(const char *domain, const struct profile *prof, size_t nusers, struct r
 }
 
 int
+peer_got_stream_error(const struct peer *p, const char *condition)
+{
+    size_t i;
+
+    for (i = 0; i < p->nstream_errors; i++)
+        if (strcmp(p->stream_errors[i], condition) == 0)
+            return 1;
+    return 0;
+}
+
+int
 peer_is_local(const struct peer *p, const char *domain)
 {
     size_t i;
@@ -124,6 +135,8 @@ peer_free(struct peer *p)
         return;
     while (p->sessions != NULL)
         s2s_free(p->sessions);
+    for (i = 0; i < p->nblackholes; i++)
+        net_blackhole_free(p->blackholes[i]);
     for (i = 0; i < p->nlisteners; i++)
         net_listener_free(p->listeners[i]);
     for (i = 0; i < p->nusers; i++) {
@@ -136,6 +149,8 @@ peer_free(struct peer *p)
     tls_ca_free(p->own_ca);
     for (i = 0; i < p->ntenants; i++)
         free(p->tenants[i]);
+    for (i = 0; i < p->nstream_errors; i++)
+        free(p->stream_errors[i]);
     free(p->domain);
     free(p);
 }
@@ -182,6 +197,7 @@ const char *const peer_modes[] = {"accepts connections",
                                   "answers dialback invalid",
                                   "answers dialback normally",
                                   "closes connections after N bytes",
+                                  "drops connections",
                                   "ignores dialback",
                                   "refuses connections",
                                   "resets connections",
@@ -202,21 +218,57 @@ listen_again(struct peer *p, char *err, size_t errlen)
     return 0;
 }
 
+/* Stops listening and undoes a blackhole: the state "refuses connections" starts from. */
+static void
+stop_listening(struct peer *p)
+{
+    size_t i;
+
+    for (i = 0; i < p->nlisteners; i++)
+        net_listener_free(p->listeners[i]);
+    p->nlisteners = 0;
+    for (i = 0; i < p->nblackholes; i++)
+        net_blackhole_free(p->blackholes[i]);
+    p->nblackholes = 0;
+}
+
+/* Listens again after "refuses connections" or "drops connections". */
+static int
+resume(struct peer *p, char *err, size_t errlen)
+{
+    if (p->net != PEER_NET_REFUSE && p->net != PEER_NET_BLACKHOLE)
+        return 0;
+    stop_listening(p);
+    return listen_again(p, err, errlen);
+}
+
 int
 peer_set_mode(struct peer *p, const char *mode, char *err, size_t errlen)
 {
     size_t i;
 
     if (strcmp(mode, "refuses connections") == 0) {
-        for (i = 0; i < p->nlisteners; i++)
-            net_listener_free(p->listeners[i]);
-        p->nlisteners = 0;
+        stop_listening(p);
         p->net = PEER_NET_REFUSE;
+    } else if (strcmp(mode, "drops connections") == 0) {
+        stop_listening(p);
+        for (i = 0; i < p->nlisten_addrs; i++) {
+            struct net_blackhole *b = net_blackhole(&p->listen_addrs[i], err, errlen);
+
+            if (b == NULL)
+                return -1;
+            p->blackholes[p->nblackholes++] = b;
+        }
+        p->net = PEER_NET_BLACKHOLE;
     } else if (strcmp(mode, "accepts connections") == 0) {
-        if (p->net == PEER_NET_REFUSE && listen_again(p, err, errlen) != 0)
+        if (resume(p, err, errlen) != 0)
             return -1;
         p->net = PEER_NET_OK;
         p->cut_after = 0;
+    } else if (strcmp(mode, "stays silent") == 0 || strcmp(mode, "resets connections") == 0) {
+        if (resume(p, err, errlen) != 0)
+            return -1;
+        p->net = mode[0] == 's' ? PEER_NET_SILENT : PEER_NET_RESET;
     } else if (strncmp(mode, "closes connections after ", 25) == 0) {
         unsigned long n;
         char unit[16];
@@ -230,10 +282,6 @@ peer_set_mode(struct peer *p, const char *mode, char *err, size_t errlen)
         p->write_rate = 512;
     } else if (strcmp(mode, "writes normally") == 0) {
         p->write_rate = 0;
-    } else if (strcmp(mode, "stays silent") == 0 || strcmp(mode, "resets connections") == 0) {
-        if (p->net == PEER_NET_REFUSE && listen_again(p, err, errlen) != 0)
-            return -1;
-        p->net = mode[0] == 's' ? PEER_NET_SILENT : PEER_NET_RESET;
     } else if (strcmp(mode, "answers dialback invalid") == 0) {
         p->dialback = PEER_DB_INVALID;
     } else if (strcmp(mode, "ignores dialback") == 0) {
@@ -372,6 +420,14 @@ peer_send(struct peer *p, const struct xml_node *stanza)
         char fromdom[256];
 
         peer_jid_domain(from, fromdom, sizeof(fromdom));
+        peer_jid_domain(to, dom, sizeof(dom));
+        if (p->prof.collision != PROFILE_COLLISION_NONE && p->claimed != NULL &&
+            strcasecmp(dom, p->claimed) == 0) {
+            peer_report(p, "not sent: %s is hosted here too (collision), so the stanza is "
+                           "delivered \"internally\" and the SUT never sees it",
+                        dom);
+            return;
+        }
         if (!peer_is_local(p, fromdom)) {
             peer_report(p, "not sent: %s is not one of this peer's domains", from);
             return;

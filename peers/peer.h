@@ -37,6 +37,8 @@ struct peer {
      * the outbound stream to the SUT, one db:result each (XEP-0220 §2.4). */
     char *tenants[PEER_MAX_TENANTS]; /* owned */
     size_t ntenants;
+    /* The SUT's domain (borrowed), which a peer with the collision knob believes it hosts. */
+    const char *claimed;
     struct profile prof; /* a copy, with knob overrides */
     char secret[33];     /* dialback secret, random per run */
     struct peer_user users[PEER_MAX_USERS * (1 + PEER_MAX_TENANTS)];
@@ -59,8 +61,19 @@ struct peer {
     void *observe_arg;
     /* Counters, for summaries and tests. */
     unsigned unsolicited_dialback;
+    /* The conditions of the stream errors the SUT sent to the peer, in order (owned). */
+    char *stream_errors[32];
+    size_t nstream_errors;
     /* Faults a scenario switches on (peer_set_mode). */
-    enum peer_net { PEER_NET_OK, PEER_NET_REFUSE, PEER_NET_SILENT, PEER_NET_RESET } net;
+    enum peer_net {
+        PEER_NET_OK,
+        PEER_NET_REFUSE,
+        PEER_NET_SILENT,
+        PEER_NET_RESET,
+        PEER_NET_BLACKHOLE
+    } net;
+    struct net_blackhole *blackholes[PEER_MAX_LISTENERS]; /* owned, while dropping SYNs */
+    size_t nblackholes;
     enum peer_dialback { PEER_DB_NORMAL, PEER_DB_INVALID, PEER_DB_IGNORE } dialback;
     size_t cut_after;  /* new connections are cut after this many bytes read (0: never) */
     size_t write_rate; /* new connections write at most this many bytes/s (0: no limit) */
@@ -106,6 +119,7 @@ int peer_listen_targets(struct peer *p, const struct resolve_target *targets, si
 /*
  * Switches a fault on or off, by its words in scenarios:
  *   "refuses connections"  stop listening: connections are refused (RST)
+ *   "drops connections"    a firewall that drops SYNs: connects to it time out
  *   "stays silent"         accept, read, never answer (a hung server)
  *   "resets connections"   accept, then reset at once
  *   "accepts connections"  back to normal (listening again, no cut)
@@ -158,6 +172,9 @@ int peer_authenticated_from(const struct peer *p, const char *domain, enum peer_
                             enum peer_tls tls);
 int peer_authenticated_to(const struct peer *p, const char *domain, enum peer_auth auth,
                           enum peer_tls tls);
+
+/* 1 if the SUT sent the peer a stream error with this condition (e.g. "invalid-id"). */
+int peer_got_stream_error(const struct peer *p, const char *condition);
 
 /* The domain part of a JID ("user@dom/res" -> "dom"), into buf. */
 const char *peer_jid_domain(const char *jid, char *buf, size_t len);

@@ -117,6 +117,15 @@ profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen)
         snprintf(p->allow, sizeof(p->allow), "%s", v);
         return 0;
     }
+    if (KNOB("collision")) {
+        static const char *const w[] = {"none", "invalid", "unsolicited", "silent", NULL};
+        int i = word(v, w);
+
+        if (i < 0)
+            goto bad;
+        p->collision = (enum profile_collision)i;
+        return 0;
+    }
     if (KNOB("tenants") && *v != '\0' && strlen(v) < sizeof(p->tenants)) {
         snprintf(p->tenants, sizeof(p->tenants), "%s", v);
         return 0;
@@ -143,6 +152,7 @@ bad:
              "client_cert=request|none, verify_cert=none|chain|full, sasl=external|none, "
              "direct_tls=yes|no, bidi=yes|no, allow=DOMAIN[|DOMAIN...], "
              "refuse=host-unknown|invalid, iq=answer|refuse, tenants=LABEL[|LABEL...], "
+             "collision=none|invalid|unsolicited|silent, "
              "cert=%s)",
              knob, tls_cert_kind_names());
     return -1;

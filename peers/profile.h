@@ -52,6 +52,16 @@ struct profile {
     int refuse_invalid;
     /* Presence and chat only: every iq to the server (ping, disco) gets service-unavailable. */
     int iq_refuse;
+    /* The SUT's domain is also hosted by this peer's provider (the seed's "unexpected dialback
+     * response": the domain registered at Google Apps or WebEx too). The peer then answers the
+     * SUT's dialback invalid, or with unsolicited answers, or not at all; and its users'
+     * stanzas to the SUT's domain are "delivered internally", never sent. */
+    enum profile_collision {
+        PROFILE_COLLISION_NONE,
+        PROFILE_COLLISION_INVALID,
+        PROFILE_COLLISION_UNSOLICITED,
+        PROFILE_COLLISION_SILENT
+    } collision;
     /* Tenant labels ("acme|globex"): the peer also serves acme.DOMAIN and globex.DOMAIN. */
     char tenants[128];
     /* The certificate the peer presents (issued at run time from the CA fedsim was given). */
@@ -84,7 +94,7 @@ const char *profile_names(void);
  * subscription=accept|deny|ignore, tls=none|optional|required, client_cert=request|none,
  * verify_cert=none|chain|full, sasl=external|none, direct_tls=yes|no, bidi=yes|no,
  * allow=DOMAIN[|DOMAIN...], refuse=host-unknown|invalid, iq=answer|refuse,
- * tenants=LABEL[|LABEL...],
+ * tenants=LABEL[|LABEL...], collision=none|invalid|unsolicited|silent,
  * cert=valid|expired|... (tls.h).
  */
 int profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen);

@@ -460,6 +460,33 @@ answer_verify(struct s2s *s, const struct xml_node *n)
     free(key);
 }
 
+/* The SUT asks to be authenticated as a domain this peer's provider hosts itself (the seed's
+ * domain collision): it gets invalid, unsolicited answers to questions it never asked, or
+ * nothing, and never a real verification. */
+static void
+collision_answer(struct s2s *s, const char *from, const char *to)
+{
+    enum profile_collision c = s->peer->prof.collision;
+
+    peer_report(s->peer, "s2s in #%u: %s asks to be authenticated (dialback), but this peer "
+                         "hosts %s itself (collision): %s",
+                s->id, from, from,
+                c == PROFILE_COLLISION_INVALID       ? "invalid"
+                : c == PROFILE_COLLISION_UNSOLICITED ? "unsolicited answers instead"
+                                                     : "no answer");
+    if (c == PROFILE_COLLISION_INVALID) {
+        send_and_free(s, db_element("result", to, from, NULL, "invalid"));
+    } else if (c == PROFILE_COLLISION_UNSOLICITED) {
+        char *other = xasprintf("other.%s", to);
+
+        /* A verify answer for a stream id the SUT never issued, and a valid result for a
+         * domain pair it never asked about (XEP-0220 §3.1: both must be ignored). */
+        send_and_free(s, db_element("verify", to, from, "0000deadbeef0000", "valid"));
+        send_and_free(s, db_element("result", other, from, NULL, "valid"));
+        free(other);
+    }
+}
+
 static void
 in_stanza(struct s2s *s, struct xml_node *n)
 {
@@ -500,6 +527,11 @@ in_stanza(struct s2s *s, struct xml_node *n)
         if (from == NULL || to == NULL || !is_local(s, to)) {
             send_db_error(s, "result", to != NULL ? to : s->peer->domain, from != NULL ? from : "",
                           "item-not-found");
+            return;
+        }
+        if (s->peer->prof.collision != PROFILE_COLLISION_NONE && s->peer->claimed != NULL &&
+            strcasecmp(from, s->peer->claimed) == 0) {
+            collision_answer(s, from, to);
             return;
         }
         if (!profile_allows(&s->peer->prof, from)) {
@@ -910,6 +942,9 @@ report_stream_error(struct s2s *s, const struct xml_node *e)
     }
     if (text != NULL)
         t = xml_text(text);
+    if (cond != NULL && s->peer->nstream_errors <
+                                sizeof(s->peer->stream_errors) / sizeof(s->peer->stream_errors[0]))
+        s->peer->stream_errors[s->peer->nstream_errors++] = xstrdup(cond->name);
     peer_report(s->peer, "s2s %s #%u %s: stream error from the SUT: <%s/>%s%s%s", role_str(s->role),
                 s->id, s->remote != NULL ? s->remote : "", cond != NULL ? cond->name : "?",
                 t != NULL ? " \"" : "", t != NULL ? t : "", t != NULL ? "\"" : "");
