@@ -65,6 +65,7 @@ static const struct verb verbs[] = {
         {"sends", STEP_SEND, 1, 1, 1, 0},
         {"sends raw", STEP_SEND_RAW, 0, 1, 1, 0},
         {"stays silent", STEP_PEER_MODE, 0, 1, 0, 0},
+        {"times out its streams", STEP_PEER_MODE, 0, 1, 0, 0},
         {"writes normally", STEP_PEER_MODE, 0, 1, 0, 0},
         {"writes slowly", STEP_PEER_MODE, 0, 1, 0, 0},
 };

@@ -198,6 +198,7 @@ const char *const peer_modes[] = {"accepts connections",
                                   "answers dialback normally",
                                   "closes connections after N bytes",
                                   "drops connections",
+                                  "times out its streams",
                                   "ignores dialback",
                                   "refuses connections",
                                   "resets connections",
@@ -278,6 +279,15 @@ peer_set_mode(struct peer *p, const char *mode, char *err, size_t errlen)
             return -1;
         }
         p->cut_after = n;
+    } else if (strcmp(mode, "times out its streams") == 0) {
+        struct s2s *s, *next;
+
+        /* RFC 6120 §4.9.3.4: an idle policy closing every stream, both directions. */
+        for (s = p->sessions; s != NULL; s = next) {
+            next = s->next;
+            if (s->state == S2S_ESTABLISHED)
+                s2s_stream_error(s, "connection-timeout", NULL);
+        }
     } else if (strcmp(mode, "writes slowly") == 0) {
         p->write_rate = 512;
     } else if (strcmp(mode, "writes normally") == 0) {

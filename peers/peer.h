@@ -125,6 +125,7 @@ int peer_listen_targets(struct peer *p, const struct resolve_target *targets, si
  *   "accepts connections"  back to normal (listening again, no cut)
  *   "closes connections after N bytes"  new connections are cut (no stream close) once
  *                          N bytes arrived from the SUT
+ *   "times out its streams"  every established stream gets <connection-timeout/>, closed
  *   "writes slowly"        new connections write 512 bytes/s, 64 at a time
  *   "writes normally"
  *   "answers dialback invalid"  every key is invalid (as receiving and authoritative server)

@@ -105,8 +105,13 @@ profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen)
         p->verify_cert = (enum profile_verify)i;
         return 0;
     }
-    if (KNOB("sasl") && (strcmp(v, "external") == 0 || strcmp(v, "none") == 0)) {
-        p->sasl_external = strcmp(v, "external") == 0;
+    if (KNOB("sasl")) {
+        static const char *const w[] = {"none", "external", "fail", NULL};
+        int i = word(v, w);
+
+        if (i < 0)
+            goto bad;
+        p->sasl_external = i;
         return 0;
     }
     if (KNOB("direct_tls") && (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0)) {
@@ -149,7 +154,7 @@ bad:
     snprintf(err, errlen,
              "unknown knob \"%s\" (known: version=none|1.0, features=dialback|empty, "
              "verify=new|stream, subscription=accept|deny|ignore, tls=none|optional|required, "
-             "client_cert=request|none, verify_cert=none|chain|full, sasl=external|none, "
+             "client_cert=request|none, verify_cert=none|chain|full, sasl=external|fail|none, "
              "direct_tls=yes|no, bidi=yes|no, allow=DOMAIN[|DOMAIN...], "
              "refuse=host-unknown|invalid, iq=answer|refuse, tenants=LABEL[|LABEL...], "
              "collision=none|invalid|unsolicited|silent, "

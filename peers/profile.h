@@ -38,7 +38,9 @@ struct profile {
     int request_client_cert;
     enum profile_verify verify_cert;
     /* SASL EXTERNAL (XEP-0178): offered when the SUT's client certificate verifies for its
-     * stream's from; used when offered and our certificate should do. Dialback otherwise. */
+     * stream's from; used when offered and our certificate should do. Dialback otherwise.
+     * 2 (sasl=fail): offered whatever the certificate, and always answered <not-authorized/>
+     * (a certificate valid but not for the stream's from, as the SUT sees it). */
     int sasl_external;
     /* Also listen where `_xmpps-server._tcp` SRV records point, TLS from the first byte
      * (XEP-0368; ALPN xmpp-server). Needs tls other than none. */
@@ -92,7 +94,7 @@ const char *profile_names(void);
  * Applies one "knob=value" override to p. Returns 0, or -1 with the reason in err. Knobs:
  * version=none|1.0, features=dialback|empty, verify=new|stream,
  * subscription=accept|deny|ignore, tls=none|optional|required, client_cert=request|none,
- * verify_cert=none|chain|full, sasl=external|none, direct_tls=yes|no, bidi=yes|no,
+ * verify_cert=none|chain|full, sasl=external|fail|none, direct_tls=yes|no, bidi=yes|no,
  * allow=DOMAIN[|DOMAIN...], refuse=host-unknown|invalid, iq=answer|refuse,
  * tenants=LABEL[|LABEL...], collision=none|invalid|unsolicited|silent,
  * cert=valid|expired|... (tls.h).

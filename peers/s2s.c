@@ -155,6 +155,15 @@ stream_error(struct s2s *s, const char *condition, const char *text)
     s2s_close(s);
 }
 
+void
+s2s_stream_error(struct s2s *s, const char *condition, const char *text)
+{
+    peer_report(s->peer, "s2s %s #%u%s%s: stream error <%s/> sent, closing", role_str(s->role),
+                s->id, s->remote != NULL ? " " : "", s->remote != NULL ? s->remote : "",
+                condition);
+    stream_error(s, condition, text);
+}
+
 static struct xml_node *
 db_element(const char *name, const char *from, const char *to, const char *id, const char *type)
 {
@@ -294,7 +303,8 @@ send_features(struct s2s *s)
     if (!s->tls_done && pr->tls != PROFILE_TLS_NONE && s->peer->tls_server != NULL)
         n += snprintf(buf + n, sizeof(buf) - (size_t)n, "<starttls xmlns='" NS_TLS "'>%s</starttls>",
                       pr->tls == PROFILE_TLS_REQUIRED ? "<required/>" : "");
-    if (s->tls_done && pr->sasl_external && s->nvalid == 0 && cert_authenticates(s, &info))
+    if (s->tls_done && pr->sasl_external && s->nvalid == 0 &&
+        (pr->sasl_external == 2 || cert_authenticates(s, &info)))
         n += snprintf(buf + n, sizeof(buf) - (size_t)n,
                       "<mechanisms xmlns='" NS_SASL "'><mechanism>EXTERNAL</mechanism></mechanisms>");
     if (pr->bidi && s->nvalid == 0 && (s->tls_done || pr->tls != PROFILE_TLS_REQUIRED))
@@ -350,7 +360,7 @@ in_sasl(struct s2s *s, const struct xml_node *n)
         cond = "invalid-mechanism";
     else if (authzid != NULL && (s->remote == NULL || strcasecmp(authzid, s->remote) != 0))
         cond = "invalid-authzid";
-    else if (!cert_authenticates(s, &info))
+    else if (s->peer->prof.sasl_external == 2 || !cert_authenticates(s, &info))
         cond = "not-authorized";
     if (cond != NULL) {
         peer_report(s->peer, "s2s in #%u %s: SASL %s refused: %s", s->id,
@@ -753,7 +763,7 @@ out_features(struct s2s *s, const struct xml_node *f)
         peer_report(s->peer, "s2s out #%u to %s: bidirectional stream requested (XEP-0288)",
                     s->id, s->remote);
     }
-    if (s->tls_done && pr->sasl_external && external && s->role == S2S_OUT) {
+    if (s->tls_done && pr->sasl_external == 1 && external && s->role == S2S_OUT) {
         char *authzid = sasl_b64_encode((const unsigned char *)s->local, strlen(s->local));
         char *auth = xasprintf("<auth xmlns='" NS_SASL "' mechanism='EXTERNAL'>%s</auth>",
                                authzid);

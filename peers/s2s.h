@@ -81,6 +81,9 @@ void s2s_send(struct s2s *s, const struct xml_node *stanza);
 /* Closes (stream close) and unlinks from the peer; freed from the loop. */
 void s2s_close(struct s2s *s);
 
+/* Sends a stream error (RFC 6120 §4.9, e.g. "connection-timeout") and closes. */
+void s2s_stream_error(struct s2s *s, const char *condition, const char *text);
+
 /* Frees immediately, without a close (peer teardown). */
 void s2s_free(struct s2s *s);
 
