@@ -32,12 +32,13 @@ struct xconn {
     int cut;                  /* ... and it was */
     struct ev_token_bucket_cfg *rate; /* owned: fault: slow writes */
     struct bufferevent *rate_bev;     /* borrowed: the socket bev it is set on */
+    char db_prefix[16];               /* the dialback namespace's prefix ("db") */
+    int no_lang;                      /* fault: headers without xml:lang */
     struct xconn *prev, *next; /* every live connection, for xconn_abandon_all() */
 };
 
 static struct xconn *live;
 
-static const struct xml_prefix dialback_prefixes[] = {{"db", XML_NS_DIALBACK}, {NULL, NULL}};
 
 const char *
 xconn_end_str(enum xconn_end e)
@@ -235,6 +236,7 @@ xconn_new(struct bufferevent *bev, const char *label, const char *default_ns, un
     c->h = h;
     c->arg = arg;
     c->xs = xml_stream_new(NULL, &stream_handler, c);
+    snprintf(c->db_prefix, sizeof(c->db_prefix), "db");
     c->next = live;
     if (live != NULL)
         live->prev = c;
@@ -351,15 +353,22 @@ xconn_send_header(struct xconn *c, const char *from, const char *to, const char 
                   const char *version, int dialback)
 {
     char *h = xasprintf("<?xml version='1.0'?><stream:stream xmlns='%s' "
-                        "xmlns:stream='" XML_NS_STREAM "'%s",
-                        c->default_ns, dialback ? " xmlns:db='" XML_NS_DIALBACK "'" : "");
+                        "xmlns:stream='" XML_NS_STREAM "'",
+                        c->default_ns);
     char *done;
 
+    if (dialback) {
+        char *attr = xasprintf("xmlns:%s", c->db_prefix);
+
+        header_attr(&h, attr, XML_NS_DIALBACK);
+        free(attr);
+    }
     header_attr(&h, "from", from);
     header_attr(&h, "to", to);
     header_attr(&h, "id", id);
     header_attr(&h, "version", version);
-    header_attr(&h, "xml:lang", "en");
+    if (!c->no_lang)
+        header_attr(&h, "xml:lang", "en");
     done = xasprintf("%s>", h);
     xconn_send_raw(c, done, strlen(done));
     free(h);
@@ -370,8 +379,9 @@ xconn_send_header(struct xconn *c, const char *from, const char *to, const char 
 void
 xconn_send(struct xconn *c, const struct xml_node *stanza)
 {
+    const struct xml_prefix prefixes[] = {{c->db_prefix, XML_NS_DIALBACK}, {NULL, NULL}};
     size_t len;
-    char *out = xml_serialize(stanza, c->default_ns, dialback_prefixes, &len);
+    char *out = xml_serialize(stanza, c->default_ns, prefixes, &len);
 
     xconn_send_raw(c, out, len);
     free(out);
@@ -441,6 +451,24 @@ void
 xconn_restart(struct xconn *c)
 {
     xml_stream_restart(c->xs);
+}
+
+void
+xconn_set_dialback_prefix(struct xconn *c, const char *prefix)
+{
+    snprintf(c->db_prefix, sizeof(c->db_prefix), "%s", prefix);
+}
+
+void
+xconn_set_header_lang(struct xconn *c, int on)
+{
+    c->no_lang = !on;
+}
+
+void
+xconn_set_max_stanza(struct xconn *c, size_t bytes)
+{
+    xml_stream_set_max_stanza(c->xs, bytes);
 }
 
 void

@@ -92,6 +92,13 @@ SSL *xconn_ssl(const struct xconn *c);
  * `bytes_per_s`, in chunks of an eighth of it (a slow or congested link).
  */
 void xconn_set_read_limit(struct xconn *c, size_t limit);
+
+/* Interop knobs: the dialback namespace's prefix ("db"; any prefix is legal XML, XEP-0220 §2),
+ * xml:lang on stream headers (on by default), the largest stanza accepted (512 KiB; a larger
+ * one is a <policy-violation/> stream error). */
+void xconn_set_dialback_prefix(struct xconn *c, const char *prefix);
+void xconn_set_header_lang(struct xconn *c, int on);
+void xconn_set_max_stanza(struct xconn *c, size_t bytes);
 void xconn_set_write_rate(struct xconn *c, size_t bytes_per_s);
 
 /* Closes the connection when nothing arrives for ms milliseconds (0: never). */

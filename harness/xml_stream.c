@@ -353,6 +353,13 @@ xml_stream_free(struct xml_stream *st)
 }
 
 void
+xml_stream_set_max_stanza(struct xml_stream *st, size_t bytes)
+{
+    if (bytes > 0)
+        st->lim.max_stanza_bytes = bytes;
+}
+
+void
 xml_stream_restart(struct xml_stream *st)
 {
     if (st->state != ST_RUNNING)

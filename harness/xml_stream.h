@@ -56,6 +56,9 @@ struct xml_stream *xml_stream_new(const struct xml_stream_limits *limits,
                                   const struct xml_stream_handler *h, void *arg);
 void xml_stream_free(struct xml_stream *st);
 
+/* Changes the largest stanza accepted from now on. */
+void xml_stream_set_max_stanza(struct xml_stream *st, size_t bytes);
+
 /*
  * Parses len bytes. Returns the bytes consumed: len, or fewer when a handler asked for a restart
  * (the rest was not parsed), or -1 once the stream is in error (the error handler was called).

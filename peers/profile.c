@@ -2,6 +2,7 @@
 #include "profile.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -122,6 +123,50 @@ profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen)
         snprintf(p->allow, sizeof(p->allow), "%s", v);
         return 0;
     }
+    if (KNOB("speaks") && (strcmp(v, "server") == 0 || strcmp(v, "client") == 0)) {
+        p->speaks_client = strcmp(v, "client") == 0;
+        return 0;
+    }
+    if (KNOB("dialback") && (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0)) {
+        p->no_dialback = strcmp(v, "no") == 0;
+        p->feature_dialback = p->feature_dialback && !p->no_dialback;
+        return 0;
+    }
+    if (KNOB("header")) {
+        static const char *const w[] = {"full", "no-from", "no-to", NULL};
+        int i = word(v, w);
+
+        if (i < 0)
+            goto bad;
+        p->header_omit = i == 0 ? NULL : i == 1 ? "from" : "to";
+        return 0;
+    }
+    if (KNOB("db_prefix") && *v != '\0' && strlen(v) < sizeof(p->db_prefix) &&
+        strspn(v, "abcdefghijklmnopqrstuvwxyz") == strlen(v)) {
+        snprintf(p->db_prefix, sizeof(p->db_prefix), "%s", v);
+        return 0;
+    }
+    if (KNOB("bidi_request") && (strcmp(v, "standard") == 0 || strcmp(v, "features") == 0)) {
+        p->bidi_bug = strcmp(v, "features") == 0;
+        return 0;
+    }
+    if (KNOB("max_stanza")) {
+        char *end = NULL;
+        unsigned long n = strtoul(v, &end, 10);
+
+        if (end == v || *end != '\0' || n < 256)
+            goto bad;
+        p->max_stanza = n;
+        return 0;
+    }
+    if (KNOB("messages") && (strcmp(v, "deliver") == 0 || strcmp(v, "drop") == 0)) {
+        p->drop_messages = strcmp(v, "drop") == 0;
+        return 0;
+    }
+    if (KNOB("lang") && (strcmp(v, "en") == 0 || strcmp(v, "none") == 0)) {
+        p->no_lang = strcmp(v, "none") == 0;
+        return 0;
+    }
     if (KNOB("collision")) {
         static const char *const w[] = {"none", "invalid", "unsolicited", "silent", NULL};
         int i = word(v, w);
@@ -157,7 +202,9 @@ bad:
              "client_cert=request|none, verify_cert=none|chain|full, sasl=external|fail|none, "
              "direct_tls=yes|no, bidi=yes|no, allow=DOMAIN[|DOMAIN...], "
              "refuse=host-unknown|invalid, iq=answer|refuse, tenants=LABEL[|LABEL...], "
-             "collision=none|invalid|unsolicited|silent, "
+             "collision=none|invalid|unsolicited|silent, speaks=server|client, dialback=yes|no, "
+             "header=full|no-from|no-to, db_prefix=WORD, bidi_request=standard|features, "
+             "max_stanza=BYTES, messages=deliver|drop, lang=en|none, "
              "cert=%s)",
              knob, tls_cert_kind_names());
     return -1;

@@ -64,6 +64,19 @@ struct profile {
         PROFILE_COLLISION_UNSOLICITED,
         PROFILE_COLLISION_SILENT
     } collision;
+    /* Interop quirks of real servers (the field-bug catalogue, docs/fieldbugs.md):
+     * speaks_client: the port is a c2s one: a jabber:server stream gets <invalid-namespace/>;
+     * no_dialback: no dialback at all (a db: element gets <unsupported-stanza-type/>);
+     * header_omit: our stream headers lack "from" or "to" (NULL: complete);
+     * db_prefix: the dialback namespace's prefix ("db");
+     * bidi_bug: ask for bidi in urn:xmpp:features:bidi (ejabberd's bug until 2026);
+     * max_stanza: a larger stanza from the SUT is <policy-violation/> (0: 512 KiB);
+     * drop_messages: messages to users vanish (Hangouts' black hole);
+     * no_lang: stream headers without xml:lang. */
+    int speaks_client, no_dialback, bidi_bug, drop_messages, no_lang;
+    const char *header_omit;
+    char db_prefix[16];
+    size_t max_stanza;
     /* Tenant labels ("acme|globex"): the peer also serves acme.DOMAIN and globex.DOMAIN. */
     char tenants[128];
     /* The certificate the peer presents (issued at run time from the CA fedsim was given). */
@@ -96,7 +109,9 @@ const char *profile_names(void);
  * subscription=accept|deny|ignore, tls=none|optional|required, client_cert=request|none,
  * verify_cert=none|chain|full, sasl=external|fail|none, direct_tls=yes|no, bidi=yes|no,
  * allow=DOMAIN[|DOMAIN...], refuse=host-unknown|invalid, iq=answer|refuse,
- * tenants=LABEL[|LABEL...], collision=none|invalid|unsolicited|silent,
+ * tenants=LABEL[|LABEL...], collision=none|invalid|unsolicited|silent, speaks=server|client,
+ * dialback=yes|no, header=full|no-from|no-to, db_prefix=WORD, bidi_request=standard|features,
+ * max_stanza=BYTES, messages=deliver|drop, lang=en|none,
  * cert=valid|expired|... (tls.h).
  */
 int profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen);

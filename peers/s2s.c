@@ -395,6 +395,19 @@ in_open(struct s2s *s, struct xml_node *header)
         stream_error(s, "invalid-namespace", NULL);
         return;
     }
+    if (s->peer->prof.speaks_client) {
+        static const char c2s[] =
+                "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+                "xmlns:stream='" XML_NS_STREAM "' version='1.0'><stream:error><invalid-namespace "
+                "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>";
+
+        peer_report(s->peer, "s2s in #%u: a server-to-server stream on a client port: "
+                             "<invalid-namespace/>",
+                    s->id);
+        xconn_send_raw(s->conn, c2s, sizeof(c2s) - 1);
+        s2s_close(s);
+        return;
+    }
     if (to != NULL && !is_local(s, to)) {
         peer_report(s->peer, "s2s in #%u: stream for %s, which this peer does not serve", s->id,
                     to);
@@ -522,6 +535,12 @@ in_stanza(struct s2s *s, struct xml_node *n)
         peer_report(s->peer, "s2s in #%u: <%s/> before STARTTLS, which this peer requires", s->id,
                     n->name);
         stream_error(s, "policy-violation", "STARTTLS is required");
+        return;
+    }
+    if (s->peer->prof.no_dialback &&
+        (xml_is(n, XML_NS_DIALBACK, "result") || xml_is(n, XML_NS_DIALBACK, "verify"))) {
+        peer_report(s->peer, "s2s in #%u: db:%s, but this peer has no dialback", s->id, n->name);
+        stream_error(s, "unsupported-stanza-type", "no dialback here");
         return;
     }
     if (xml_is(n, XML_NS_DIALBACK, "result")) {
@@ -702,6 +721,7 @@ out_open(struct s2s *s, struct xml_node *header)
 }
 
 static void flush_queue(struct s2s *s);
+static void send_out_header(struct s2s *s, const char *version);
 
 /* Stream features as the initiating server: STARTTLS first (as the profile says), then SASL
  * EXTERNAL when offered and the profile uses it, else dialback. */
@@ -757,9 +777,14 @@ out_features(struct s2s *s, const struct xml_node *f)
     if (pr->bidi && s->role == S2S_OUT && !s->bidi &&
         xml_child(f, NS_BIDI_FEATURE, "bidi") != NULL) {
         static const char bidi[] = "<bidi xmlns='" NS_BIDI "'/>";
+        /* ejabberd until 2026 (#4300): the request in the feature's namespace. */
+        static const char bidi_bug[] = "<bidi xmlns='" NS_BIDI_FEATURE "'/>";
 
-        s->bidi = 1;
-        xconn_send_raw(s->conn, bidi, sizeof(bidi) - 1);
+        s->bidi = !pr->bidi_bug;
+        if (pr->bidi_bug)
+            xconn_send_raw(s->conn, bidi_bug, sizeof(bidi_bug) - 1);
+        else
+            xconn_send_raw(s->conn, bidi, sizeof(bidi) - 1);
         peer_report(s->peer, "s2s out #%u to %s: bidirectional stream requested (XEP-0288)",
                     s->id, s->remote);
     }
@@ -833,7 +858,7 @@ out_stanza(struct s2s *s, struct xml_node *n)
                     s->remote);
         xconn_restart(s->conn);
         enter_state(s, S2S_WAIT_HEADER);
-        xconn_send_header(s->conn, s->local, s->remote, NULL, "1.0", 1);
+        send_out_header(s, "1.0");
         return;
     }
     if (xml_is(n, NS_SASL, "failure") && s->state == S2S_SASL) {
@@ -1025,16 +1050,35 @@ conn_tls(struct xconn *c, SSL *ssl, void *arg)
     }
     enter_state(s, S2S_WAIT_HEADER);
     if (s->role != S2S_IN)
-        xconn_send_header(s->conn, s->local, s->remote, NULL, "1.0", 1);
+        send_out_header(s, "1.0");
 }
 
 static const struct xconn_handler s2s_handler = {
         .open = conn_open, .stanza = conn_stanza, .end = conn_end, .tls = conn_tls};
 
-/* The peer's network faults, on a new connection. */
+/* Our stream header as initiator (minus from or to with the header knob). */
+static void
+send_out_header(struct s2s *s, const char *version)
+{
+    const char *omit = s->peer->prof.header_omit;
+
+    xconn_send_header(s->conn, omit != NULL && strcmp(omit, "from") == 0 ? NULL : s->local,
+                      omit != NULL && strcmp(omit, "to") == 0 ? NULL : s->remote, NULL, version,
+                      1);
+}
+
+/* The peer's network faults and interop quirks, on a new connection. */
 static void
 apply_faults(struct s2s *s)
 {
+    const struct profile *pr = &s->peer->prof;
+
+    if (pr->db_prefix[0] != '\0')
+        xconn_set_dialback_prefix(s->conn, pr->db_prefix);
+    if (pr->no_lang)
+        xconn_set_header_lang(s->conn, 0);
+    if (pr->max_stanza > 0)
+        xconn_set_max_stanza(s->conn, pr->max_stanza);
     if (s->peer->cut_after > 0)
         xconn_set_read_limit(s->conn, s->peer->cut_after);
     if (s->peer->write_rate > 0)
@@ -1090,7 +1134,7 @@ on_connected(enum net_event ev, struct bufferevent *bev, int error, void *arg)
     enter_state(s, S2S_WAIT_HEADER);
     peer_report(s->peer, "s2s %s #%u: connected to %s at %s", role_str(s->role), s->id, s->remote,
                 s->peer_addr);
-    xconn_send_header(s->conn, s->local, s->remote, NULL, s->peer->prof.stream_version, 1);
+    send_out_header(s, s->peer->prof.stream_version);
 }
 
 static void

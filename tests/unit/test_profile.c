@@ -105,6 +105,39 @@ test_allow_list(void **s)
     assert_int_equal(profile_set_knob(&p, "allow=", err, sizeof(err)), -1);
 }
 
+static void
+test_field_bug_knobs(void **s)
+{
+    struct profile p = profile_cup8;
+    char err[1024];
+
+    (void)s;
+    assert_int_equal(profile_set_knob(&p, "collision=unsolicited", err, sizeof(err)), 0);
+    assert_int_equal(p.collision, PROFILE_COLLISION_UNSOLICITED);
+    assert_int_equal(profile_set_knob(&p, "dialback=no", err, sizeof(err)), 0);
+    assert_true(p.no_dialback);
+    assert_false(p.feature_dialback); /* not offered either */
+    assert_int_equal(profile_set_knob(&p, "header=no-to", err, sizeof(err)), 0);
+    assert_string_equal(p.header_omit, "to");
+    assert_int_equal(profile_set_knob(&p, "header=full", err, sizeof(err)), 0);
+    assert_null(p.header_omit);
+    assert_int_equal(profile_set_knob(&p, "db_prefix=dlbk", err, sizeof(err)), 0);
+    assert_string_equal(p.db_prefix, "dlbk");
+    assert_int_equal(profile_set_knob(&p, "db_prefix=Not:ok", err, sizeof(err)), -1);
+    assert_int_equal(profile_set_knob(&p, "max_stanza=1000", err, sizeof(err)), 0);
+    assert_int_equal(p.max_stanza, 1000);
+    assert_int_equal(profile_set_knob(&p, "max_stanza=10", err, sizeof(err)), -1);
+    assert_int_equal(profile_set_knob(&p, "max_stanza=lots", err, sizeof(err)), -1);
+    assert_int_equal(profile_set_knob(&p, "sasl=fail", err, sizeof(err)), 0);
+    assert_int_equal(p.sasl_external, 2);
+    assert_int_equal(profile_set_knob(&p, "messages=drop", err, sizeof(err)), 0);
+    assert_true(p.drop_messages);
+    assert_int_equal(profile_set_knob(&p, "tenants=acme|globex", err, sizeof(err)), 0);
+    assert_string_equal(p.tenants, "acme|globex");
+    assert_int_equal(profile_set_knob(&p, "collision=maybe", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "collision=none|invalid|unsolicited|silent"));
+}
+
 int
 main(void)
 {
@@ -113,6 +146,7 @@ main(void)
             cmocka_unit_test(test_profiles_as_the_brief_describes),
             cmocka_unit_test(test_knobs),
             cmocka_unit_test(test_allow_list),
+            cmocka_unit_test(test_field_bug_knobs),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
