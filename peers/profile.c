@@ -194,18 +194,49 @@ profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen)
     }
     if (KNOB("cert") && tls_cert_kind_parse(v, &p->cert) == 0)
         return 0;
+bad: {
+    /* Every knob and its values, for the message. */
+    static const char *const knobs[][2] = {
+            {"version", "none|1.0"},
+            {"features", "dialback|empty"},
+            {"verify", "new|stream"},
+            {"subscription", "accept|deny|ignore"},
+            {"tls", "none|optional|required"},
+            {"client_cert", "request|none"},
+            {"verify_cert", "none|chain|full"},
+            {"sasl", "external|fail|none"},
+            {"direct_tls", "yes|no"},
+            {"bidi", "yes|no"},
+            {"allow", "DOMAIN[|DOMAIN...]"},
+            {"refuse", "host-unknown|invalid"},
+            {"iq", "answer|refuse"},
+            {"tenants", "LABEL[|LABEL...]"},
+            {"collision", "none|invalid|unsolicited|silent"},
+            {"speaks", "server|client"},
+            {"dialback", "yes|no"},
+            {"header", "full|no-from|no-to"},
+            {"db_prefix", "a lower-case word"},
+            {"bidi_request", "standard|features"},
+            {"max_stanza", "bytes, at least 256"},
+            {"messages", "deliver|drop"},
+            {"lang", "en|none"},
+            {"cert", NULL},
+    };
+    size_t i, used;
+
+    for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+        if (KNOB(knobs[i][0])) {
+            snprintf(err, errlen, "knob %s=%s: expected %s=%s", knobs[i][0], v, knobs[i][0],
+                     knobs[i][1] != NULL ? knobs[i][1] : tls_cert_kind_names());
+            return -1;
+        }
+    }
+    used = (size_t)snprintf(err, errlen, "unknown knob \"%.*s\" (known:", (int)klen, knob);
+    for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]) && used < errlen; i++)
+        used += (size_t)snprintf(err + used, errlen - used, " %s", knobs[i][0]);
+    if (used < errlen)
+        snprintf(err + used, errlen - used, "; docs/profiles.md)");
+}
 #undef KNOB
-bad:
-    snprintf(err, errlen,
-             "unknown knob \"%s\" (known: version=none|1.0, features=dialback|empty, "
-             "verify=new|stream, subscription=accept|deny|ignore, tls=none|optional|required, "
-             "client_cert=request|none, verify_cert=none|chain|full, sasl=external|fail|none, "
-             "direct_tls=yes|no, bidi=yes|no, allow=DOMAIN[|DOMAIN...], "
-             "refuse=host-unknown|invalid, iq=answer|refuse, tenants=LABEL[|LABEL...], "
-             "collision=none|invalid|unsolicited|silent, speaks=server|client, dialback=yes|no, "
-             "header=full|no-from|no-to, db_prefix=WORD, bidi_request=standard|features, "
-             "max_stanza=BYTES, messages=deliver|drop, lang=en|none, "
-             "cert=%s)",
-             knob, tls_cert_kind_names());
     return -1;
 }
