@@ -697,8 +697,16 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
         static const char *const auth[] = {"", " by dialback", " by sasl external"};
         static const char *const tls[] = {"", " over tls", " without tls", " over direct tls"};
 
+        char *dom = expand(run, st, st->arg1);
+
+        if (run->done) {
+            free(dom);
+            return;
+        }
         snprintf(what, sizeof(what), "%s %s %s%s%s: not so", run->s->actors[st->actor].name,
-                 scenario_step_str(st->kind), st->arg1, auth[st->auth], tls[st->tls]);
+                 scenario_step_str(st->kind), dom != NULL ? dom : st->arg1, auth[st->auth],
+                 tls[st->tls]);
+        free(dom);
     } else {
         snprintf(what, sizeof(what), "%s %s: nothing", run->s->actors[st->actor].name,
                  scenario_step_str(st->kind));
@@ -861,6 +869,85 @@ on_peer_resolved(enum resolve_service_status st, const struct resolve_target *t,
     free(w);
 }
 
+/* 1 if the SUT asked fedsim's DNS for `service.domain` SRV. */
+static int
+sut_asked_srv(const struct run *run, const char *service, const char *domain)
+{
+    char name[300];
+
+    snprintf(name, sizeof(name), "%s.%s", service, domain);
+    return dns_was_asked(run, name, "SRV");
+}
+
+/*
+ * After a failure: what the peers saw of the SUT, as causes in the words of the seed
+ * document's troubleshooting (nslookup of the SRV records, telnet to 5269 through the
+ * firewall both ways, the federation service, the domain registered at Google or WebEx).
+ * Appends "\n  diagnosis: ..." lines to buf.
+ */
+static void
+diagnose(const struct run *run, char *buf, size_t len)
+{
+    const struct scenario_step *st = run->step < run->s->nsteps ? &run->s->steps[run->step] : NULL;
+    const char *sd = run->sut->domain;
+    size_t used = strlen(buf), i;
+
+#define SAY(...)                                                                                   \
+    do {                                                                                           \
+        if (used < len)                                                                            \
+            used += (size_t)snprintf(buf + used, len - used, "\n  diagnosis: " __VA_ARGS__);       \
+    } while (0)
+    for (i = 0; i < run->s->nactors; i++) {
+        const struct peer *p = run->peers[i];
+        const struct peer_facts *f;
+
+        if (p == NULL)
+            continue;
+        f = &p->facts;
+        if (f->sut_unresolved > 0)
+            SAY("%s could not find the SUT in DNS (_xmpp-server._tcp.%s SRV, or its target's "
+                "address): check the SUT's records with nslookup, set type=SRV, "
+                "_xmpp-server._tcp.%s (the seed's troubleshooting, step 1), and fix them with "
+                "the DNS provider",
+                p->domain, sd, sd);
+        if (f->sut_refused > 0)
+            SAY("%s's connections to the SUT at %s were refused: XMPP federation is not "
+                "configured on the SUT, or its federation service is not running, or a firewall "
+                "rejects inbound TCP 5269 (the seed: telnet to the SUT's 5269 from outside, "
+                "then from inside)",
+                p->domain, f->sut_addr);
+        if (f->sut_timeout > 0)
+            SAY("%s's connections to the SUT at %s timed out: a firewall drops inbound TCP "
+                "5269 (the seed: telnet to the SUT's public address on 5269 from outside: a "
+                "blank screen means the firewall passes it)",
+                p->domain, f->sut_addr);
+        if (f->collision > 0)
+            SAY("%s's provider hosts %s itself, so the SUT gets an \"unexpected dialback "
+                "response\": remove %s from that service (the seed: ask Google or WebEx "
+                "support)",
+                p->domain, sd, sd);
+        if (f->invalid_from_sut > 0)
+            SAY("the SUT answered %s's dialback invalid: it could not verify %s's key by "
+                "connecting back to it (outbound TCP 5269, the seed's troubleshooting step 2)",
+                p->domain, p->domain);
+        if (st == NULL || st->actor != i ||
+            (st->kind != STEP_RECEIVE && st->kind != STEP_AUTHENTICATES))
+            continue;
+        /* The failing step waited for the SUT to come to this peer. */
+        if (f->in_streams == 0 && sut_asked_srv(run, "_xmpp-server._tcp", p->domain))
+            SAY("the SUT looked %s up (_xmpp-server._tcp.%s) but never connected to it: "
+                "outbound TCP 5269 is blocked (the seed's troubleshooting, step 2: from the "
+                "SUT's network, nslookup the SRV record and telnet to its port 5269)",
+                p->domain, p->domain);
+        else if (f->in_streams == 0)
+            SAY("the SUT never looked up _xmpp-server._tcp.%s in fedsim's DNS: it does not "
+                "resolve through fedsim (its DNS settings), or XMPP federation is not enabled "
+                "on it (the seed: enable XMPP federation, start the federation service)",
+                p->domain);
+    }
+#undef SAY
+}
+
 /* The last TAIL_LINES lines of the SUT's log, indented, into buf. */
 static void
 append_sut_log(const struct sut *sut, char *buf, size_t len)
@@ -966,6 +1053,8 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
                    s->nsteps);
         }
     }
+    if (r->outcome == RUN_FAIL)
+        diagnose(&run, r->message, sizeof(r->message));
     /* Everything per scenario goes: clients, peers, resolver, DNS, the loop itself. */
     for (i = 0; i < na; i++) {
         size_t k;

@@ -61,6 +61,16 @@ struct peer {
     void *observe_arg;
     /* Counters, for summaries and tests. */
     unsigned unsolicited_dialback;
+    /* What went wrong with the SUT, for a failure's diagnosis (runner.c): connections to the
+     * SUT refused or timed out (and where), the SUT not found in DNS, streams the SUT opened,
+     * dialback answers each way, domain-collision refusals. */
+    struct peer_facts {
+        unsigned sut_refused, sut_timeout, sut_unresolved, sut_connected;
+        char sut_addr[NET_ADDRSTRLEN];
+        unsigned in_streams;
+        unsigned invalid_from_sut;    /* the SUT answered our db:result invalid */
+        unsigned collision;           /* we refused the SUT as a domain we host */
+    } facts;
     /* The conditions of the stream errors the SUT sent to the peer, in order (owned). */
     char *stream_errors[32];
     size_t nstream_errors;

@@ -491,6 +491,7 @@ collision_answer(struct s2s *s, const char *from, const char *to)
 {
     enum profile_collision c = s->peer->prof.collision;
 
+    s->peer->facts.collision++;
     peer_report(s->peer, "s2s in #%u: %s asks to be authenticated (dialback), but this peer "
                          "hosts %s itself (collision): %s",
                 s->id, from, from,
@@ -912,6 +913,7 @@ out_stanza(struct s2s *s, struct xml_node *n)
             }
             peer_report(s->peer, "s2s out #%u to %s: dialback for %s answered %s", s->id,
                         s->remote, to != NULL ? to : "?", type);
+            s->peer->facts.invalid_from_sut++;
             flush_queue(s); /* drops that sender's stanzas */
             for (i = 0; i < s->nlocals; i++)
                 any |= s->locals[i].state != LOCAL_INVALID;
@@ -1093,6 +1095,7 @@ s2s_accept(struct peer *p, int fd, const struct sockaddr *from, int direct_tls)
     char label[128];
 
     net_addr_format(from, s->peer_addr, sizeof(s->peer_addr));
+    p->facts.in_streams++;
     snprintf(label, sizeof(label), "%s in #%u", p->domain, s->id);
     s->conn = xconn_new(bev, label, XML_NS_SERVER, LOG_TRACE_S2S, &s2s_handler, s);
     apply_faults(s);
@@ -1121,12 +1124,18 @@ on_connected(enum net_event ev, struct bufferevent *bev, int error, void *arg)
     s->connecting = NULL;
     net_addr_format((const struct sockaddr *)&t->addr.ss, s->peer_addr, sizeof(s->peer_addr));
     if (ev != NET_CONNECTED) {
+        if (ev == NET_TIMEOUT)
+            s->peer->facts.sut_timeout++;
+        else
+            s->peer->facts.sut_refused++;
+        snprintf(s->peer->facts.sut_addr, sizeof(s->peer->facts.sut_addr), "%s", s->peer_addr);
         peer_report(s->peer, "s2s %s #%u: cannot connect to %s (%s) at %s: %s", role_str(s->role),
                     s->id, s->remote, t->host, s->peer_addr,
                     ev == NET_TIMEOUT ? "timed out" : strerror(error));
         try_next_target(s);
         return;
     }
+    s->peer->facts.sut_connected++;
     snprintf(label, sizeof(label), "%s %s #%u", s->peer->domain, role_str(s->role), s->id);
     s->conn = xconn_new(bev, label, XML_NS_SERVER, LOG_TRACE_S2S, &s2s_handler, s);
     apply_faults(s);
@@ -1166,6 +1175,7 @@ on_resolved(enum resolve_service_status st, const struct resolve_target *t, size
     struct s2s *s = arg;
 
     if (st != RESOLVE_SERVICE_OK) {
+        s->peer->facts.sut_unresolved++;
         fail_session(s, why != NULL ? why : "cannot resolve");
         return;
     }
