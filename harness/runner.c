@@ -527,6 +527,15 @@ try_step(struct run *run, const struct scenario_step *st)
         return yes ? STEP_DONE : STEP_WAIT;
     case STEP_STREAM_ERROR:
         return peer_got_stream_error(run->peers[st->actor], st->arg1) ? STEP_DONE : STEP_WAIT;
+    case STEP_MAX_CONNECTIONS: {
+        unsigned seen = run->peers[st->actor]->facts.accepted;
+
+        if (seen <= (unsigned)strtoul(st->arg1, NULL, 10))
+            return STEP_DONE;
+        finish(run, RUN_FAIL, st->line, "%s:%d: %s saw %u connections from the SUT, more than %s",
+               run->s->path, st->line, run->s->actors[st->actor].name, seen, st->arg1);
+        return STEP_FAILED;
+    }
     case STEP_DNS_ASKED:
         if ((arg = expand(run, st, st->arg1)) == NULL)
             return STEP_FAILED;

@@ -53,6 +53,7 @@ static const struct verb verbs[] = {
         {"closes connections after", STEP_PEER_MODE, 0, 1, 0, 0},
         {"connects", STEP_CONNECT, 1, 0, 0, 0},
         {"drops connections", STEP_PEER_MODE, 0, 1, 0, 0},
+        {"drops ipv6 connections", STEP_PEER_MODE, 0, 1, 0, 0},
         {"disconnects", STEP_DISCONNECT, 1, 0, 0, 0},
         {"ignores dialback", STEP_PEER_MODE, 0, 1, 0, 0},
         {"is authenticated to", STEP_AUTHENTICATED_TO, 0, 1, 0, 1},
@@ -62,6 +63,7 @@ static const struct verb verbs[] = {
         {"receives stream error", STEP_STREAM_ERROR, 0, 1, 0, 1},
         {"refuses connections", STEP_PEER_MODE, 0, 1, 0, 0},
         {"resets connections", STEP_PEER_MODE, 0, 1, 0, 0},
+        {"saw at most", STEP_MAX_CONNECTIONS, 0, 1, 0, 0},
         {"sends", STEP_SEND, 1, 1, 1, 0},
         {"sends raw", STEP_SEND_RAW, 0, 1, 1, 0},
         {"stays silent", STEP_PEER_MODE, 0, 1, 0, 0},
@@ -102,6 +104,8 @@ scenario_step_str(enum scenario_step_kind k)
         return "sends raw";
     case STEP_STREAM_ERROR:
         return "receives stream error";
+    case STEP_MAX_CONNECTIONS:
+        return "saw at most";
     }
     return "?";
 }
@@ -659,6 +663,17 @@ actor_step(struct parser *p, char *line)
         pos += 2;
     } else if (v->kind == STEP_PEER_MODE) {
         st->arg1 = xstrdup(v->words);
+    } else if (v->kind == STEP_MAX_CONNECTIONS) {
+        char *end = NULL;
+        unsigned long count = pos < n ? strtoul(words[pos], &end, 10) : 0;
+
+        if (pos + 1 >= n || end == NULL || *end != '\0' || end == words[pos] ||
+            strcmp(words[pos + 1], "connections") != 0) {
+            perr(p, (int)strlen(line) + 1, "expected \"saw at most N connections\"");
+            goto out;
+        }
+        st->arg1 = xasprintf("%lu", count);
+        pos += 2;
     }
     if (v->domain_arg) {
         if (pos >= n) {

@@ -34,6 +34,7 @@
  *                                        AUTH: by dialback | by sasl external, over tls |
  *                                        over direct tls | without tls (any way if not given)
  *   PEER receives stream error CONDITION [within T] -- e.g. invalid-id, host-unknown
+ *   PEER saw at most N connections       -- from the SUT so far (no reconnect storm)
  *   PEER refuses connections | stays silent | resets connections | accepts connections
  *   PEER answers dialback invalid | ignores dialback | answers dialback normally
  *   dns asked: NAME TYPE [within T]      -- the SUT (or anyone) asked fedsim's DNS
@@ -69,6 +70,7 @@ enum scenario_step_kind {
     STEP_PEER_MODE,   /* arg1: the mode's words (peer_set_mode) */
     STEP_SEND_RAW,    /* stanza: the bytes */
     STEP_STREAM_ERROR, /* peer: the SUT sent it a stream error, arg1 the condition */
+    STEP_MAX_CONNECTIONS, /* peer: at most arg1 connections from the SUT so far */
 };
 
 enum scenario_actor_kind { ACTOR_CLIENT, ACTOR_PEER, ACTOR_DNS };

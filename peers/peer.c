@@ -181,6 +181,7 @@ on_accept(int fd, const struct sockaddr *from, void *arg)
     struct peer *p = la->p;
     char buf[NET_ADDRSTRLEN];
 
+    p->facts.accepted++;
     if (p->net == PEER_NET_RESET) {
         struct linger lg = {.l_onoff = 1, .l_linger = 0};
 
@@ -198,6 +199,7 @@ const char *const peer_modes[] = {"accepts connections",
                                   "answers dialback normally",
                                   "closes connections after N bytes",
                                   "drops connections",
+                                  "drops ipv6 connections",
                                   "times out its streams",
                                   "ignores dialback",
                                   "refuses connections",
@@ -251,12 +253,28 @@ peer_set_mode(struct peer *p, const char *mode, char *err, size_t errlen)
     if (strcmp(mode, "refuses connections") == 0) {
         stop_listening(p);
         p->net = PEER_NET_REFUSE;
-    } else if (strcmp(mode, "drops connections") == 0) {
+    } else if (strcmp(mode, "drops connections") == 0 ||
+               strcmp(mode, "drops ipv6 connections") == 0) {
+        int v6only = mode[6] == 'i';
+
         stop_listening(p);
         for (i = 0; i < p->nlisten_addrs; i++) {
-            struct net_blackhole *b = net_blackhole(&p->listen_addrs[i], err, errlen);
+            const struct net_addr *a = &p->listen_addrs[i];
+            struct net_blackhole *b;
 
-            if (b == NULL)
+            if (v6only && a->ss.ss_family != AF_INET6) {
+                /* IPv4 still answers: only the IPv6 path is broken (C-08). */
+                struct peer_listen_arg *la = &p->listen_args[p->nlisteners];
+                struct net_listener *l;
+
+                la->p = p;
+                la->direct_tls = p->listen_direct[i];
+                if ((l = net_listen(loop_base(), a, on_accept, la, err, errlen)) == NULL)
+                    return -1;
+                p->listeners[p->nlisteners++] = l;
+                continue;
+            }
+            if ((b = net_blackhole(a, err, errlen)) == NULL)
                 return -1;
             p->blackholes[p->nblackholes++] = b;
         }

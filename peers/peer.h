@@ -68,6 +68,7 @@ struct peer {
         unsigned sut_refused, sut_timeout, sut_unresolved, sut_connected;
         char sut_addr[NET_ADDRSTRLEN];
         unsigned in_streams;
+        unsigned accepted; /* connections accepted, resets included */
         unsigned invalid_from_sut;    /* the SUT answered our db:result invalid */
         unsigned collision;           /* we refused the SUT as a domain we host */
     } facts;
@@ -130,6 +131,7 @@ int peer_listen_targets(struct peer *p, const struct resolve_target *targets, si
  * Switches a fault on or off, by its words in scenarios:
  *   "refuses connections"  stop listening: connections are refused (RST)
  *   "drops connections"    a firewall that drops SYNs: connects to it time out
+ *   "drops ipv6 connections"  the same on its IPv6 addresses only (a broken IPv6 path)
  *   "stays silent"         accept, read, never answer (a hung server)
  *   "resets connections"   accept, then reset at once
  *   "accepts connections"  back to normal (listening again, no cut)

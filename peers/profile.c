@@ -163,6 +163,11 @@ profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen)
         p->drop_messages = strcmp(v, "drop") == 0;
         return 0;
     }
+    if (KNOB("stream_error") && *v != '\0' && strlen(v) < sizeof(p->refuse_streams) &&
+        strspn(v, "abcdefghijklmnopqrstuvwxyz-") == strlen(v)) {
+        snprintf(p->refuse_streams, sizeof(p->refuse_streams), "%s", v);
+        return 0;
+    }
     if (KNOB("lang") && (strcmp(v, "en") == 0 || strcmp(v, "none") == 0)) {
         p->no_lang = strcmp(v, "none") == 0;
         return 0;
@@ -220,6 +225,7 @@ bad: {
             {"max_stanza", "bytes, at least 256"},
             {"messages", "deliver|drop"},
             {"lang", "en|none"},
+            {"stream_error", "a stream error condition, e.g. unsupported-version"},
             {"cert", NULL},
     };
     size_t i, used;

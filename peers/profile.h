@@ -75,6 +75,9 @@ struct profile {
      * no_lang: stream headers without xml:lang. */
     int speaks_client, no_dialback, bidi_bug, drop_messages, no_lang;
     const char *header_omit;
+    /* Refuse every stream the SUT opens: our header (without version) and this stream error
+     * (e.g. unsupported-version, ejabberd #1174), then close. Empty: none. */
+    char refuse_streams[48];
     char db_prefix[16];
     size_t max_stanza;
     /* Tenant labels ("acme|globex"): the peer also serves acme.DOMAIN and globex.DOMAIN. */
@@ -111,7 +114,7 @@ const char *profile_names(void);
  * allow=DOMAIN[|DOMAIN...], refuse=host-unknown|invalid, iq=answer|refuse,
  * tenants=LABEL[|LABEL...], collision=none|invalid|unsolicited|silent, speaks=server|client,
  * dialback=yes|no, header=full|no-from|no-to, db_prefix=WORD, bidi_request=standard|features,
- * max_stanza=BYTES, messages=deliver|drop, lang=en|none,
+ * max_stanza=BYTES, messages=deliver|drop, lang=en|none, stream_error=CONDITION,
  * cert=valid|expired|... (tls.h).
  */
 int profile_set_knob(struct profile *p, const char *knob, char *err, size_t errlen);

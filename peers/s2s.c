@@ -408,6 +408,13 @@ in_open(struct s2s *s, struct xml_node *header)
         s2s_close(s);
         return;
     }
+    if (s->peer->prof.refuse_streams[0] != '\0') {
+        peer_report(s->peer, "s2s in #%u: stream refused: <%s/> (stream_error knob)", s->id,
+                    s->peer->prof.refuse_streams);
+        xconn_send_header(s->conn, s->peer->domain, from, NULL, NULL, 1);
+        stream_error(s, s->peer->prof.refuse_streams, NULL);
+        return;
+    }
     if (to != NULL && !is_local(s, to)) {
         peer_report(s->peer, "s2s in #%u: stream for %s, which this peer does not serve", s->id,
                     to);
