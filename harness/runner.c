@@ -397,7 +397,8 @@ do_send(struct run *run, const struct scenario_step *st)
             xml_node_free(n);
             return STEP_FAILED;
         }
-        c2s_send(run->clients[a], n);
+        for (int i = 0; i < (st->repeat > 1 ? st->repeat : 1); i++)
+            c2s_send(run->clients[a], n);
     } else {
         if (xml_attr(n, "from") == NULL || xml_attr(n, "to") == NULL) {
             finish(run, RUN_FAIL, st->line,
@@ -405,7 +406,8 @@ do_send(struct run *run, const struct scenario_step *st)
             xml_node_free(n);
             return STEP_FAILED;
         }
-        peer_send(run->peers[a], n);
+        for (int i = 0; i < (st->repeat > 1 ? st->repeat : 1); i++)
+            peer_send(run->peers[a], n);
     }
     xml_node_free(n);
     return STEP_DONE;

@@ -403,6 +403,16 @@ options(struct parser *p, char **words, size_t n, size_t *pos, struct scenario_s
         int allow_strict, int allow_auth)
 {
     while (*pos < n) {
+        if (st->kind == STEP_SEND && *pos + 1 < n && strcmp(words[*pos + 1], "times") == 0) {
+            char *end = NULL;
+            long times = strtol(words[*pos], &end, 10);
+
+            if (end == words[*pos] || *end != '\0' || times < 1 || times > 10000)
+                return perr(p, 1, "\"%s times\": expected 1 to 10000 times", words[*pos]);
+            st->repeat = (int)times;
+            *pos += 2;
+            continue;
+        }
         if (allow_strict && strcmp(words[*pos], "strict") == 0) {
             st->strict = 1;
             (*pos)++;

@@ -21,7 +21,7 @@
  *   CLIENT connects
  *   CLIENT disconnects
  *   CLIENT sends:                        -- and the stanza, indented, below
- *   PEER sends:
+ *   PEER sends [N times]:                -- N copies at once (floods); also for clients
  *   PEER sends raw:                      -- bytes as they are, on its authenticated stream to
  *                                           the SUT (indented lines, joined without newlines)
  *   CLIENT receives [strict] [within T]:
@@ -100,6 +100,7 @@ struct scenario_step {
     char *arg3;        /* owned: dns faults: the rcode, or the delay in ms */
     int fault;         /* dns faults: enum dns_fault_kind */
     int records;       /* the block holds DNS records or raw bytes, not a stanza */
+    int repeat; /* sends: how many times (0 and 1: once) */
     enum step_auth { STEP_AUTH_ANY, STEP_AUTH_DIALBACK, STEP_AUTH_SASL } auth;
     enum step_tls { STEP_TLS_ANY, STEP_TLS_YES, STEP_TLS_NO, STEP_TLS_DIRECT } tls;
 };

@@ -99,7 +99,10 @@ test_tls_and_modes(void **state)
             "j is authenticated to ${sut.domain} over tls by dialback\n"
             "j authenticates ${j.domain} without tls\n"
             "j closes connections after 100 bytes\n"
-            "j writes slowly\n";
+            "j writes slowly\n"
+            "j sends 50 times:\n"
+            "    <presence type='probe' from='a@jabber.test' to='b@sut.test'/>\n"
+            "j saw at most 3 connections\n";
     char err[512] = "";
     struct scenario *s = scenario_parse("tls.scn", text, NULL, err, sizeof(err));
 
@@ -120,6 +123,10 @@ test_tls_and_modes(void **state)
     assert_int_equal(s->steps[3].kind, STEP_PEER_MODE);
     assert_string_equal(s->steps[3].arg1, "closes connections after 100 bytes");
     assert_string_equal(s->steps[4].arg1, "writes slowly");
+    assert_int_equal(s->steps[5].kind, STEP_SEND);
+    assert_int_equal(s->steps[5].repeat, 50);
+    assert_int_equal(s->steps[6].kind, STEP_MAX_CONNECTIONS);
+    assert_string_equal(s->steps[6].arg1, "3");
     scenario_free(s);
 }
 
@@ -154,6 +161,9 @@ test_errors(void **state)
     expect_error("peer p: profile gtalk, domain d.test\np authenticates x.test over udp\n",
                  "over direct tls");
     expect_error("client a\na sends:\n    <message to='${b.bare}'/>\n", "no actor \"b\"");
+    expect_error("client a\na connects\na sends 0 times:\n    <message/>\n", "1 to 10000 times");
+    expect_error("peer p: profile gtalk, domain d.test\np saw at most many connections\n",
+                 "saw at most N connections");
     expect_error("client a\na sends:\n    <message to='${a.domain}'/>\n", "a client has");
     expect_error("client a\na sends:\n    <message to='${sut.user}'/>\n", "${sut.domain}");
     expect_error("client alice\nalice sends:\n    <a><b></a>\n", "x.scn:3:");
