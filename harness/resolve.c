@@ -50,6 +50,7 @@ struct service_job {
     void *arg;
     char domain[256];
     int fallback_port, timeout_ms;
+    int from_srv; /* the hosts are SRV targets, not the domain itself */
     uint64_t *seed;           /* borrowed */
     struct host_addrs *hosts; /* owned */
     size_t nhosts;
@@ -305,7 +306,9 @@ job_finish(struct service_job *j)
     else if (j->why[0] != '\0')
         j->cb(RESOLVE_SERVICE_FAILED, NULL, 0, j->why, j->arg);
     else
-        j->cb(RESOLVE_SERVICE_NOT_FOUND, NULL, 0, "no SRV record and no address", j->arg);
+        j->cb(RESOLVE_SERVICE_NOT_FOUND, NULL, 0,
+              j->from_srv ? "no SRV target has an address" : "no SRV record and no address",
+              j->arg);
     free(t);
     job_free(j);
 }
@@ -422,6 +425,7 @@ on_srv(enum resolve_status st, const ldns_pkt *answer, const char *why, void *ar
         snprintf(j->hosts[0].name, sizeof(j->hosts[0].name), "%s", j->domain);
         j->hosts[0].port = j->fallback_port;
     } else {
+        j->from_srv = 1;
         srv_order(recs, n, j->seed);
         j->hosts = xcalloc(n, sizeof(*j->hosts));
         for (i = 0; i < n; i++) {

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# probe.sh: `fedsim probe` against a real Prosody (TLS optional, certificate from a fedsim CA)
+# found through fedsim's DNS: a healthy set-up gives no failure; broken ones (no SRV record, a
+# target without address, the "." target, nothing listening on 5269, a certificate nobody
+# trusts) each give the expected line.
+#
+# usage: probe.sh FEDSIM SOURCE_DIR
+set -euo pipefail
+fedsim=$1 src=$2
+. "$src/tests/integration/lib.sh"
+
+sut=$(FEDSIM=$fedsim "$src/ci/sut/prosody/start" --dir "$T_TMP/sut" --tls optional)
+at_exit "\"$src/ci/sut/prosody/stop\" \"$T_TMP/sut\""
+dns=$(sed -n 's/^dns = //p' "$sut")
+"$fedsim" dns --sut "$sut" --zone "$src/dnsfixtures/federation.zone" \
+    --zone "$src/tests/data/probe.zone" > "$T_TMP/dns.out" 2> "$T_TMP/dns.err" &
+at_exit "kill $!; wait $! 2> /dev/null"
+wait_for "$T_TMP/dns.out" '^listening ' 5 || { not_ok "fedsim dns did not start" "$T_TMP/dns.err"; t_done; }
+
+probe() { # NAME ARGS...: runs the probe; output in $T_TMP/NAME.out, exit status in $rc
+    local name=$1
+    shift
+    rc=0
+    "$fedsim" probe --resolver "$dns" "$@" > "$T_TMP/$name.out" 2>&1 || rc=$?
+}
+has() { grep -qE -- "$2" "$T_TMP/$1.out"; }
+
+probe healthy --ca "$T_TMP/sut/ca/ca.pem" sut.test
+check "a healthy SUT: exit 0, no failure" eval "[ $rc -eq 0 ] && has healthy ' 0 fail$'"
+check "... SRV, address, TCP, stream, STARTTLS, a verified certificate, dialback" eval "
+    has healthy '^ok +SRV _xmpp-server\._tcp\.sut\.test: 0 0 [0-9]+ s2s\.sut\.test\.' &&
+    has healthy '^ok +address: s2s\.sut\.test\. -> 127\.0\.0\.1:' &&
+    has healthy '^ok +TCP 127\.0\.0\.1:[0-9]+ .*connected in' &&
+    has healthy '^ok +stream: from sut\.test, version 1\.0' &&
+    has healthy '^ok +STARTTLS offered' &&
+    has healthy '^ok +TLS: TLSv1\.[23] .*certificate DNS:sut\.test \(verified\)' &&
+    has healthy '^ok +dialback offered'"
+probe untrusted sut.test
+check "the certificate checked against the system's CAs: a failure naming why, and the remedy" \
+    eval "[ $rc -eq 1 ] && has untrusted '^fail +TLS: .*NOT verified: .*remedy: a certificate'"
+probe refused gmail.test
+n=$(grep -cE '^fail +TCP 127\.0\.0\.2:5269 .*Connection refused.*start the XMPP federation service' \
+    "$T_TMP/refused.out" || true)
+check "nothing listening on 5269: both addresses refused ($n), the remedy names the service" \
+    eval "[ $rc -eq 1 ] && [ '$n' -eq 2 ]"
+probe nosrv nosrv.test
+check "no SRV record: a warning with the seed's remedy, then the domain's own address" eval "
+    has nosrv '^warn +SRV _xmpp-server\._tcp\.nosrv\.test: none .*create the SRV record' &&
+    has nosrv '^ok +address: nosrv\.test -> 127\.0\.0\.9:5269'"
+probe noaddr noaddr.test
+check "an SRV target without address: a failure naming the A record" eval "
+    [ $rc -eq 1 ] && has noaddr '^fail +address: .*needs an A'"
+probe optout optout.test
+check "the \".\" target: a failure" eval "[ $rc -eq 1 ] && has optout '^fail +SRV .*\".\" target'"
+rc=0
+"$fedsim" probe > "$T_TMP/usage.out" 2>&1 || rc=$?
+check "no domain: usage, exit 2" test $rc -eq 2
+check "no sanitizer report" no_sanitizer_reports "$T_TMP"/*.out "$T_TMP/dns.err"
+t_done
