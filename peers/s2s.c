@@ -566,6 +566,15 @@ in_stanza(struct s2s *s, struct xml_node *n)
                           "item-not-found");
             return;
         }
+        if (!s->peer->prof.feature_dialback && s->local != NULL && strcasecmp(to, s->local) != 0) {
+            /* XEP-0220 §2.6.2: target multiplexing needs dialback errors support; a legacy
+             * peer (none announced) cannot answer it and closes the stream. */
+            peer_report(s->peer, "s2s in #%u: db:result for %s on a stream to %s: target "
+                                 "multiplexing, which this peer does not support",
+                        s->id, to, s->local);
+            stream_error(s, "host-unknown", "no target multiplexing here");
+            return;
+        }
         if (s->peer->prof.collision != PROFILE_COLLISION_NONE && s->peer->claimed != NULL &&
             strcasecmp(from, s->peer->claimed) == 0) {
             collision_answer(s, from, to);
