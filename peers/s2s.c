@@ -910,6 +910,16 @@ out_stanza(struct s2s *s, struct xml_node *n)
                 s2s_close(s);
             return;
         }
+        if (strcmp(type, "error") == 0 && !s->peer->prof.feature_dialback) {
+            /* XEP-0220 §2.5: errors only to peers that announced support; an RFC 3920 peer
+             * does not know the type and gives up on the stream (field bug C-27). */
+            peer_report(s->peer, "s2s out #%u to %s: a dialback error, which this peer never "
+                                 "said it understands: closing",
+                        s->id, s->remote);
+            drop_queue(s, "dialback error");
+            stream_error(s, "undefined-condition", "unknown dialback type");
+            return;
+        }
         {
             struct s2s_local *l = find_local(s, to);
             size_t before = s->nqueue, i;
