@@ -38,9 +38,8 @@ struct probe {
     SSL_CTX *ctx; /* owned */
 };
 
-static void
-line(struct probe *p, const char *verdict, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void line(struct probe *p, const char *verdict, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 /* One checklist line: ok / warn / fail / info, then the evidence. */
 static void
@@ -121,21 +120,24 @@ on_srv(enum resolve_status st, const ldns_pkt *a, const char *why, void *arg)
     int dot;
 
     if (st != RESOLVE_OK) {
-        line(p, "fail", "SRV _xmpp-server._tcp.%s: %s: the DNS server does not answer; check the "
-                        "resolver, or ask the DNS provider",
+        line(p, "fail",
+             "SRV _xmpp-server._tcp.%s: %s: the DNS server does not answer; check the "
+             "resolver, or ask the DNS provider",
              p->domain, why);
         done(p);
         return;
     }
     if (srv_records(a, recs, sizeof(recs), &dot) == 0)
-        line(p, "warn", "SRV _xmpp-server._tcp.%s: none (%s): servers will try %s:5269 itself; "
-                        "remedy: create the SRV record at the public DNS provider, pointing at "
-                        "the federation host (the seed's troubleshooting, step 1)",
+        line(p, "warn",
+             "SRV _xmpp-server._tcp.%s: none (%s): servers will try %s:5269 itself; "
+             "remedy: create the SRV record at the public DNS provider, pointing at "
+             "the federation host (the seed's troubleshooting, step 1)",
              p->domain, ldns_pkt_get_rcode(a) == LDNS_RCODE_NXDOMAIN ? "NXDOMAIN" : "no records",
              p->domain);
     else if (dot)
-        line(p, "fail", "SRV _xmpp-server._tcp.%s: %s: the \".\" target says the domain does not "
-                        "federate (RFC 6120 §3.2.1); remedy: publish a real target",
+        line(p, "fail",
+             "SRV _xmpp-server._tcp.%s: %s: the \".\" target says the domain does not "
+             "federate (RFC 6120 §3.2.1); remedy: publish a real target",
              p->domain, recs);
     else
         line(p, "ok", "SRV _xmpp-server._tcp.%s: %s", p->domain, recs);
@@ -160,8 +162,9 @@ on_targets(enum resolve_service_status st, const struct resolve_target *t, size_
         return;
     }
     if (st != RESOLVE_SERVICE_OK) {
-        line(p, "fail", "address: %s: remedy: the SRV target needs an A (or AAAA) record to the "
-                        "firewall's public address",
+        line(p, "fail",
+             "address: %s: remedy: the SRV target needs an A (or AAAA) record to the "
+             "firewall's public address",
              why != NULL ? why : "no address");
         done(p);
         return;
@@ -224,9 +227,8 @@ on_stanza(struct xconn *c, struct xml_node *n, void *arg)
         char *mlist = mechs != NULL ? xml_text(mechs) : NULL;
 
         if (!p->tls_done && tls != NULL) {
-            line(p, "ok", "STARTTLS offered%s", xml_child(tls, NS_TLS, "required") != NULL
-                                                        ? " and required"
-                                                        : "");
+            line(p, "ok", "STARTTLS offered%s",
+                 xml_child(tls, NS_TLS, "required") != NULL ? " and required" : "");
             static const char starttls[] = "<starttls xmlns='" NS_TLS "'/>";
 
             xconn_send_raw(c, starttls, sizeof(starttls) - 1);
@@ -234,9 +236,10 @@ on_stanza(struct xconn *c, struct xml_node *n, void *arg)
             if (!p->tls_done)
                 line(p, "warn", "no STARTTLS offered: federation in the clear (dialback only)");
             line(p, mlist != NULL && strstr(mlist, "EXTERNAL") != NULL ? "ok" : "info",
-                 "SASL EXTERNAL %s", mlist != NULL && strstr(mlist, "EXTERNAL") != NULL
-                                             ? "offered (our certificate would authenticate us)"
-                                             : "not offered to this probe");
+                 "SASL EXTERNAL %s",
+                 mlist != NULL && strstr(mlist, "EXTERNAL") != NULL
+                         ? "offered (our certificate would authenticate us)"
+                         : "not offered to this probe");
             line(p, dialback ? "ok" : "info", "dialback %s",
                  dialback ? "offered (with errors support)" : "not announced");
             done(p);
@@ -272,8 +275,8 @@ on_tls(struct xconn *c, SSL *ssl, void *arg)
     if (info.chain_ok && info.name_ok)
         line(p, "ok", "TLS: %s", text);
     else
-        line(p, "fail", "TLS: %s; remedy: a certificate for %s from a CA the partners trust",
-             text, p->domain);
+        line(p, "fail", "TLS: %s; remedy: a certificate for %s from a CA the partners trust", text,
+             p->domain);
     send_header(p);
 }
 
@@ -303,12 +306,14 @@ on_connected(enum net_event ev, struct bufferevent *bev, int error, void *arg)
 
     net_addr_format((const struct sockaddr *)&t->addr.ss, buf, sizeof(buf));
     if (ev == NET_TIMEOUT) {
-        line(p, "fail", "TCP %s (%s): no answer in %d ms: a firewall drops it; remedy: NAT/PAT "
-                        "for TCP 5269 on the firewall (the seed: telnet to it from outside)",
+        line(p, "fail",
+             "TCP %s (%s): no answer in %d ms: a firewall drops it; remedy: NAT/PAT "
+             "for TCP 5269 on the firewall (the seed: telnet to it from outside)",
              buf, t->host, PROBE_CONNECT_TIMEOUT_MS);
     } else if (ev == NET_ERROR) {
-        line(p, "fail", "TCP %s (%s): %s: nothing listens; remedy: start the XMPP federation "
-                        "service, or open the port on the firewall",
+        line(p, "fail",
+             "TCP %s (%s): %s: nothing listens; remedy: start the XMPP federation "
+             "service, or open the port on the firewall",
              buf, t->host, strerror(error));
     } else {
         line(p, "ok", "TCP %s (%s): connected in %.1f ms", buf, t->host, ms);

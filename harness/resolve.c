@@ -50,7 +50,7 @@ struct service_job {
     void *arg;
     char domain[256];
     int fallback_port, timeout_ms;
-    int from_srv; /* the hosts are SRV targets, not the domain itself */
+    int from_srv;             /* the hosts are SRV targets, not the domain itself */
     uint64_t *seed;           /* borrowed */
     struct host_addrs *hosts; /* owned */
     size_t nhosts;

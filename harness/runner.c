@@ -523,8 +523,8 @@ try_step(struct run *run, const struct scenario_step *st)
         yes = st->kind == STEP_AUTHENTICATES
                       ? peer_authenticated_from(run->peers[st->actor], arg,
                                                 (enum peer_auth)st->auth, (enum peer_tls)st->tls)
-                      : peer_authenticated_to(run->peers[st->actor], arg,
-                                              (enum peer_auth)st->auth, (enum peer_tls)st->tls);
+                      : peer_authenticated_to(run->peers[st->actor], arg, (enum peer_auth)st->auth,
+                                              (enum peer_tls)st->tls);
         free(arg);
         return yes ? STEP_DONE : STEP_WAIT;
     case STEP_STREAM_ERROR:
@@ -822,7 +822,8 @@ setup(struct run *run)
                         peer_new(domain, &prof, 3, run->res, run->o->seed + i, err, sizeof(err));
                 free(domain);
             }
-            if (run->peers[i] == NULL || peer_tls_init(run->peers[i], run->ca, err, sizeof(err)) != 0) {
+            if (run->peers[i] == NULL ||
+                peer_tls_init(run->peers[i], run->ca, err, sizeof(err)) != 0) {
                 finish(run, RUN_ERROR, a->line, "%s:%d: %s", run->s->path, a->line, err);
                 return -1;
             }

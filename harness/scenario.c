@@ -272,8 +272,9 @@ header(struct parser *p, const char *key, char *value, int col)
 
         if (word == NULL || strcmp(word, "tls") != 0 || list == NULL ||
             strtok_r(NULL, " ", &save) != NULL)
-            return perr(p, col, "expected \"requires: tls off|optional|required\" (one or more, "
-                                "separated by |)");
+            return perr(p, col,
+                        "expected \"requires: tls off|optional|required\" (one or more, "
+                        "separated by |)");
         copy = xstrdup(list);
         for (v = strtok_r(copy, "|", &vsave); v != NULL; v = strtok_r(NULL, "|", &vsave)) {
             if (strcmp(v, "off") != 0 && strcmp(v, "optional") != 0 && strcmp(v, "required") != 0) {
@@ -419,8 +420,8 @@ options(struct parser *p, char **words, size_t n, size_t *pos, struct scenario_s
         } else if (allow_auth && strcmp(words[*pos], "by") == 0 && *pos + 1 < n &&
                    (strcmp(words[*pos + 1], "dialback") == 0 ||
                     strcmp(words[*pos + 1], "sasl") == 0)) {
-            st->auth = strcmp(words[*pos + 1], "dialback") == 0 ? STEP_AUTH_DIALBACK
-                                                                 : STEP_AUTH_SASL;
+            st->auth =
+                    strcmp(words[*pos + 1], "dialback") == 0 ? STEP_AUTH_DIALBACK : STEP_AUTH_SASL;
             *pos += 2;
             /* "by sasl external": EXTERNAL is the only s2s mechanism. */
             if (st->auth == STEP_AUTH_SASL && *pos < n && strcmp(words[*pos], "external") == 0)
@@ -445,7 +446,7 @@ options(struct parser *p, char **words, size_t n, size_t *pos, struct scenario_s
             *pos += 2;
         } else {
             return perr(p, 1, "unexpected \"%s\" (expected %swithin T)", words[*pos],
-                        allow_strict  ? "strict or "
+                        allow_strict ? "strict or "
                         : allow_auth ? "by dialback, by sasl external, over tls, over direct tls, "
                                        "without tls or "
                                      : "");
@@ -818,16 +819,15 @@ check_vars(struct parser *p, const char *text, int line)
         p->line = line;
         if (strcmp(name, "sut") == 0) {
             if (strcmp(field, "domain") != 0)
-                return perr(p, 1, "unknown variable ${sut.%s} (the SUT has ${sut.domain})",
-                            field);
+                return perr(p, 1, "unknown variable ${sut.%s} (the SUT has ${sut.domain})", field);
             continue;
         }
         for (i = 0; i < p->s->nactors; i++)
             if (strcmp(p->s->actors[i].name, name) == 0)
                 a = &p->s->actors[i];
         if (a == NULL)
-            return perr(p, 1, "unknown variable ${%s.%s}: no actor \"%s\" is declared", name,
-                        field, name);
+            return perr(p, 1, "unknown variable ${%s.%s}: no actor \"%s\" is declared", name, field,
+                        name);
         if (a->kind == ACTOR_PEER) {
             if (strcmp(field, "domain") != 0)
                 return perr(p, 1, "unknown variable ${%s.%s} (a peer has ${%s.domain})", name,
@@ -837,8 +837,8 @@ check_vars(struct parser *p, const char *text, int line)
         for (k = 0; client_fields[k] != NULL && strcmp(client_fields[k], field) != 0; k++)
             ;
         if (client_fields[k] == NULL)
-            return perr(p, 1, "unknown variable ${%s.%s} (a client has .user, .bare, .full)",
-                        name, field);
+            return perr(p, 1, "unknown variable ${%s.%s} (a client has .user, .bare, .full)", name,
+                        field);
     }
     return 0;
 }

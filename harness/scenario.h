@@ -65,11 +65,11 @@ enum scenario_step_kind {
     STEP_AUTHENTICATED_TO, /* peer: outbound to DOMAIN valid */
     STEP_DNS_ASKED,
     STEP_DNS_NEVER_ASKED,
-    STEP_DNS_FAULT,   /* arg1 NAME, arg2 TYPE, fault kind, arg3 value, stanza = records */
-    STEP_DNS_RESTORE, /* arg1 NAME (or "all"), arg2 TYPE */
-    STEP_PEER_MODE,   /* arg1: the mode's words (peer_set_mode) */
-    STEP_SEND_RAW,    /* stanza: the bytes */
-    STEP_STREAM_ERROR, /* peer: the SUT sent it a stream error, arg1 the condition */
+    STEP_DNS_FAULT,       /* arg1 NAME, arg2 TYPE, fault kind, arg3 value, stanza = records */
+    STEP_DNS_RESTORE,     /* arg1 NAME (or "all"), arg2 TYPE */
+    STEP_PEER_MODE,       /* arg1: the mode's words (peer_set_mode) */
+    STEP_SEND_RAW,        /* stanza: the bytes */
+    STEP_STREAM_ERROR,    /* peer: the SUT sent it a stream error, arg1 the condition */
     STEP_MAX_CONNECTIONS, /* peer: at most arg1 connections from the SUT so far */
 };
 
@@ -100,7 +100,7 @@ struct scenario_step {
     char *arg3;        /* owned: dns faults: the rcode, or the delay in ms */
     int fault;         /* dns faults: enum dns_fault_kind */
     int records;       /* the block holds DNS records or raw bytes, not a stanza */
-    int repeat; /* sends: how many times (0 and 1: once) */
+    int repeat;        /* sends: how many times (0 and 1: once) */
     enum step_auth { STEP_AUTH_ANY, STEP_AUTH_DIALBACK, STEP_AUTH_SASL } auth;
     enum step_tls { STEP_TLS_ANY, STEP_TLS_YES, STEP_TLS_NO, STEP_TLS_DIRECT } tls;
 };

@@ -57,9 +57,9 @@ apply(struct sut *s, const char *key, const char *val, char *err, size_t errlen)
     struct {
         const char *key;
         char **field;
-    } strings[] = {{"ca", &s->ca},     {"dir", &s->dir},   {"domain", &s->domain},  {"log", &s->log},
-                   {"name", &s->name}, {"register", &s->reg},   {"stop", &s->stop},
-                   {"tls", &s->tls},   {"version", &s->version}};
+    } strings[] = {{"ca", &s->ca},     {"dir", &s->dir},   {"domain", &s->domain},
+                   {"log", &s->log},   {"name", &s->name}, {"register", &s->reg},
+                   {"stop", &s->stop}, {"tls", &s->tls},   {"version", &s->version}};
     struct {
         const char *key;
         struct net_addr *field;

@@ -29,9 +29,9 @@ struct sut_account {
 };
 
 struct sut {
-    char *path;                                                   /* owned: the file it came from */
+    char *path; /* owned: the file it came from */
     char *name, *version, *domain, *tls, *ca, *dir, *log, *stop, *reg; /* owned; NULL if absent */
-    long pid;                                                     /* 0 if absent */
+    long pid;                                                          /* 0 if absent */
     struct net_addr c2s, s2s, dns;
     struct sut_account *accounts; /* owned */
     size_t naccounts;

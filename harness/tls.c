@@ -148,10 +148,9 @@ make_cert(EVP_PKEY *key, X509 *issuer_cert, EVP_PKEY *issuer_key, const char *cn
     ok &= X509_gmtime_adj(X509_getm_notBefore(cert), from) != NULL;
     ok &= X509_gmtime_adj(X509_getm_notAfter(cert), until) != NULL;
     ok &= X509_set_pubkey(cert, key);
-    ok &= X509_NAME_add_entry_by_txt(nm, "O", MBSTRING_ASC, (const unsigned char *)"fedsim", -1,
-                                     -1, 0);
-    ok &= X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
+    ok &= X509_NAME_add_entry_by_txt(nm, "O", MBSTRING_ASC, (const unsigned char *)"fedsim", -1, -1,
                                      0);
+    ok &= X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
     ok &= X509_set_subject_name(cert, nm);
     ok &= X509_set_issuer_name(cert, issuer_cert != NULL ? X509_get_subject_name(issuer_cert) : nm);
     X509_NAME_free(nm);
@@ -383,8 +382,8 @@ out:
 }
 
 int
-tls_cert_issue(struct tls_ca *ca, const char *domain, enum tls_cert_kind kind,
-               struct tls_cert *out, char *err, size_t errlen)
+tls_cert_issue(struct tls_ca *ca, const char *domain, enum tls_cert_kind kind, struct tls_cert *out,
+               char *err, size_t errlen)
 {
     const char *eku = kind == TLS_CERT_SERVER_ONLY ? "serverAuth" : "serverAuth,clientAuth";
     long from = -DAY, until = LEAF_DAYS * DAY;
@@ -470,8 +469,8 @@ select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen, const un
 }
 
 SSL_CTX *
-tls_ctx_new(int server, const struct tls_cert *cert, const struct tls_ca *trust,
-            int request_cert, char *err, size_t errlen)
+tls_ctx_new(int server, const struct tls_cert *cert, const struct tls_ca *trust, int request_cert,
+            char *err, size_t errlen)
 {
     SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
 
@@ -485,8 +484,7 @@ tls_ctx_new(int server, const struct tls_cert *cert, const struct tls_ca *trust,
             SSL_CTX_use_PrivateKey(ctx, cert->key) != 1)
             goto fail;
     }
-    if (trust != NULL &&
-        X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), trust->cert) != 1)
+    if (trust != NULL && X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), trust->cert) != 1)
         goto fail;
     if (!server || request_cert)
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
@@ -542,7 +540,8 @@ tls_info_get(SSL *ssl, const char *expected_name, struct tls_info *info)
     snprintf(info->version, sizeof(info->version), "%s", SSL_get_version(ssl));
     snprintf(info->cipher, sizeof(info->cipher), "%s", SSL_get_cipher_name(ssl));
     SSL_get0_alpn_selected(ssl, &alpn, &alpnlen);
-    snprintf(info->alpn, sizeof(info->alpn), "%.*s", (int)alpnlen, alpn != NULL ? (const char *)alpn : "");
+    snprintf(info->alpn, sizeof(info->alpn), "%.*s", (int)alpnlen,
+             alpn != NULL ? (const char *)alpn : "");
     if (SSL_is_server(ssl) && sni != NULL)
         snprintf(info->sni, sizeof(info->sni), "%s", sni);
     if (peer == NULL) {
@@ -554,8 +553,8 @@ tls_info_get(SSL *ssl, const char *expected_name, struct tls_info *info)
     cert_names(peer, info->subject, sizeof(info->subject));
     info->chain_ok = vr == X509_V_OK;
     info->name_ok = expected_name == NULL ||
-                    X509_check_host(peer, expected_name, 0,
-                                    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
+                    X509_check_host(peer, expected_name, 0, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+                                    NULL) == 1;
     if (!info->chain_ok)
         snprintf(info->why, sizeof(info->why), "%s", X509_verify_cert_error_string(vr));
     else if (!info->name_ok)

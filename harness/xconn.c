@@ -23,22 +23,21 @@ struct xconn {
     SSL *ssl; /* borrowed from bev, once TLS started */
     int header_sent, closing, dead, ended;
     int handshaking;
-    int in_read;          /* inside on_read: a STARTTLS waits until its input is drained */
-    SSL_CTX *tls_ctx;     /* borrowed: a STARTTLS asked for from inside on_read */
+    int in_read;      /* inside on_read: a STARTTLS waits until its input is drained */
+    SSL_CTX *tls_ctx; /* borrowed: a STARTTLS asked for from inside on_read */
     int tls_accepting;
-    char *tls_sni;        /* owned */
-    int idle_ms; /* xconn_set_idle_timeout(), kept for the TLS bev */
-    size_t read_limit, nread; /* fault: cut after read_limit bytes (0: never) */
-    int cut;                  /* ... and it was */
+    char *tls_sni;                    /* owned */
+    int idle_ms;                      /* xconn_set_idle_timeout(), kept for the TLS bev */
+    size_t read_limit, nread;         /* fault: cut after read_limit bytes (0: never) */
+    int cut;                          /* ... and it was */
     struct ev_token_bucket_cfg *rate; /* owned: fault: slow writes */
     struct bufferevent *rate_bev;     /* borrowed: the socket bev it is set on */
     char db_prefix[16];               /* the dialback namespace's prefix ("db") */
     int no_lang;                      /* fault: headers without xml:lang */
-    struct xconn *prev, *next; /* every live connection, for xconn_abandon_all() */
+    struct xconn *prev, *next;        /* every live connection, for xconn_abandon_all() */
 };
 
 static struct xconn *live;
-
 
 const char *
 xconn_end_str(enum xconn_end e)
@@ -211,7 +210,10 @@ on_event(struct bufferevent *bev, short what, void *arg)
         while ((e = bufferevent_get_openssl_error(c->bev)) != 0)
             if (msg == NULL && e >= 0x100)
                 msg = ERR_error_string(e, buf);
-        finish(c, XCONN_END_TLS, msg != NULL ? msg : (what & BEV_EVENT_EOF) ? "closed by the other side" : "no OpenSSL reason");
+        finish(c, XCONN_END_TLS,
+               msg != NULL              ? msg
+               : (what & BEV_EVENT_EOF) ? "closed by the other side"
+                                        : "no OpenSSL reason");
     } else if (what & BEV_EVENT_TIMEOUT)
         finish(c, XCONN_END_TIMEOUT, NULL);
     else if (what & BEV_EVENT_EOF)
@@ -422,10 +424,10 @@ start_tls(struct xconn *c)
         SSL_set_tlsext_host_name(ssl, c->tls_sni);
     /* The plain bev's queued output (<proceed/>) is written before the handshake; after the
      * wrap, only the TLS bev is ours to free (pitfall 5). */
-    tls = bufferevent_openssl_filter_new(
-            loop_base(), c->bev, ssl,
-            accepting ? BUFFEREVENT_SSL_ACCEPTING : BUFFEREVENT_SSL_CONNECTING,
-            BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+    tls = bufferevent_openssl_filter_new(loop_base(), c->bev, ssl,
+                                         accepting ? BUFFEREVENT_SSL_ACCEPTING
+                                                   : BUFFEREVENT_SSL_CONNECTING,
+                                         BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
     if (tls == NULL) {
         SSL_free(ssl);
         finish(c, XCONN_END_TLS, "cannot start TLS");

@@ -92,8 +92,7 @@ peer_new(const char *domain, const struct profile *prof, size_t nusers, struct r
             }
             p->tenants[p->ntenants] = xasprintf("%s.%s", l, domain);
             for (i = 0; i < nusers; i++)
-                p->users[p->nusers++].jid =
-                        xasprintf("jdoe%zu@%s", i + 1, p->tenants[p->ntenants]);
+                p->users[p->nusers++].jid = xasprintf("jdoe%zu@%s", i + 1, p->tenants[p->ntenants]);
             p->ntenants++;
         }
     }
@@ -325,8 +324,7 @@ peer_set_mode(struct peer *p, const char *mode, char *err, size_t errlen)
 }
 
 int
-peer_listen(struct peer *p, const struct net_addr *addr, int direct_tls, char *err,
-            size_t errlen)
+peer_listen(struct peer *p, const struct net_addr *addr, int direct_tls, char *err, size_t errlen)
 {
     struct peer_listen_arg *la;
     struct net_listener *l;
@@ -408,8 +406,7 @@ out_session(struct peer *p, const char *local, const char *remote)
             return s;
     /* XEP-0288: a bidirectional stream the SUT opened and authenticated carries ours too. */
     for (s = p->sessions; s != NULL; s = s->next)
-        if (s->role == S2S_IN && s->bidi && s->state == S2S_ESTABLISHED &&
-            valid_from(s, remote))
+        if (s->role == S2S_IN && s->bidi && s->state == S2S_ESTABLISHED && valid_from(s, remote))
             return s;
     return s2s_connect(p, S2S_OUT, local, remote);
 }
@@ -451,8 +448,9 @@ peer_send(struct peer *p, const struct xml_node *stanza)
         peer_jid_domain(to, dom, sizeof(dom));
         if (p->prof.collision != PROFILE_COLLISION_NONE && p->claimed != NULL &&
             strcasecmp(dom, p->claimed) == 0) {
-            peer_report(p, "not sent: %s is hosted here too (collision), so the stanza is "
-                           "delivered \"internally\" and the SUT never sees it",
+            peer_report(p,
+                        "not sent: %s is hosted here too (collision), so the stanza is "
+                        "delivered \"internally\" and the SUT never sees it",
                         dom);
             return;
         }
@@ -656,8 +654,7 @@ authenticated_in(const struct peer *p, const char *domain, enum peer_auth auth, 
 
 /* Our outbound stream to `domain`, authenticated in the way asked, or NULL. */
 static const struct s2s *
-authenticated_out(const struct peer *p, const char *domain, enum peer_auth auth,
-                  enum peer_tls tls)
+authenticated_out(const struct peer *p, const char *domain, enum peer_auth auth, enum peer_tls tls)
 {
     const struct s2s *s;
 

@@ -19,7 +19,7 @@
 #include "tls.h"
 #include "xml.h"
 
-#define PEER_MAX_USERS     8  /* per domain */
+#define PEER_MAX_USERS     8 /* per domain */
 #define PEER_MAX_TENANTS   4
 #define PEER_MAX_LISTENERS 8
 
@@ -31,7 +31,7 @@ struct peer_user {
 struct s2s;
 
 struct peer {
-    char *domain;        /* owned */
+    char *domain; /* owned */
     /* Other domains served by the same server (multi-tenant: WebEx's customer domains), each
      * LABEL.domain from the profile's tenants knob, with users of its own. Their stanzas share
      * the outbound stream to the SUT, one db:result each (XEP-0220 §2.4). */
@@ -68,9 +68,9 @@ struct peer {
         unsigned sut_refused, sut_timeout, sut_unresolved, sut_connected;
         char sut_addr[NET_ADDRSTRLEN];
         unsigned in_streams;
-        unsigned accepted; /* connections accepted, resets included */
-        unsigned invalid_from_sut;    /* the SUT answered our db:result invalid */
-        unsigned collision;           /* we refused the SUT as a domain we host */
+        unsigned accepted;         /* connections accepted, resets included */
+        unsigned invalid_from_sut; /* the SUT answered our db:result invalid */
+        unsigned collision;        /* we refused the SUT as a domain we host */
     } facts;
     /* The conditions of the stream errors the SUT sent to the peer, in order (owned). */
     char *stream_errors[32];
@@ -89,7 +89,7 @@ struct peer {
     size_t cut_after;  /* new connections are cut after this many bytes read (0: never) */
     size_t write_rate; /* new connections write at most this many bytes/s (0: no limit) */
     struct net_addr listen_addrs[PEER_MAX_LISTENERS]; /* where it listens (or did, refusing) */
-    int listen_direct[PEER_MAX_LISTENERS];             /* ... with direct TLS (XEP-0368) */
+    int listen_direct[PEER_MAX_LISTENERS];            /* ... with direct TLS (XEP-0368) */
     size_t nlisten_addrs;
     /* TLS (peer_tls_init): the CA trusted and issuing (borrowed, or own_ca), our certificate,
      * and one context per end. */

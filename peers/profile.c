@@ -110,8 +110,8 @@ knob_error(const char *knob, size_t klen, const char *v, char *err, size_t errle
 
     for (i = 0; i < sizeof(word_knobs) / sizeof(word_knobs[0]); i++) {
         if (strlen(word_knobs[i].name) == klen && strncmp(knob, word_knobs[i].name, klen) == 0) {
-            used = (size_t)snprintf(err, errlen, "knob %s=%s: expected %s=", word_knobs[i].name,
-                                    v, word_knobs[i].name);
+            used = (size_t)snprintf(err, errlen, "knob %s=%s: expected %s=", word_knobs[i].name, v,
+                                    word_knobs[i].name);
             for (k = 0; word_knobs[i].words[k] != NULL && used < errlen; k++)
                 used += (size_t)snprintf(err + used, errlen - used, "%s%s", k > 0 ? "|" : "",
                                          word_knobs[i].words[k]);

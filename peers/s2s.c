@@ -26,9 +26,8 @@
 const char *
 s2s_state_str(enum s2s_state s)
 {
-    static const char *names[] = {"resolving", "connecting", "wait-header", "wait-features",
-                                  "tls",       "sasl",       "dialback",    "established",
-                                  "closed"};
+    static const char *names[] = {"resolving", "connecting", "wait-header", "wait-features", "tls",
+                                  "sasl",      "dialback",   "established", "closed"};
 
     return names[s];
 }
@@ -159,8 +158,7 @@ void
 s2s_stream_error(struct s2s *s, const char *condition, const char *text)
 {
     peer_report(s->peer, "s2s %s #%u%s%s: stream error <%s/> sent, closing", role_str(s->role),
-                s->id, s->remote != NULL ? " " : "", s->remote != NULL ? s->remote : "",
-                condition);
+                s->id, s->remote != NULL ? " " : "", s->remote != NULL ? s->remote : "", condition);
     stream_error(s, condition, text);
 }
 
@@ -267,8 +265,8 @@ cert_acceptable(struct s2s *s, const struct tls_info *info)
 {
     enum profile_verify v = s->peer->prof.verify_cert;
 
-    if (v == PROFILE_VERIFY_NONE || (info->has_cert && info->chain_ok &&
-                                     (v == PROFILE_VERIFY_CHAIN || info->name_ok)))
+    if (v == PROFILE_VERIFY_NONE ||
+        (info->has_cert && info->chain_ok && (v == PROFILE_VERIFY_CHAIN || info->name_ok)))
         return 1;
     peer_report(s->peer, "s2s %s #%u %s: the SUT's certificate is refused: %s", role_str(s->role),
                 s->id, s->remote != NULL ? s->remote : "", info->why);
@@ -301,12 +299,14 @@ send_features(struct s2s *s)
     int n = snprintf(buf, sizeof(buf), "<stream:features>");
 
     if (!s->tls_done && pr->tls != PROFILE_TLS_NONE && s->peer->tls_server != NULL)
-        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "<starttls xmlns='" NS_TLS "'>%s</starttls>",
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+                      "<starttls xmlns='" NS_TLS "'>%s</starttls>",
                       pr->tls == PROFILE_TLS_REQUIRED ? "<required/>" : "");
     if (s->tls_done && pr->sasl_external && s->nvalid == 0 &&
         (pr->sasl_external == 2 || cert_authenticates(s, &info)))
         n += snprintf(buf + n, sizeof(buf) - (size_t)n,
-                      "<mechanisms xmlns='" NS_SASL "'><mechanism>EXTERNAL</mechanism></mechanisms>");
+                      "<mechanisms xmlns='" NS_SASL
+                      "'><mechanism>EXTERNAL</mechanism></mechanisms>");
     if (pr->bidi && s->nvalid == 0 && (s->tls_done || pr->tls != PROFILE_TLS_REQUIRED))
         n += snprintf(buf + n, sizeof(buf) - (size_t)n, "<bidi xmlns='" NS_BIDI_FEATURE "'/>");
     if (pr->feature_dialback && s->nvalid == 0 && (s->tls_done || pr->tls != PROFILE_TLS_REQUIRED))
@@ -401,8 +401,9 @@ in_open(struct s2s *s, struct xml_node *header)
                 "xmlns:stream='" XML_NS_STREAM "' version='1.0'><stream:error><invalid-namespace "
                 "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>";
 
-        peer_report(s->peer, "s2s in #%u: a server-to-server stream on a client port: "
-                             "<invalid-namespace/>",
+        peer_report(s->peer,
+                    "s2s in #%u: a server-to-server stream on a client port: "
+                    "<invalid-namespace/>",
                     s->id);
         xconn_send_raw(s->conn, c2s, sizeof(c2s) - 1);
         s2s_close(s);
@@ -423,8 +424,9 @@ in_open(struct s2s *s, struct xml_node *header)
         return;
     }
     if (from != NULL && !profile_allows(&s->peer->prof, from) && !s->peer->prof.refuse_invalid) {
-        peer_report(s->peer, "s2s in #%u: stream from %s, which is not a partner (allow=%s): "
-                             "refused",
+        peer_report(s->peer,
+                    "s2s in #%u: stream from %s, which is not a partner (allow=%s): "
+                    "refused",
                     s->id, from, s->peer->prof.allow);
         xconn_send_header(s->conn, s->peer->domain, from, NULL, NULL, 1);
         stream_error(s, "host-unknown", "not a partner domain of this server");
@@ -499,8 +501,9 @@ collision_answer(struct s2s *s, const char *from, const char *to)
     enum profile_collision c = s->peer->prof.collision;
 
     s->peer->facts.collision++;
-    peer_report(s->peer, "s2s in #%u: %s asks to be authenticated (dialback), but this peer "
-                         "hosts %s itself (collision): %s",
+    peer_report(s->peer,
+                "s2s in #%u: %s asks to be authenticated (dialback), but this peer "
+                "hosts %s itself (collision): %s",
                 s->id, from, from,
                 c == PROFILE_COLLISION_INVALID       ? "invalid"
                 : c == PROFILE_COLLISION_UNSOLICITED ? "unsolicited answers instead"
@@ -569,8 +572,9 @@ in_stanza(struct s2s *s, struct xml_node *n)
         if (!s->peer->prof.feature_dialback && s->local != NULL && strcasecmp(to, s->local) != 0) {
             /* XEP-0220 §2.6.2: target multiplexing needs dialback errors support; a legacy
              * peer (none announced) cannot answer it and closes the stream. */
-            peer_report(s->peer, "s2s in #%u: db:result for %s on a stream to %s: target "
-                                 "multiplexing, which this peer does not support",
+            peer_report(s->peer,
+                        "s2s in #%u: db:result for %s on a stream to %s: target "
+                        "multiplexing, which this peer does not support",
                         s->id, to, s->local);
             stream_error(s, "host-unknown", "no target multiplexing here");
             return;
@@ -581,8 +585,9 @@ in_stanza(struct s2s *s, struct xml_node *n)
             return;
         }
         if (!profile_allows(&s->peer->prof, from)) {
-            peer_report(s->peer, "s2s in #%u: %s asks to be authenticated (dialback), but it is "
-                                 "not a partner (allow=%s): invalid",
+            peer_report(s->peer,
+                        "s2s in #%u: %s asks to be authenticated (dialback), but it is "
+                        "not a partner (allow=%s): invalid",
                         s->id, from, s->peer->prof.allow);
             send_and_free(s, db_element("result", to, from, NULL, "invalid"));
             return;
@@ -691,8 +696,7 @@ send_results(struct s2s *s)
     if (find_local(s, s->local) == NULL)
         send_result(s, s->local);
     for (i = 0; i < s->nqueue; i++)
-        if (find_local(s, sender_domain(s->queue[i], dom, sizeof(dom))) == NULL &&
-            is_local(s, dom))
+        if (find_local(s, sender_domain(s->queue[i], dom, sizeof(dom))) == NULL && is_local(s, dom))
             send_result(s, dom);
 }
 
@@ -704,8 +708,7 @@ out_proceed(struct s2s *s)
         struct xml_node *v = db_element("verify", s->local, s->remote, s->verify_stream_id, NULL);
 
         xml_add_text(v, s->verify_key, strlen(s->verify_key));
-        dialback_pending_add(s->pending, DIALBACK_VERIFY, s->local, s->remote,
-                             s->verify_stream_id);
+        dialback_pending_add(s->pending, DIALBACK_VERIFY, s->local, s->remote, s->verify_stream_id);
         send_and_free(s, v);
         return;
     }
@@ -771,8 +774,7 @@ out_features(struct s2s *s, const struct xml_node *f)
         send_results(s); /* other sender domains (tenants): dialback on this stream */
         return;
     }
-    if (!s->tls_done && tls != NULL && pr->tls != PROFILE_TLS_NONE &&
-        s->peer->tls_client != NULL) {
+    if (!s->tls_done && tls != NULL && pr->tls != PROFILE_TLS_NONE && s->peer->tls_client != NULL) {
         static const char starttls[] = "<starttls xmlns='" NS_TLS "'/>";
 
         enter_state(s, S2S_TLS);
@@ -780,16 +782,18 @@ out_features(struct s2s *s, const struct xml_node *f)
         return;
     }
     if (!s->tls_done && pr->tls == PROFILE_TLS_REQUIRED) {
-        peer_report(s->peer, "s2s %s #%u to %s: the SUT offers no STARTTLS, which this peer "
-                             "requires",
+        peer_report(s->peer,
+                    "s2s %s #%u to %s: the SUT offers no STARTTLS, which this peer "
+                    "requires",
                     role_str(s->role), s->id, s->remote);
         drop_queue(s, "no TLS");
         stream_error(s, "policy-violation", "STARTTLS is required");
         return;
     }
     if (!s->tls_done && tls != NULL && xml_child(tls, NS_TLS, "required") != NULL)
-        peer_report(s->peer, "s2s %s #%u to %s: the SUT requires STARTTLS, which this peer "
-                             "does not do: dialback in the clear",
+        peer_report(s->peer,
+                    "s2s %s #%u to %s: the SUT requires STARTTLS, which this peer "
+                    "does not do: dialback in the clear",
                     role_str(s->role), s->id, s->remote);
     if (pr->bidi && s->role == S2S_OUT && !s->bidi &&
         xml_child(f, NS_BIDI_FEATURE, "bidi") != NULL) {
@@ -802,13 +806,12 @@ out_features(struct s2s *s, const struct xml_node *f)
             xconn_send_raw(s->conn, bidi_bug, sizeof(bidi_bug) - 1);
         else
             xconn_send_raw(s->conn, bidi, sizeof(bidi) - 1);
-        peer_report(s->peer, "s2s out #%u to %s: bidirectional stream requested (XEP-0288)",
-                    s->id, s->remote);
+        peer_report(s->peer, "s2s out #%u to %s: bidirectional stream requested (XEP-0288)", s->id,
+                    s->remote);
     }
     if (s->tls_done && pr->sasl_external == 1 && external && s->role == S2S_OUT) {
         char *authzid = sasl_b64_encode((const unsigned char *)s->local, strlen(s->local));
-        char *auth = xasprintf("<auth xmlns='" NS_SASL "' mechanism='EXTERNAL'>%s</auth>",
-                               authzid);
+        char *auth = xasprintf("<auth xmlns='" NS_SASL "' mechanism='EXTERNAL'>%s</auth>", authzid);
 
         enter_state(s, S2S_SASL);
         xconn_send_raw(s->conn, auth, strlen(auth));
@@ -871,8 +874,7 @@ out_stanza(struct s2s *s, struct xml_node *n)
     }
     if (xml_is(n, NS_SASL, "success") && s->state == S2S_SASL) {
         s->sasl_done = 1;
-        peer_report(s->peer, "s2s out #%u to %s: authenticated by SASL EXTERNAL", s->id,
-                    s->remote);
+        peer_report(s->peer, "s2s out #%u to %s: authenticated by SASL EXTERNAL", s->id, s->remote);
         xconn_restart(s->conn);
         enter_state(s, S2S_WAIT_HEADER);
         send_out_header(s, "1.0");
@@ -913,8 +915,9 @@ out_stanza(struct s2s *s, struct xml_node *n)
         if (strcmp(type, "error") == 0 && !s->peer->prof.feature_dialback) {
             /* XEP-0220 §2.5: errors only to peers that announced support; an RFC 3920 peer
              * does not know the type and gives up on the stream (field bug C-27). */
-            peer_report(s->peer, "s2s out #%u to %s: a dialback error, which this peer never "
-                                 "said it understands: closing",
+            peer_report(s->peer,
+                        "s2s out #%u to %s: a dialback error, which this peer never "
+                        "said it understands: closing",
                         s->id, s->remote);
             drop_queue(s, "dialback error");
             stream_error(s, "undefined-condition", "unknown dialback type");
@@ -937,8 +940,8 @@ out_stanza(struct s2s *s, struct xml_node *n)
                             s->id, s->remote, to, before - s->nqueue);
                 return;
             }
-            peer_report(s->peer, "s2s out #%u to %s: dialback for %s answered %s", s->id,
-                        s->remote, to != NULL ? to : "?", type);
+            peer_report(s->peer, "s2s out #%u to %s: dialback for %s answered %s", s->id, s->remote,
+                        to != NULL ? to : "?", type);
             s->peer->facts.invalid_from_sut++;
             flush_queue(s); /* drops that sender's stanzas */
             for (i = 0; i < s->nlocals; i++)
@@ -1091,8 +1094,7 @@ send_out_header(struct s2s *s, const char *version)
     const char *omit = s->peer->prof.header_omit;
 
     xconn_send_header(s->conn, omit != NULL && strcmp(omit, "from") == 0 ? NULL : s->local,
-                      omit != NULL && strcmp(omit, "to") == 0 ? NULL : s->remote, NULL, version,
-                      1);
+                      omit != NULL && strcmp(omit, "to") == 0 ? NULL : s->remote, NULL, version, 1);
 }
 
 /* The peer's network faults and interop quirks, on a new connection. */
@@ -1279,7 +1281,7 @@ s2s_send(struct s2s *s, const struct xml_node *stanza)
     s->queue = xreallocarray(s->queue, s->nqueue + 1, sizeof(*s->queue));
     s->queue[s->nqueue++] = xml_clone(stanza);
     /* A new sender on a stream past its own authentication: its own db:result now. */
-    if (l == NULL && (s->state == S2S_DIALBACK || s->state == S2S_ESTABLISHED) &&
-        s->conn != NULL && is_local(s, dom))
+    if (l == NULL && (s->state == S2S_DIALBACK || s->state == S2S_ESTABLISHED) && s->conn != NULL &&
+        is_local(s, dom))
         send_result(s, dom);
 }

@@ -38,8 +38,8 @@ struct s2s {
     struct xconn *conn;             /* owned */
     struct net_connect *connecting; /* owned while connecting */
     char *remote;                   /* owned: the other side's domain (NULL until known for in) */
-    char *local; /* owned: our domain on this stream: in: the header's to; out/verify: from */
-    char *stream_id;                /* owned: in: the id we issued; out/verify: the one we got */
+    char *local;     /* owned: our domain on this stream: in: the header's to; out/verify: from */
+    char *stream_id; /* owned: in: the id we issued; out/verify: the one we got */
     char peer_addr[NET_ADDRSTRLEN];
     int version10;                    /* both headers carry version 1.0 */
     int silent;                       /* fault: read everything, answer nothing */
@@ -57,7 +57,7 @@ struct s2s {
     struct s2s_local {
         char *domain; /* owned */
         enum { LOCAL_PENDING, LOCAL_VALID, LOCAL_INVALID } state;
-    } *locals;
+    } * locals;
     size_t nlocals;
     struct resolve_target *targets; /* owned: out/verify: where to try */
     size_t ntargets, next_target;

@@ -154,8 +154,7 @@ test_valid(void **state)
     for (i = 0; i < sk_GENERAL_NAME_num(sans); i++) {
         GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
 
-        if (g->type == GEN_OTHERNAME &&
-            OBJ_obj2nid(g->d.otherName->type_id) == NID_XmppAddr)
+        if (g->type == GEN_OTHERNAME && OBJ_obj2nid(g->d.otherName->type_id) == NID_XmppAddr)
             xmppaddr = 1;
     }
     assert_true(xmppaddr);
