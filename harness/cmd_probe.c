@@ -36,6 +36,9 @@ struct probe {
     uint64_t t0;
     unsigned ok, warn, fail;
     SSL_CTX *ctx; /* owned */
+    int json;     /* --json: the lines are kept for one JSON document at the end */
+    char **items; /* owned: "verdict\ttext" */
+    size_t nitems;
 };
 
 static void line(struct probe *p, const char *verdict, const char *fmt, ...)
@@ -47,15 +50,75 @@ line(struct probe *p, const char *verdict, const char *fmt, ...)
 {
     va_list ap;
 
+    char text[1024];
+
     p->ok += strcmp(verdict, "ok") == 0;
     p->warn += strcmp(verdict, "warn") == 0;
     p->fail += strcmp(verdict, "fail") == 0;
-    printf("%-4s  ", verdict);
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    putchar('\n');
+    if (p->json) {
+        p->items = xreallocarray(p->items, p->nitems + 1, sizeof(*p->items));
+        p->items[p->nitems++] = xasprintf("%s\t%s", verdict, text);
+        return;
+    }
+    printf("%-4s  %s\n", verdict, text);
     fflush(stdout);
+}
+
+/* The check a line is about, from its first words. */
+static const char *
+check_name(const char *text)
+{
+    static const char *const names[][2] = {
+            {"SRV", "srv"},       {"direct TLS", "xmpps-srv"}, {"address", "address"},
+            {"TCP", "tcp"},       {"stream", "stream"},        {"STARTTLS", "starttls"},
+            {"no STARTTLS", "starttls"}, {"TLS", "tls"},       {"SASL", "sasl"},
+            {"dialback", "dialback"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strncmp(text, names[i][0], strlen(names[i][0])) == 0)
+            return names[i][1];
+    return "other";
+}
+
+/* s as a JSON string body (quotes and backslashes escaped, controls dropped). */
+static void
+json_string(const char *s)
+{
+    putchar('"');
+    for (; *s != '\0'; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s >= 0x20)
+            putchar(*s);
+    }
+    putchar('"');
+}
+
+/* --json: {"domain": ..., "checks": [{"check", "verdict", "detail"}...], "ok", "warn", "fail"} */
+static void
+print_json(const struct probe *p)
+{
+    size_t i;
+
+    printf("{\"domain\": ");
+    json_string(p->domain);
+    printf(", \"checks\": [");
+    for (i = 0; i < p->nitems; i++) {
+        char *tab = strchr(p->items[i], '\t');
+
+        *tab = '\0';
+        printf("%s\n  {\"check\": \"%s\", \"verdict\": \"%s\", \"detail\": ", i > 0 ? "," : "",
+               check_name(tab + 1), p->items[i]);
+        json_string(tab + 1);
+        putchar('}');
+        *tab = '\t';
+    }
+    printf("],\n \"ok\": %u, \"warn\": %u, \"fail\": %u}\n", p->ok, p->warn, p->fail);
 }
 
 static void start_service(struct probe *p);
@@ -341,7 +404,8 @@ try_next(struct probe *p)
 static void
 probe_usage(FILE *fp)
 {
-    fprintf(fp, "usage: fedsim probe [--resolver ADDR:PORT] [--ca FILE] [--from DOMAIN] DOMAIN\n"
+    fprintf(fp, "usage: fedsim probe [--resolver ADDR:PORT] [--ca FILE] [--from DOMAIN] [--json]\n"
+                "                    DOMAIN\n"
                 "\n"
                 "Runs the seed document's checks against an XMPP domain and prints a checklist:\n"
                 "ok / warn / fail / info, each with the evidence, and for failures the remedy.\n"
@@ -355,6 +419,8 @@ probe_usage(FILE *fp)
                 "  -c, --ca FILE             the CA certificates to check the server's against\n"
                 "                            (default: the system's)\n"
                 "  -f, --from DOMAIN         the stream's from (default: probe.fedsim.invalid)\n"
+                "  -j, --json                one JSON document: {\"domain\", \"checks\": [{\"check\",\n"
+                "                            \"verdict\", \"detail\"}...], \"ok\", \"warn\", \"fail\"}\n"
                 "\n"
                 "Exit status: 0 no check failed, 1 a check failed, 2 bad usage.\n");
 }
@@ -383,7 +449,8 @@ system_resolver(struct net_addr *out)
 static int
 probe_exec(int argc, char **argv)
 {
-    static const struct option opts[] = {{"resolver", required_argument, NULL, 'r'},
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"resolver", required_argument, NULL, 'r'},
                                          {"ca", required_argument, NULL, 'c'},
                                          {"from", required_argument, NULL, 'f'},
                                          {"help", no_argument, NULL, 'h'},
@@ -404,6 +471,9 @@ probe_exec(int argc, char **argv)
             break;
         case 'f':
             p.from = optarg;
+            break;
+        case 'j':
+            p.json = 1;
             break;
         case 'h':
             probe_usage(stdout);
@@ -458,7 +528,13 @@ probe_exec(int argc, char **argv)
     loop_free();
     free(p.targets);
     SSL_CTX_free(p.ctx);
-    printf("%u ok, %u warn, %u fail\n", p.ok, p.warn, p.fail);
+    if (p.json)
+        print_json(&p);
+    else
+        printf("%u ok, %u warn, %u fail\n", p.ok, p.warn, p.fail);
+    for (size_t i = 0; i < p.nitems; i++)
+        free(p.items[i]);
+    free(p.items);
     return p.fail > 0 ? FEDSIM_EXIT_FAIL : FEDSIM_EXIT_OK;
 }
 

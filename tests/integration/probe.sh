@@ -52,6 +52,12 @@ check "an SRV target without address: a failure naming the A record" eval "
     [ $rc -eq 1 ] && has noaddr '^fail +address: .*needs an A'"
 probe optout optout.test
 check "the \".\" target: a failure" eval "[ $rc -eq 1 ] && has optout '^fail +SRV .*\".\" target'"
+probe json --json nosrv.test
+check "--json: one document with each check, its verdict and detail, and the counts" eval "
+    [ $rc -eq 1 ] && head -c 1 '$T_TMP/json.out' | grep -q '{' &&
+    has json '\"check\": \"srv\", \"verdict\": \"warn\", \"detail\": \"SRV _xmpp-server' &&
+    has json '\"check\": \"tcp\", \"verdict\": \"fail\"' &&
+    has json '\"ok\": 1, \"warn\": 1, \"fail\": 1}$'"
 rc=0
 "$fedsim" probe > "$T_TMP/usage.out" 2>&1 || rc=$?
 check "no domain: usage, exit 2" test $rc -eq 2
