@@ -664,6 +664,27 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
         advance(run);
         return;
     }
+    if (st->kind == STEP_CONNECT && run->clients[st->actor] != NULL) {
+        enum c2s_state cs = c2s_state(run->clients[st->actor]);
+        char addr[NET_ADDRSTRLEN];
+
+        net_addr_format((const struct sockaddr *)&run->sut->c2s.ss, addr, sizeof(addr));
+        /* Not a verdict on the SUT's federation: it did not answer its own users at all. */
+        if (cs == C2S_CONNECTING)
+            finish(run, RUN_ERROR, st->line,
+                   "%s:%d: %s connects: the SUT did not accept a c2s connection at %s within "
+                   "%d ms: it is not running, or stopped answering",
+                   run->s->path, st->line, run->s->actors[st->actor].name, addr,
+                   wait_ms(run, st));
+        else if (cs != C2S_READY && cs != C2S_FAILED && cs != C2S_CLOSED)
+            finish(run, RUN_ERROR, st->line,
+                   "%s:%d: %s connects: the SUT accepted the connection at %s but stopped "
+                   "answering (at %s, %d ms): it is frozen or overloaded",
+                   run->s->path, st->line, run->s->actors[st->actor].name, addr,
+                   c2s_state_str(cs), wait_ms(run, st));
+        if (run->done)
+            return;
+    }
     if (st->kind == STEP_RECEIVE) {
         struct xml_node *want = step_stanza(run, st);
         size_t n, i, best = (size_t)-1, unused = 0;
