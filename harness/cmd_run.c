@@ -18,6 +18,7 @@
 struct run_opts {
     const char *sut, *tags, *junit, *transcript, *fixtures;
     int tap, timeout_ms, watchdog_ms;
+    unsigned shard, nshards; /* --shard K/N: run the scenarios i with i % N == K - 1 */
     uint64_t seed;
 };
 
@@ -32,7 +33,7 @@ run_usage(FILE *fp)
     fprintf(fp,
             "usage: fedsim run --sut FILE [--tags LIST] [--tap] [--junit FILE]\n"
             "                  [--transcript DIR] [--timeout T] [--watchdog T] [--fixtures DIR]\n"
-            "                  [--seed N]\n"
+            "                  [--seed N] [--shard K/N]\n"
             "                  SCENARIO|DIR...\n"
             "\n"
             "Runs scenarios (docs/scenarios.md) against a running SUT: for each, a fresh DNS\n"
@@ -51,6 +52,9 @@ run_usage(FILE *fp)
             "  -f, --fixtures DIR    where zone files are looked up after the scenario's own\n"
             "                        directory (default: dnsfixtures)\n"
             "      --seed N          SRV weighted-selection seed (default 1)\n"
+            "      --shard K/N       run only the K-th of N shares of the scenarios (a fixed\n"
+            "                        partition of the sorted list: every scenario in exactly one\n"
+            "                        share), for CI jobs running side by side against N SUTs\n"
             "\n"
             "A failure's evidence: the step's file:line, the expected and the closest stanza,\n"
             "a diagnosis in the seed document's troubleshooting terms when the peers saw the\n"
@@ -215,6 +219,7 @@ parse_opts(int argc, char **argv, struct run_opts *o)
                                          {"fixtures", required_argument, NULL, 'f'},
                                          {"seed", required_argument, NULL, 'S'},
                                          {"watchdog", required_argument, NULL, 'W'},
+                                         {"shard", required_argument, NULL, 'K'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int c;
@@ -247,6 +252,14 @@ parse_opts(int argc, char **argv, struct run_opts *o)
             break;
         case 'S':
             o->seed = strtoull(optarg, NULL, 10);
+            break;
+        case 'K':
+            if (sscanf(optarg, "%u/%u", &o->shard, &o->nshards) != 2 || o->nshards == 0 ||
+                o->shard == 0 || o->shard > o->nshards) {
+                fprintf(stderr, "fedsim run: --shard %s: expected K/N with 1 <= K <= N\n",
+                        optarg);
+                return -1;
+            }
             break;
         case 'w':
         case 'W': {
@@ -310,9 +323,13 @@ run_exec(int argc, char **argv)
     if (o.tap)
         printf("TAP version 13\n");
     for (i = 0; paths[i] != NULL; i++) {
-        struct scenario *s = scenario_load(paths[i], o.fixtures, err, sizeof(err));
         struct runner_options ro = {
                 .default_timeout_ms = o.timeout_ms, .watchdog_ms = o.watchdog_ms, .seed = o.seed};
+        struct scenario *s;
+
+        if (o.nshards > 0 && i % o.nshards != o.shard - 1)
+            continue;
+        s = scenario_load(paths[i], o.fixtures, err, sizeof(err));
 
         if (s == NULL) {
             fprintf(stderr, "%s\n", err);

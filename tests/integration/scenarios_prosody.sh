@@ -54,6 +54,16 @@ check "TAP: a version line, $nseed ok lines, the plan" eval "
     head -n 1 '$T_TMP/tap.out' | grep -qx 'TAP version 13' &&
     [ \$(grep -c '^ok ' '$T_TMP/tap.out') -eq $nseed ] && grep -qx '1..$nseed' '$T_TMP/tap.out'"
 
+# --shard K/N: a fixed partition; the two halves together are the whole, without overlap.
+run --tap --shard 1/2 "$src/scenarios/seed" > "$T_TMP/shard1.out" 2>&1 || true
+run --tap --shard 2/2 "$src/scenarios/seed" > "$T_TMP/shard2.out" 2>&1 || true
+sed -n 's/^ok [0-9]* - //p' "$T_TMP/shard1.out" "$T_TMP/shard2.out" | sed 's/ # SKIP.*//' | sort > "$T_TMP/shards"
+check "--shard 1/2 and 2/2: every seed scenario exactly once ($(wc -l < "$T_TMP/shards") of $nseed)" \
+    eval "[ \$(sort -u '$T_TMP/shards' | wc -l) -eq $nseed ] && [ \$(wc -l < '$T_TMP/shards') -eq $nseed ]"
+rc=0
+run --shard 3/2 "$src/scenarios/seed" > "$T_TMP/badshard.out" 2>&1 || rc=$?
+check "--shard 3/2: bad usage, exit 2" test $rc -eq 2
+
 # --- deliberately failing scenarios ---------------------------------------------------------
 rc=0
 run --junit "$T_TMP/failing.xml" "$src/tests/scenarios/failing" > "$T_TMP/failing.out" 2>&1 ||
