@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "report.h"
 #include "runner.h"
 #include "scenario.h"
 #include "sut.h"
@@ -16,14 +17,15 @@
 #include "xml.h"
 
 struct run_opts {
-    const char *sut, *tags, *junit, *transcript, *fixtures;
+    const char *sut, *tags, *junit, *transcript, *fixtures, *report;
     int tap, timeout_ms, watchdog_ms;
     unsigned shard, nshards; /* --shard K/N: run the scenarios i with i % N == K - 1 */
     uint64_t seed;
 };
 
 struct done {
-    char *path, *title; /* owned */
+    char *path, *title;   /* owned */
+    struct scenario *s;   /* owned with --report (its actors name the lifelines), else NULL */
     struct runner_result r;
 };
 
@@ -33,7 +35,7 @@ run_usage(FILE *fp)
     fprintf(fp,
             "usage: fedsim run --sut FILE [--tags LIST] [--tap] [--junit FILE]\n"
             "                  [--transcript DIR] [--timeout T] [--watchdog T] [--fixtures DIR]\n"
-            "                  [--seed N] [--shard K/N]\n"
+            "                  [--seed N] [--shard K/N] [--report FILE.html]\n"
             "                  SCENARIO|DIR...\n"
             "\n"
             "Runs scenarios (docs/scenarios.md) against a running SUT: for each, a fresh DNS\n"
@@ -46,6 +48,9 @@ run_usage(FILE *fp)
             "                        a tag with a leading ! excludes\n"
             "      --tap             TAP version 13 on stdout instead of the human lines\n"
             "      --junit FILE      also write JUnit XML (for CI systems)\n"
+            "      --report FILE     also write one self-contained HTML file: per scenario its\n"
+            "                        outcome and an SVG sequence diagram (clients, SUT, DNS,\n"
+            "                        peers; DNS questions, connections, TLS, auth, stanzas)\n"
             "      --transcript DIR  one file per scenario: every event, DNS query and step\n"
             "      --timeout T       default bound of every wait (default 10s)\n"
             "      --watchdog T      bound of a whole scenario, whatever its waits (default 300s)\n"
@@ -220,6 +225,7 @@ parse_opts(int argc, char **argv, struct run_opts *o)
                                          {"seed", required_argument, NULL, 'S'},
                                          {"watchdog", required_argument, NULL, 'W'},
                                          {"shard", required_argument, NULL, 'K'},
+                                         {"report", required_argument, NULL, 'R'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int c;
@@ -252,6 +258,9 @@ parse_opts(int argc, char **argv, struct run_opts *o)
             break;
         case 'S':
             o->seed = strtoull(optarg, NULL, 10);
+            break;
+        case 'R':
+            o->report = optarg;
             break;
         case 'K':
             if (sscanf(optarg, "%u/%u", &o->shard, &o->nshards) != 2 || o->nshards == 0 ||
@@ -323,8 +332,10 @@ run_exec(int argc, char **argv)
     if (o.tap)
         printf("TAP version 13\n");
     for (i = 0; paths[i] != NULL; i++) {
-        struct runner_options ro = {
-                .default_timeout_ms = o.timeout_ms, .watchdog_ms = o.watchdog_ms, .seed = o.seed};
+        struct runner_options ro = {.default_timeout_ms = o.timeout_ms,
+                                    .watchdog_ms = o.watchdog_ms,
+                                    .seed = o.seed,
+                                    .record_events = o.report != NULL};
         struct scenario *s;
 
         if (o.nshards > 0 && i % o.nshards != o.shard - 1)
@@ -357,7 +368,10 @@ run_exec(int argc, char **argv)
         else
             print_human(&done[n]);
         n++;
-        scenario_free(s);
+        if (o.report != NULL)
+            done[n - 1].s = s;
+        else
+            scenario_free(s);
         if (done[n - 1].r.interrupted)
             break;
     }
@@ -366,6 +380,18 @@ run_exec(int argc, char **argv)
     if (o.junit != NULL &&
         write_junit(o.junit, done, n, (double)(clock_monotonic_us() - t0) / 1e6) != 0)
         counts[RUN_ERROR]++;
+    if (o.report != NULL) {
+        struct report_item *items = xcalloc(n + 1, sizeof(*items));
+
+        for (i = 0; i < n; i++)
+            items[i] = (struct report_item){
+                    .path = done[i].path, .title = done[i].title, .s = done[i].s, .r = &done[i].r};
+        if (report_write(o.report, items, n, err, sizeof(err)) != 0) {
+            fprintf(stderr, "fedsim run: --report: %s\n", err);
+            counts[RUN_ERROR]++;
+        }
+        free(items);
+    }
     if (!o.tap) {
         if (counts[RUN_XFAIL] + counts[RUN_ERROR] > 0)
             printf("(%zu failed as expected on this SUT, %zu could not run)\n", counts[RUN_XFAIL],
@@ -381,6 +407,8 @@ out:
     for (i = 0; i < n; i++) {
         free(done[i].path);
         free(done[i].title);
+        scenario_free(done[i].s);
+        runner_result_clear(&done[i].r);
     }
     free(done);
     scenario_paths_free(paths);

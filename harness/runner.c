@@ -43,6 +43,7 @@ struct dnsq {
 };
 
 struct run {
+    uint64_t t0; /* when the scenario started (for event times) */
     const struct scenario *s;
     const struct sut *sut;
     const struct runner_options *o;
@@ -104,6 +105,49 @@ note(struct run *run, const char *fmt, ...)
     run->ntail++;
 }
 
+/* An arrow for the report (with --report): from and to are lifelines. */
+static void
+event(struct run *run, size_t from, size_t to, const char *label, const char *raw)
+{
+    struct runner_event *e;
+
+    if (!run->o->record_events || run->r->nevents >= 5000)
+        return;
+    run->r->events = xreallocarray(run->r->events, run->r->nevents + 1, sizeof(*e));
+    e = &run->r->events[run->r->nevents++];
+    memset(e, 0, sizeof(*e));
+    e->t = (double)(clock_monotonic_us() - run->t0) / 1e6;
+    e->from = from;
+    e->to = to;
+    snprintf(e->label, sizeof(e->label), "%s", label);
+    e->raw = xstrdup(raw != NULL ? raw : label);
+}
+
+/* A stanza's label: its name, type and id. */
+static void
+stanza_event(struct run *run, size_t from, size_t to, const struct xml_node *n)
+{
+    char label[96], *raw = xml_serialize(n, n->ns, NULL, NULL);
+    const char *type = xml_attr(n, "type"), *id = xml_attr(n, "id");
+
+    snprintf(label, sizeof(label), "<%s%s%s%s%s>", n->name, type != NULL ? " " : "",
+             type != NULL ? type : "", id != NULL ? " #" : "", id != NULL ? id : "");
+    event(run, from, to, label, raw);
+    free(raw);
+}
+
+void
+runner_result_clear(struct runner_result *r)
+{
+    size_t i;
+
+    for (i = 0; i < r->nevents; i++)
+        free(r->events[i].raw);
+    free(r->events);
+    r->events = NULL;
+    r->nevents = 0;
+}
+
 static void
 kick(struct run *run)
 {
@@ -111,11 +155,51 @@ kick(struct run *run)
         event_active(run->kick, EV_TIMEOUT, 0);
 }
 
+static size_t actor_of_domain_line(const struct run *run, const char *line);
+
 static void
 on_peer_report(const char *line, void *arg)
 {
-    note(arg, "%s", line);
+    struct run *run = arg;
+    static const char *const shown[] = {"STARTTLS done", "direct TLS done", "authenticated by",
+                                        "stream error", ": connected to", "stream from",
+                                        "dialback key for", "refused", "cut after",
+                                        "cannot connect"};
+    size_t i, a;
+
+    note(run, "%s", line);
+    for (i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+        const char *what = strstr(line, ": s2s ");
+
+        if (strstr(line, shown[i]) == NULL || what == NULL ||
+            (a = actor_of_domain_line(run, line)) == (size_t)-3)
+            continue;
+        {
+            int inbound = strncmp(what, ": s2s in", 8) == 0;
+            const char *label = strstr(what + 6, ": ");
+
+            event(run, inbound ? RUNNER_SUT : a, inbound ? a : RUNNER_SUT,
+                  label != NULL ? label + 2 : what + 2, line);
+        }
+        break;
+    }
     kick(arg);
+}
+
+/* The peer actor whose domain starts a report line, or (size_t)-3. */
+static size_t
+actor_of_domain_line(const struct run *run, const char *line)
+{
+    size_t i, len;
+
+    for (i = 0; i < run->s->nactors; i++) {
+        if (run->peers[i] == NULL)
+            continue;
+        len = strlen(run->peers[i]->domain);
+        if (strncmp(line, run->peers[i]->domain, len) == 0 && line[len] == ':')
+            return i;
+    }
+    return (size_t)-3;
 }
 
 static size_t
@@ -135,6 +219,7 @@ on_peer_stanza(struct peer *p, const struct xml_node *n, void *arg)
     struct run *run = arg;
     struct inbox *in = &run->inbox[actor_of_peer(run, p)];
 
+    stanza_event(run, RUNNER_SUT, actor_of_peer(run, p), n);
     in->items = xreallocarray(in->items, in->n + 1, sizeof(*in->items));
     in->items[in->n++] = xml_clone(n);
     kick(run);
@@ -155,6 +240,13 @@ on_query(const struct dns_query_record *rec, void *arg)
         return;
     }
     note(run, "dns: %s", line + 25);
+    {
+        char label[96], type[16];
+
+        dns_answer_type_str(rec->info.qtype, type, sizeof(type));
+        snprintf(label, sizeof(label), "%.70s %s", rec->info.qname, type);
+        event(run, RUNNER_SUT, RUNNER_DNS, label, line + 25);
+    }
     run->queries = xreallocarray(run->queries, run->nqueries + 1, sizeof(*run->queries));
     q = &run->queries[run->nqueries++];
     q->name = xstrdup(rec->info.qname);
@@ -195,6 +287,7 @@ on_client_stanza(struct c2s_client *c, const struct xml_node *n, void *arg)
 
     note(run, "%s: receives %s", run->s->actors[client_actor(run, c)].name, text);
     free(text);
+    stanza_event(run, RUNNER_SUT, client_actor(run, c), n);
     kick(run);
 }
 
@@ -231,6 +324,13 @@ finish(struct run *run, enum runner_outcome o, int line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(run->r->message, sizeof(run->r->message), fmt, ap);
     va_end(ap);
+    if (o != RUN_OK && run->o->record_events) {
+        char label[96];
+
+        snprintf(label, sizeof(label), "%s at line %d", runner_outcome_str(o), line);
+        event(run, RUNNER_SUT, RUNNER_SUT, label, run->r->message);
+        run->r->events[run->r->nevents - 1].failed = 1;
+    }
     loop_stop();
 }
 
@@ -397,6 +497,7 @@ do_send(struct run *run, const struct scenario_step *st)
             xml_node_free(n);
             return STEP_FAILED;
         }
+        stanza_event(run, a, RUNNER_SUT, n);
         for (int i = 0; i < (st->repeat > 1 ? st->repeat : 1); i++)
             c2s_send(run->clients[a], n);
     } else {
@@ -406,6 +507,7 @@ do_send(struct run *run, const struct scenario_step *st)
             xml_node_free(n);
             return STEP_FAILED;
         }
+        stanza_event(run, a, RUNNER_SUT, n);
         for (int i = 0; i < (st->repeat > 1 ? st->repeat : 1); i++)
             peer_send(run->peers[a], n);
     }
@@ -1021,7 +1123,7 @@ void
 runner_run(const struct scenario *s, const struct sut *sut, const struct runner_options *o,
            struct runner_result *r)
 {
-    struct run run = {.s = s, .sut = sut, .o = o, .r = r};
+    struct run run = {.s = s, .sut = sut, .o = o, .r = r, .t0 = clock_monotonic_us()};
     uint64_t t0 = clock_monotonic_us();
     size_t i, na = s->nactors;
     int pending = 1;

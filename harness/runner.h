@@ -23,6 +23,19 @@ struct runner_options {
     int watchdog_ms;        /* the whole scenario, whatever its waits say (0: 300 s) */
     uint64_t seed;          /* SRV ordering */
     FILE *transcript;       /* NULL, or where every event line goes */
+    int record_events;      /* keep the arrows of a sequence diagram in the result (--report) */
+};
+
+/* One arrow of a sequence diagram: between two lifelines (an actor's index, RUNNER_SUT or
+ * RUNNER_DNS), with a short label and the raw bytes or line behind it. */
+#define RUNNER_SUT ((size_t)-1)
+#define RUNNER_DNS ((size_t)-2)
+struct runner_event {
+    double t;          /* seconds since the scenario started */
+    size_t from, to;
+    char label[96];
+    char *raw;         /* owned */
+    int failed;        /* the failing step */
 };
 
 struct runner_result {
@@ -31,7 +44,11 @@ struct runner_result {
     int line;            /* the failing step's line (0 if none) */
     int interrupted;     /* SIGINT/SIGTERM arrived: stop the run */
     char message[16384]; /* why it failed / erred / was skipped, with the evidence */
+    struct runner_event *events; /* owned, with record_events: free with runner_result_clear */
+    size_t nevents;
 };
+
+void runner_result_clear(struct runner_result *r);
 
 void runner_run(const struct scenario *s, const struct sut *sut, const struct runner_options *o,
                 struct runner_result *r);

@@ -91,5 +91,19 @@ run --watchdog 500ms "$src/tests/scenarios/failing/never-comes.scn" > "$T_TMP/wd
 check "--watchdog bounds a whole scenario: an error, exit status 3" eval "[ $rc -eq 3 ] &&
     grep -q 'the watchdog stopped the scenario after 0.5 s' '$T_TMP/wd.out'"
 [ "$T_FAIL" -eq 0 ] || not_ok "evidence" "$T_TMP/failing.out" "$T_TMP/wd.out"
+# --report: one HTML file, a section and a sequence diagram per scenario, the failure in red.
+rc=0
+run --report "$T_TMP/report.html" "$src/scenarios/seed/gtalk-sut-user-adds-contact.scn" \
+    "$src/tests/scenarios/failing/wrong-expectation.scn" > "$T_TMP/report.out" 2>&1 || rc=$?
+count() { grep -o "$1" "$T_TMP/report.html" | wc -l; }
+check "--report: exit 1 (one failure), one section per scenario ($(count "<section class='scenario'>"))" \
+    eval "[ $rc -eq 1 ] && [ \$(count \"<section class='scenario'>\") -eq 2 ]"
+check "... lifelines: each scenario's 2 actors, the SUT and DNS ($(count "class='lifeline'") = 2 x 4)" \
+    test "$(count "class='lifeline'")" -eq 8
+check "... arrows for the DNS questions, connections, dialback and stanzas ($(count "class='arrow"))" \
+    eval "[ \$(count \"class='arrow\") -ge 15 ] && grep -q '_xmpp-server._tcp.r[0-9a-f]*.gmail.test. SRV' '$T_TMP/report.html'"
+check "... the failing step marked" eval "[ \$(count \"class='arrow failed'\") -eq 1 ] &&
+    grep -q '[0-9]*\. fail at line 15</text>' '$T_TMP/report.html'"
+check "... self-contained: no external reference" eval "! grep -qE '(src|href)=.(https?:|//)' '$T_TMP/report.html'"
 check "no sanitizer report" no_sanitizer_reports "$T_TMP/seed.err" "$T_TMP/failing.out"
 t_done
