@@ -9,6 +9,7 @@ FEDSIM_PACKAGES=(
     libldns-dev libexpat1-dev libcmocka-dev     # DNS messages and zones, XML streams, unit tests
     bind9-dnsutils                              # dig, the real DNS client in the tests
     prosody lua-unbound                         # the bundled SUT, resolving through fedsim
+    chromium                                    # renders the HTML report in a test
 )
 
 fedsim_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define COL_W   170 /* between lifelines */
+#define COL_W   200 /* between lifelines */
+#define LABEL_MAX 44 /* characters of a label drawn (all of it in the title) */
 #define ROW_H   24  /* between arrows */
 #define HEAD_H  40  /* the lifelines' name boxes */
 
@@ -86,7 +87,16 @@ diagram(FILE *fp, const struct report_item *it, size_t index)
                     x1, y, x2, y);
         fprintf(fp, "<text x='%zu' y='%zu' text-anchor='middle'>%zu. ", (x1 + x2) / 2, y - 4,
                 i + 1);
-        esc(fp, e->label);
+        if (strlen(e->label) > LABEL_MAX) {
+            char cut[LABEL_MAX + 1];
+
+            memcpy(cut, e->label, LABEL_MAX);
+            cut[LABEL_MAX] = '\0';
+            esc(fp, cut);
+            fputs("\xe2\x80\xa6", fp); /* … */
+        } else {
+            esc(fp, e->label);
+        }
         fprintf(fp, "</text></g>\n");
     }
     fprintf(fp, "</svg>\n");
@@ -120,8 +130,8 @@ report_write(const char *path, const struct report_item *items, size_t n, char *
             "<svg width='0' height='0'><defs><marker id='head' markerWidth='8' markerHeight='8' "
             "refX='8' refY='4' orient='auto'><path d='M0,0 L8,4 L0,8 z' fill='#235'/></marker>"
             "</defs></svg>\n"
-            "<h1>fedsim: %zu scenarios, %zu failed</h1>\n",
-            n, failed);
+            "<h1>fedsim: %zu scenario%s, %zu failed</h1>\n",
+            n, n == 1 ? "" : "s", failed);
     for (i = 0; i < n; i++) {
         const struct report_item *it = &items[i];
         const char *o = runner_outcome_str(it->r->outcome);
