@@ -4,9 +4,9 @@
 # target without address, the "." target, nothing listening on 5269, a certificate nobody
 # trusts) each give the expected line.
 #
-# usage: probe.sh FEDSIM SOURCE_DIR
+# usage: probe.sh FEDSIM SOURCE_DIR BLACKHOLE
 set -euo pipefail
-fedsim=$1 src=$2
+fedsim=$1 src=$2 blackhole=$3
 . "$src/tests/integration/lib.sh"
 
 sut=$(FEDSIM=$fedsim "$src/ci/sut/prosody/start" --dir "$T_TMP/sut" --tls optional)
@@ -52,6 +52,24 @@ check "an SRV target without address: a failure naming the A record" eval "
     [ $rc -eq 1 ] && has noaddr '^fail +address: .*needs an A'"
 probe optout optout.test
 check "the \".\" target: a failure" eval "[ $rc -eq 1 ] && has optout '^fail +SRV .*\".\" target'"
+# A firewall dropping SYNs to the target (127.0.0.10:5269).
+coproc BH { exec "$blackhole" 127.0.0.10:5269 60; }
+read -r -t 5 ready <&"${BH[0]}" || ready=""
+probe dropped dropped.test
+check "a firewall dropping 5269 ($ready): a failure naming it, with the seed's remedy" eval "
+    [ $rc -eq 1 ] && has dropped '^fail +TCP 127\.0\.0\.10:5269 .*no answer in 3000 ms: a firewall drops it; remedy: NAT/PAT'"
+exec {BH[1]}>&-
+wait "$BH_PID" 2> /dev/null || true
+sut_req=$(FEDSIM=$fedsim "$src/ci/sut/prosody/start" --dir "$T_TMP/sut-req" --tls required)
+at_exit "\"$src/ci/sut/prosody/stop\" \"$T_TMP/sut-req\""
+"$fedsim" dns --sut "$sut_req" > "$T_TMP/dns-req.out" 2> "$T_TMP/dns-req.err" &
+at_exit "kill $!; wait $! 2> /dev/null"
+wait_for "$T_TMP/dns-req.out" '^listening ' 5 || true
+rc=0
+"$fedsim" probe --resolver "$(sed -n 's/^dns = //p' "$sut_req")" sut.test > "$T_TMP/req.out" 2>&1 ||
+    rc=$?
+check "a TLS-required SUT whose certificate the checker does not trust: STARTTLS required, TLS fails" \
+    eval "[ $rc -eq 1 ] && has req '^ok +STARTTLS offered and required' && has req '^fail +TLS: .*NOT verified'"
 probe json --json nosrv.test
 check "--json: one document with each check, its verdict and detail, and the counts" eval "
     [ $rc -eq 1 ] && head -c 1 '$T_TMP/json.out' | grep -q '{' &&
