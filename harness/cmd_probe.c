@@ -72,9 +72,15 @@ static const char *
 check_name(const char *text)
 {
     static const char *const names[][2] = {
-            {"SRV", "srv"},       {"direct TLS", "xmpps-srv"}, {"address", "address"},
-            {"TCP", "tcp"},       {"stream", "stream"},        {"STARTTLS", "starttls"},
-            {"no STARTTLS", "starttls"}, {"TLS", "tls"},       {"SASL", "sasl"},
+            {"SRV", "srv"},
+            {"direct TLS", "xmpps-srv"},
+            {"address", "address"},
+            {"TCP", "tcp"},
+            {"stream", "stream"},
+            {"STARTTLS", "starttls"},
+            {"no STARTTLS", "starttls"},
+            {"TLS", "tls"},
+            {"SASL", "sasl"},
             {"dialback", "dialback"},
     };
     size_t i;
@@ -314,10 +320,8 @@ on_stanza(struct xconn *c, struct xml_node *n, void *arg)
         line(p, "fail", "STARTTLS: the server answered <failure/>");
         done(p);
     } else if (xml_is(n, XML_NS_STREAM, "error")) {
-        const struct xml_node *e = n->children;
+        const struct xml_node *e = xml_child(n, NULL, NULL);
 
-        while (e != NULL && e->kind != XML_ELEMENT)
-            e = e->next;
         line(p, "fail", "stream error from the server: <%s/>", e != NULL ? e->name : "?");
         done(p);
     }
@@ -404,25 +408,27 @@ try_next(struct probe *p)
 static void
 probe_usage(FILE *fp)
 {
-    fprintf(fp, "usage: fedsim probe [--resolver ADDR:PORT] [--ca FILE] [--from DOMAIN] [--json]\n"
-                "                    DOMAIN\n"
-                "\n"
-                "Runs the seed document's checks against an XMPP domain and prints a checklist:\n"
-                "ok / warn / fail / info, each with the evidence, and for failures the remedy.\n"
-                "  _xmpp-server._tcp and _xmpps-server._tcp SRV records (a \".\" target, none),\n"
-                "  the A/AAAA of every target, TCP to every address (refused, dropped by a\n"
-                "  firewall, or connected, with the time), the stream (version, id), STARTTLS,\n"
-                "  the certificate (chain and name), SASL EXTERNAL and dialback offered.\n"
-                "\n"
-                "  -r, --resolver ADDR:PORT  the DNS server to ask (default: the first nameserver\n"
-                "                            of /etc/resolv.conf)\n"
-                "  -c, --ca FILE             the CA certificates to check the server's against\n"
-                "                            (default: the system's)\n"
-                "  -f, --from DOMAIN         the stream's from (default: probe.fedsim.invalid)\n"
-                "  -j, --json                one JSON document: {\"domain\", \"checks\": [{\"check\",\n"
-                "                            \"verdict\", \"detail\"}...], \"ok\", \"warn\", \"fail\"}\n"
-                "\n"
-                "Exit status: 0 no check failed, 1 a check failed, 2 bad usage.\n");
+    fprintf(fp,
+            "usage: fedsim probe [--resolver ADDR:PORT] [--ca FILE] [--from DOMAIN] [--json]\n"
+            "                    DOMAIN\n"
+            "\n"
+            "Runs the seed document's checks against an XMPP domain and prints a checklist:\n"
+            "ok / warn / fail / info, each with the evidence, and for failures the remedy.\n"
+            "  _xmpp-server._tcp and _xmpps-server._tcp SRV records (a \".\" target, none),\n"
+            "  the A/AAAA of every target, TCP to every address (refused, dropped by a\n"
+            "  firewall, or connected, with the time), the stream (version, id), STARTTLS,\n"
+            "  the certificate (chain and name), SASL EXTERNAL and dialback offered.\n"
+            "\n"
+            "  -r, --resolver ADDR:PORT  the DNS server to ask (default: the first nameserver\n"
+            "                            of /etc/resolv.conf)\n"
+            "  -c, --ca FILE             the CA certificates to check the server's against\n"
+            "                            (default: the system's)\n"
+            "  -f, --from DOMAIN         the stream's from (default: probe.fedsim.invalid)\n"
+            "  -j, --json                one JSON document: {\"domain\", \"checks\": [{\"check\",\n"
+            "                            \"verdict\", \"detail\"}...], \"ok\", \"warn\", "
+            "\"fail\"}\n"
+            "\n"
+            "Exit status: 0 no check failed, 1 a check failed, 2 bad usage.\n");
 }
 
 /* The first nameserver of /etc/resolv.conf, port 53. */
@@ -449,12 +455,10 @@ system_resolver(struct net_addr *out)
 static int
 probe_exec(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                         {"resolver", required_argument, NULL, 'r'},
-                                         {"ca", required_argument, NULL, 'c'},
-                                         {"from", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+            {"json", no_argument, NULL, 'j'},     {"resolver", required_argument, NULL, 'r'},
+            {"ca", required_argument, NULL, 'c'}, {"from", required_argument, NULL, 'f'},
+            {"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0}};
     struct probe p = {.from = "probe.fedsim.invalid", .seed = 1};
     struct net_addr dns;
     const char *resolver = NULL;

@@ -105,14 +105,15 @@ note(struct run *run, const char *fmt, ...)
     run->ntail++;
 }
 
-/* An arrow for the report (with --report): from and to are lifelines. */
-static void
+/* An arrow for the report (with --report): from and to are lifelines. Returns it, or NULL
+ * when not recording (or past 5000 arrows). */
+static struct runner_event *
 event(struct run *run, size_t from, size_t to, const char *label, const char *raw)
 {
     struct runner_event *e;
 
     if (!run->o->record_events || run->r->nevents >= 5000)
-        return;
+        return NULL;
     run->r->events = xreallocarray(run->r->events, run->r->nevents + 1, sizeof(*e));
     e = &run->r->events[run->r->nevents++];
     memset(e, 0, sizeof(*e));
@@ -121,6 +122,7 @@ event(struct run *run, size_t from, size_t to, const char *label, const char *ra
     e->to = to;
     snprintf(e->label, sizeof(e->label), "%s", label);
     e->raw = xstrdup(raw != NULL ? raw : label);
+    return e;
 }
 
 /* A stanza's label: its name, type and id. */
@@ -161,9 +163,9 @@ static void
 on_peer_report(const char *line, void *arg)
 {
     struct run *run = arg;
-    static const char *const shown[] = {"STARTTLS done", "direct TLS done", "authenticated by",
-                                        "stream error", ": connected to", "stream from",
-                                        "dialback key for", "refused", "cut after",
+    static const char *const shown[] = {"STARTTLS done",    "direct TLS done", "authenticated by",
+                                        "stream error",     ": connected to",  "stream from",
+                                        "dialback key for", "refused",         "cut after",
                                         "cannot connect"};
     size_t i, a;
 
@@ -324,12 +326,13 @@ finish(struct run *run, enum runner_outcome o, int line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(run->r->message, sizeof(run->r->message), fmt, ap);
     va_end(ap);
-    if (o != RUN_OK && run->o->record_events) {
+    if (o != RUN_OK) {
         char label[96];
+        struct runner_event *e;
 
         snprintf(label, sizeof(label), "%s at line %d", runner_outcome_str(o), line);
-        event(run, RUNNER_SUT, RUNNER_SUT, label, run->r->message);
-        run->r->events[run->r->nevents - 1].failed = 1;
+        if ((e = event(run, RUNNER_SUT, RUNNER_SUT, label, run->r->message)) != NULL)
+            e->failed = 1;
     }
     loop_stop();
 }
@@ -776,14 +779,13 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
             finish(run, RUN_ERROR, st->line,
                    "%s:%d: %s connects: the SUT did not accept a c2s connection at %s within "
                    "%d ms: it is not running, or stopped answering",
-                   run->s->path, st->line, run->s->actors[st->actor].name, addr,
-                   wait_ms(run, st));
+                   run->s->path, st->line, run->s->actors[st->actor].name, addr, wait_ms(run, st));
         else if (cs != C2S_READY && cs != C2S_FAILED && cs != C2S_CLOSED)
             finish(run, RUN_ERROR, st->line,
                    "%s:%d: %s connects: the SUT accepted the connection at %s but stopped "
                    "answering (at %s, %d ms): it is frozen or overloaded",
-                   run->s->path, st->line, run->s->actors[st->actor].name, addr,
-                   c2s_state_str(cs), wait_ms(run, st));
+                   run->s->path, st->line, run->s->actors[st->actor].name, addr, c2s_state_str(cs),
+                   wait_ms(run, st));
         if (run->done)
             return;
     }

@@ -350,11 +350,10 @@ in_sasl(struct s2s *s, const struct xml_node *n)
         size_t len;
 
         authzid = (char *)sasl_b64_decode(text, &len);
-        if (authzid == NULL)
-            cond = "incorrect-encoding";
     }
-    if (cond != NULL)
-        ;
+    /* The first reason to refuse, in the order of XEP-0178 §3; success needs none. */
+    if (text[0] != '\0' && strcmp(text, "=") != 0 && authzid == NULL)
+        cond = "incorrect-encoding";
     else if (!s->peer->prof.sasl_external || !s->tls_done || mech == NULL ||
              strcmp(mech, "EXTERNAL") != 0)
         cond = "invalid-mechanism";
@@ -881,10 +880,8 @@ out_stanza(struct s2s *s, struct xml_node *n)
         return;
     }
     if (xml_is(n, NS_SASL, "failure") && s->state == S2S_SASL) {
-        const struct xml_node *c = n->children;
+        const struct xml_node *c = xml_child(n, NULL, NULL);
 
-        while (c != NULL && c->kind != XML_ELEMENT)
-            c = c->next;
         peer_report(s->peer,
                     "s2s out #%u to %s: SASL EXTERNAL failed (%s): dialback instead (XEP-0344)",
                     s->id, s->remote, c != NULL ? c->name : "no condition");
