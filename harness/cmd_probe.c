@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "loop.h"
 #include "net.h"
+#include "peer.h"
 #include "resolve.h"
 #include "tls.h"
 #include "xconn.h"
@@ -22,11 +23,14 @@
 #define PROBE_DNS_TIMEOUT_MS     5000
 #define PROBE_CONNECT_TIMEOUT_MS 3000
 #define PROBE_STREAM_TIMEOUT_MS  5000
+#define PROBE_DIALBACK_TIMEOUT_MS 15000
+#define PROBE_ID                 "fedsim-probe-ping"
 #define NS_TLS                   "urn:ietf:params:xml:ns:xmpp-tls"
 #define NS_SASL                  "urn:ietf:params:xml:ns:xmpp-sasl"
 
 struct probe {
-    const char *domain, *from, *ca_file;
+    const char *domain, *from, *ca_file, *listen;
+    int roundtrip; /* --from given: a dialback round trip after the checklist */
     struct resolve_ctx *res;
     uint64_t seed;
     struct resolve_target *targets; /* owned */
@@ -39,6 +43,16 @@ struct probe {
     int json;     /* --json: the lines are kept for one JSON document at the end */
     char **items; /* owned: "verdict\ttext" */
     size_t nitems;
+    /* The dialback round trip: a fedsim peer serving `from`, dialling `domain`. */
+    struct peer *peer;     /* owned */
+    struct event *tick;    /* owned: polls the peer's state */
+    uint64_t rt_t0, rt_auth_us;
+    unsigned verify_backs; /* the server asked our peer to verify our key */
+    int pinged, answered;
+    char verify_from[NET_ADDRSTRLEN + 64];
+    char answer[16];       /* how the server answered our db:result, when not valid */
+    char last[4][512];     /* the peer's last report lines, the evidence of a failure */
+    size_t nlast;
 };
 
 static void line(struct probe *p, const char *verdict, const char *fmt, ...)
@@ -72,6 +86,10 @@ static const char *
 check_name(const char *text)
 {
     static const char *const names[][2] = {
+            {"from", "from"},
+            {"dialback round trip", "dialback-roundtrip"},
+            {"stanza", "stanza"},
+            {"peer", "peer"},
             {"SRV", "srv"},
             {"direct TLS", "xmpps-srv"},
             {"address", "address"},
@@ -130,6 +148,9 @@ print_json(const struct probe *p)
 static void start_service(struct probe *p);
 static void try_next(struct probe *p);
 
+static void start_roundtrip(struct probe *p);
+
+/* The checklist is over: the dialback round trip when asked for, else the end. */
 static void
 done(struct probe *p)
 {
@@ -137,7 +158,10 @@ done(struct probe *p)
         xconn_close(p->conn);
         p->conn = NULL;
     }
-    loop_stop();
+    if (p->roundtrip && p->peer == NULL && p->reachable > 0)
+        start_roundtrip(p);
+    else
+        loop_stop();
 }
 
 /* The SRV records of a lookup, "PRIO WEIGHT PORT TARGET" each, into buf; the count. */
@@ -405,12 +429,249 @@ try_next(struct probe *p)
                 p);
 }
 
+/*
+ * The dialback round trip (--from): a fedsim peer serves FROM where FROM's SRV record points
+ * (or at --listen), and sends an XMPP ping from jdoe1@FROM to DOMAIN. DOMAIN's server must
+ * then authenticate FROM by dialback: connect back to FROM's server (our peer), ask it to
+ * verify the key, and answer our db:result valid; then the ping is answered.
+ */
+static void
+rt_end(struct probe *p)
+{
+    if (p->tick != NULL)
+        event_del(p->tick);
+    loop_stop();
+}
+
+/* The last report lines of the peer, as evidence after a failure. */
+static void
+rt_evidence(struct probe *p)
+{
+    size_t i, n = p->nlast < 4 ? p->nlast : 4;
+
+    for (i = p->nlast - n; i < p->nlast; i++)
+        line(p, "info", "peer: %s", p->last[i % 4]);
+}
+
+/* Says once, as soon as it is so, that the server authenticated our stream. */
+static void
+rt_check_auth(struct probe *p)
+{
+    double ms = (double)(clock_monotonic_us() - p->rt_t0) / 1000.0;
+
+    if (p->rt_auth_us != 0 ||
+        !peer_authenticated_to(p->peer, p->domain, PEER_AUTH_ANY, PEER_TLS_ANY))
+        return;
+    p->rt_auth_us = clock_monotonic_us();
+    if (!peer_authenticated_to(p->peer, p->domain, PEER_AUTH_DIALBACK, PEER_TLS_ANY))
+        line(p, "ok", "dialback round trip: %s authenticated %s in %.1f ms by SASL EXTERNAL",
+             p->domain, p->from, ms);
+    else if (p->verify_backs == 0)
+        line(p, "warn",
+             "dialback round trip: %s authenticated %s in %.1f ms without verifying our key "
+             "(it trusted it unseen)",
+             p->domain, p->from, ms);
+    else
+        line(p, "ok",
+             "dialback round trip: %s authenticated %s in %.1f ms, after verifying our key with "
+             "us as %s's authoritative server (verify-back from %s)",
+             p->domain, p->from, ms, p->from, p->verify_from[0] != '\0' ? p->verify_from : "?");
+}
+
+static void
+on_rt_report(const char *text, void *arg)
+{
+    struct probe *p = arg;
+    const char *from = strstr(text, "s2s in #");
+
+    const char *answered = strstr(text, " answered ");
+
+    if (strstr(text, "asked to verify our key") != NULL)
+        p->verify_backs++;
+    if (answered != NULL && strstr(text, ": dialback for ") != NULL)
+        snprintf(p->answer, sizeof(p->answer), "%.*s", (int)strcspn(answered + 10, " "),
+                 answered + 10);
+    const char *end;
+
+    if (from != NULL && (from = strstr(from, " from ")) != NULL &&
+        (end = strstr(from, ": stream from ")) != NULL)
+        snprintf(p->verify_from, sizeof(p->verify_from), "%.*s", (int)(end - from - 6), from + 6);
+    snprintf(p->last[p->nlast++ % 4], sizeof(p->last[0]), "%s", text);
+    rt_check_auth(p);
+}
+
+static void
+on_rt_stanza(struct peer *peer, const struct xml_node *n, void *arg)
+{
+    struct probe *p = arg;
+    const char *id = xml_attr(n, "id"), *type = xml_attr(n, "type");
+
+    (void)peer;
+    if (xml_is(n, NULL, "iq") && id != NULL && strcmp(id, PROBE_ID) == 0 && !p->answered) {
+        rt_check_auth(p);
+        p->answered = 1;
+        line(p, "ok", "stanza: %s answered our ping (type %s) in %.1f ms: stanzas flow", p->domain,
+             type != NULL ? type : "?", (double)(clock_monotonic_us() - p->rt_t0) / 1000.0);
+    }
+}
+
+static void
+on_rt_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct probe *p = arg;
+    const struct peer_facts *f = &p->peer->facts;
+    double ms = (double)(clock_monotonic_us() - p->rt_t0) / 1000.0;
+
+    (void)fd;
+    (void)what;
+    if (p->answered) {
+        rt_end(p);
+        return;
+    }
+    if (f->invalid_from_sut > 0 && strcmp(p->answer, "invalid") == 0) {
+        line(p, "fail",
+             "dialback round trip: %s answered our key invalid after %.1f ms: the server it "
+             "asked for %s did not know our key (the seed's \"unexpected dialback response\": "
+             "%s is also registered at another provider, or its SRV record points elsewhere)",
+             p->domain, ms, p->from, p->from);
+        rt_evidence(p);
+        rt_end(p);
+        return;
+    }
+    if (f->invalid_from_sut > 0) {
+        line(p, "fail",
+             "dialback round trip: %s answered our key with type '%s' after %.1f ms: it could "
+             "not verify it with %s's server (%u verify-back request(s) reached us); remedy: %s's "
+             "SRV record at the public DNS provider must point at this machine, and outbound "
+             "TCP 5269 must be open on %s's firewall",
+             p->domain, p->answer, ms, p->from, p->verify_backs, p->from, p->domain);
+        rt_evidence(p);
+        rt_end(p);
+        return;
+    }
+    if (f->sut_refused + f->sut_timeout + f->sut_unresolved > 0 && f->sut_connected == 0) {
+        line(p, "fail", "dialback round trip: cannot reach %s from here", p->domain);
+        rt_evidence(p);
+        rt_end(p);
+        return;
+    }
+    if (p->peer->nstream_errors > 0 && p->rt_auth_us == 0) {
+        line(p, "fail",
+             "dialback round trip: %s closed our stream with <%s/> after %.1f ms, before "
+             "authenticating %s%s",
+             p->domain, p->peer->stream_errors[0], ms, p->from,
+             p->verify_backs > 0 ? " (it had asked us to verify our key)"
+                                 : "; no verify-back reached us: the server refused us first, "
+                                   "or could not find or reach us where its DNS says");
+        rt_evidence(p);
+        rt_end(p);
+        return;
+    }
+    if (ms < PROBE_DIALBACK_TIMEOUT_MS)
+        return;
+    if (p->verify_backs == 0 && p->rt_auth_us == 0)
+        line(p, "fail",
+             "dialback round trip: no verify-back reached us in %d ms: %s's server could not "
+             "find or reach %s's; remedy: %s's SRV record at the public DNS provider must point "
+             "at this machine, and outbound TCP 5269 must be open on %s's firewall",
+             PROBE_DIALBACK_TIMEOUT_MS, p->domain, p->from, p->from, p->domain);
+    else if (p->rt_auth_us == 0)
+        line(p, "fail",
+             "dialback round trip: %s verified our key back but did not answer our db:result "
+             "in %d ms",
+             p->domain, PROBE_DIALBACK_TIMEOUT_MS);
+    else
+        line(p, "fail", "stanza: %s did not answer our ping in %d ms", p->domain,
+             PROBE_DIALBACK_TIMEOUT_MS);
+    rt_evidence(p);
+    rt_end(p);
+}
+
+/* FROM's addresses found: the peer listens there (or at --listen) and sends the ping. */
+static void
+on_from_targets(enum resolve_service_status st, const struct resolve_target *t, size_t n,
+                const char *why, void *arg)
+{
+    struct probe *p = arg;
+    struct net_addr at;
+    char err[512], buf[NET_ADDRSTRLEN], list[1024] = "";
+    struct xml_node *iq;
+    size_t i, used = 0;
+
+    if (p->listen == NULL && st != RESOLVE_SERVICE_OK) {
+        line(p, "fail",
+             "from: no address for %s (%s): the server cannot verify back; remedy: serve %s's "
+             "SRV and A records (fedsim dns) where the server's resolver asks",
+             p->from, why != NULL ? why : "no SRV record", p->from);
+        loop_stop();
+        return;
+    }
+    for (i = 0; p->listen == NULL && i < n && used < sizeof(list); i++)
+        used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i > 0 ? ", " : "",
+                                 net_addr_format((const struct sockaddr *)&t[i].addr.ss, buf,
+                                                 sizeof(buf)));
+    if (p->listen != NULL ? net_addr_parse(p->listen, &at, err, sizeof(err)) != 0 ||
+                                    peer_listen(p->peer, &at, 0, err, sizeof(err)) != 0
+                          : peer_listen_targets(p->peer, t, n, 0, err, sizeof(err)) != 0) {
+        line(p, "fail",
+             "from: cannot listen where %s's server must be (%s): %s; remedy: point %s's SRV "
+             "record at this machine, or give --listen",
+             p->from, p->listen != NULL ? p->listen : list, err, p->from);
+        loop_stop();
+        return;
+    }
+    line(p, "ok", "from: a fedsim peer serves %s at %s", p->from,
+         p->listen != NULL ? p->listen : list);
+    p->rt_t0 = clock_monotonic_us();
+    iq = xml_element_new(XML_NS_SERVER, "iq");
+    {
+        char *jid = xasprintf("%s/probe", p->peer->users[0].jid);
+
+        xml_set_attr(iq, NULL, "from", jid);
+        free(jid);
+    }
+    xml_set_attr(iq, NULL, "to", p->domain);
+    xml_set_attr(iq, NULL, "type", "get");
+    xml_set_attr(iq, NULL, "id", PROBE_ID);
+    xml_add_element(iq, "urn:xmpp:ping", "ping");
+    peer_send(p->peer, iq);
+    xml_node_free(iq);
+    event_add(p->tick, &(struct timeval){0, 100 * 1000});
+}
+
+static void
+start_roundtrip(struct probe *p)
+{
+    char err[512];
+
+    p->peer = peer_new(p->from, profile_find("webex"), 1, p->res, p->seed, err, sizeof(err));
+    if (p->peer == NULL || peer_tls_init(p->peer, NULL, err, sizeof(err)) != 0) {
+        line(p, "fail", "from: %s", err);
+        loop_stop();
+        return;
+    }
+    p->peer->report = on_rt_report;
+    p->peer->report_arg = p;
+    p->peer->observe = on_rt_stanza;
+    p->peer->observe_arg = p;
+    p->tick = event_new(loop_base(), -1, EV_PERSIST, on_rt_tick, p);
+    if (p->listen != NULL) {
+        on_from_targets(RESOLVE_SERVICE_OK, NULL, 0, NULL, p);
+        return;
+    }
+    if (resolve_service(p->res, "_xmpp-server._tcp", p->from, 5269, &p->seed,
+                        PROBE_DNS_TIMEOUT_MS, on_from_targets, p, err, sizeof(err)) != 0) {
+        line(p, "fail", "from: %s", err);
+        loop_stop();
+    }
+}
+
 static void
 probe_usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: fedsim probe [--resolver ADDR:PORT] [--ca FILE] [--from DOMAIN] [--json]\n"
-            "                    DOMAIN\n"
+            "usage: fedsim probe [--resolver ADDR:PORT] [--ca FILE] [--json]\n"
+            "                    [--from DOMAIN [--listen ADDR:PORT]] DOMAIN\n"
             "\n"
             "Runs the seed document's checks against an XMPP domain and prints a checklist:\n"
             "ok / warn / fail / info, each with the evidence, and for failures the remedy.\n"
@@ -423,12 +684,19 @@ probe_usage(FILE *fp)
             "                            of /etc/resolv.conf)\n"
             "  -c, --ca FILE             the CA certificates to check the server's against\n"
             "                            (default: the system's)\n"
-            "  -f, --from DOMAIN         the stream's from (default: probe.fedsim.invalid)\n"
+            "  -f, --from DOMAIN         then a dialback round trip as DOMAIN: a fedsim peer\n"
+            "                            serves it where its SRV record points (through the\n"
+            "                            same resolver) and sends a ping; the server must\n"
+            "                            verify our key back there and answer (%d s at most).\n"
+            "                            Without it, the stream's from is probe.fedsim.invalid\n"
+            "  -l, --listen ADDR:PORT    where the peer serving --from listens, instead of\n"
+            "                            where its SRV record points (behind NAT)\n"
             "  -j, --json                one JSON document: {\"domain\", \"checks\": [{\"check\",\n"
             "                            \"verdict\", \"detail\"}...], \"ok\", \"warn\", "
             "\"fail\"}\n"
             "\n"
-            "Exit status: 0 no check failed, 1 a check failed, 2 bad usage.\n");
+            "Exit status: 0 no check failed, 1 a check failed, 2 bad usage.\n",
+            PROBE_DIALBACK_TIMEOUT_MS / 1000);
 }
 
 /* The first nameserver of /etc/resolv.conf, port 53. */
@@ -458,14 +726,15 @@ probe_exec(int argc, char **argv)
     static const struct option opts[] = {
             {"json", no_argument, NULL, 'j'},     {"resolver", required_argument, NULL, 'r'},
             {"ca", required_argument, NULL, 'c'}, {"from", required_argument, NULL, 'f'},
-            {"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0}};
+            {"listen", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0}};
     struct probe p = {.from = "probe.fedsim.invalid", .seed = 1};
     struct net_addr dns;
     const char *resolver = NULL;
     char err[256];
     int c, have_dns;
 
-    while ((c = getopt_long(argc, argv, "r:c:f:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:c:f:l:jh", opts, NULL)) != -1) {
         switch (c) {
         case 'r':
             resolver = optarg;
@@ -475,6 +744,10 @@ probe_exec(int argc, char **argv)
             break;
         case 'f':
             p.from = optarg;
+            p.roundtrip = 1;
+            break;
+        case 'l':
+            p.listen = optarg;
             break;
         case 'j':
             p.json = 1;
@@ -487,7 +760,7 @@ probe_exec(int argc, char **argv)
             return FEDSIM_EXIT_USAGE;
         }
     }
-    if (optind != argc - 1) {
+    if (optind != argc - 1 || (p.listen != NULL && !p.roundtrip)) {
         probe_usage(stderr);
         return FEDSIM_EXIT_USAGE;
     }
@@ -526,6 +799,9 @@ probe_exec(int argc, char **argv)
     loop_run();
     if (p.conn != NULL)
         xconn_close(p.conn);
+    peer_free(p.peer);
+    if (p.tick != NULL)
+        event_free(p.tick);
     loop_drain(50);
     xconn_abandon_all();
     resolve_free(p.res);
@@ -544,7 +820,7 @@ probe_exec(int argc, char **argv)
 
 const struct cmd cmd_probe = {
         .name = "probe",
-        .synopsis = "[--resolver ADDR:PORT] [--ca FILE] DOMAIN",
+        .synopsis = "[--resolver ADDR:PORT] [--ca FILE] [--from DOMAIN] DOMAIN",
         .summary = "the seed's federation checks against a domain: DNS, TCP 5269, TLS",
         .exec = probe_exec,
         .usage = probe_usage,

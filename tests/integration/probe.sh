@@ -2,7 +2,8 @@
 # probe.sh: `fedsim probe` against a real Prosody (TLS optional, certificate from a fedsim CA)
 # found through fedsim's DNS: a healthy set-up gives no failure; broken ones (no SRV record, a
 # target without address, the "." target, nothing listening on 5269, a certificate nobody
-# trusts) each give the expected line.
+# trusts) each give the expected line. With --from, the dialback round trip, healthy and with
+# the verify-back going nowhere.
 #
 # usage: probe.sh FEDSIM SOURCE_DIR BLACKHOLE
 set -euo pipefail
@@ -76,6 +77,23 @@ check "--json: one document with each check, its verdict and detail, and the cou
     has json '\"check\": \"srv\", \"verdict\": \"warn\", \"detail\": \"SRV _xmpp-server' &&
     has json '\"check\": \"tcp\", \"verdict\": \"fail\"' &&
     has json '\"ok\": 1, \"warn\": 1, \"fail\": 1}$'"
+# --from: the dialback round trip. probefrom.test's SRV record points at 127.0.0.11:5269, where
+# the probe's own peer listens; Prosody verifies the key back there, then answers a ping.
+probe roundtrip --ca "$T_TMP/sut/ca/ca.pem" --from probefrom.test sut.test
+check "--from: the SUT verified our key back with the probe's peer and answered the ping" eval "
+    [ $rc -eq 0 ] &&
+    has roundtrip '^ok +from: a fedsim peer serves probefrom\.test at 127\.0\.0\.11:5269' &&
+    has roundtrip '^ok +dialback round trip: sut\.test authenticated probefrom\.test in [0-9.]+ ms, after verifying our key .*verify-back from 127\.0\.0\.1:' &&
+    has roundtrip '^ok +stanza: sut\.test answered our ping \(type result\)'"
+# elsewhere.test's record points at 127.0.0.12, where nothing listens; the peer is at .11.
+probe verifyback --ca "$T_TMP/sut/ca/ca.pem" --from elsewhere.test --listen 127.0.0.11:5269 sut.test
+check "--from whose DNS points elsewhere: no verify-back reaches us, a failure saying so" eval "
+    [ $rc -eq 1 ] &&
+    has verifyback '^fail +dialback round trip: sut\.test closed our stream .* before authenticating elsewhere\.test; no verify-back reached us' &&
+    has verifyback '^info +peer: elsewhere\.test: '"
+rc=0
+"$fedsim" probe --listen 127.0.0.11:5269 sut.test > "$T_TMP/usage.out" 2>&1 || rc=$?
+check "--listen without --from: usage, exit 2" test $rc -eq 2
 rc=0
 "$fedsim" probe > "$T_TMP/usage.out" 2>&1 || rc=$?
 check "no domain: usage, exit 2" test $rc -eq 2
