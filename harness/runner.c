@@ -16,6 +16,7 @@
 #include "dns_answer.h"
 #include "dns_server.h"
 #include "fixture.h"
+#include "hosts.h"
 #include "log.h"
 #include "loop.h"
 #include "match.h"
@@ -558,6 +559,9 @@ do_dns_fault(struct run *run, const struct scenario_step *st)
                               st->records ? records : st->arg3, err, sizeof(err)) != 0) {
         finish(run, RUN_FAIL, st->line, "%s:%d: %s", run->s->path, st->line, err);
         rc = -1;
+    } else if (hosts_write(run->sut->hosts, run->zones, &run->faults, err, sizeof(err)) != 0) {
+        finish(run, RUN_ERROR, st->line, "%s:%d: %s", run->s->path, st->line, err);
+        rc = -1;
     }
     free(name);
     free(records);
@@ -910,7 +914,9 @@ setup(struct run *run)
     }
     run->zones = fixture_load_rewritten(run->s->zones, run->s->nzones, run->sut, relabel, run, err,
                                         sizeof(err));
-    if (run->zones == NULL || loop_init(err, sizeof(err)) != 0) {
+    /* A SUT resolving SRV targets through libc reads the addresses from its hosts file. */
+    if (run->zones == NULL || loop_init(err, sizeof(err)) != 0 ||
+        hosts_write(run->sut->hosts, run->zones, &run->faults, err, sizeof(err)) != 0) {
         finish(run, RUN_ERROR, 0, "%s", err);
         return -1;
     }

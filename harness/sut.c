@@ -34,6 +34,7 @@ sut_free(struct sut *s)
     free(s->log);
     free(s->stop);
     free(s->reg);
+    free(s->hosts);
     free(s);
 }
 
@@ -57,9 +58,10 @@ apply(struct sut *s, const char *key, const char *val, char *err, size_t errlen)
     struct {
         const char *key;
         char **field;
-    } strings[] = {{"ca", &s->ca},     {"dir", &s->dir},   {"domain", &s->domain},
-                   {"log", &s->log},   {"name", &s->name}, {"register", &s->reg},
-                   {"stop", &s->stop}, {"tls", &s->tls},   {"version", &s->version}};
+    } strings[] = {{"ca", &s->ca},          {"dir", &s->dir},   {"domain", &s->domain},
+                   {"hosts", &s->hosts},    {"log", &s->log},   {"name", &s->name},
+                   {"register", &s->reg},   {"stop", &s->stop}, {"tls", &s->tls},
+                   {"version", &s->version}};
     struct {
         const char *key;
         struct net_addr *field;
@@ -102,8 +104,8 @@ apply(struct sut *s, const char *key, const char *val, char *err, size_t errlen)
         return 0;
     }
     snprintf(err, errlen,
-             "unknown key \"%s\" (known: account ca c2s dir dns domain log name pid register s2s "
-             "stop tls version)",
+             "unknown key \"%s\" (known: account ca c2s dir dns domain hosts log name pid register "
+             "s2s stop tls version)",
              key);
     return -1;
 }

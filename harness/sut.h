@@ -14,6 +14,9 @@
  *   dir, log, pid, stop                 private directory, server log, pid, stop command
  *   register = COMMAND                  prints "USER PASSWORD" for a fresh account (scenarios
  *                                       give each client one unless it names an account)
+ *   hosts = FILE                        the SUT resolves SRV targets through libc, reading FILE
+ *                                       as its /etc/hosts (ejabberd): each run writes its
+ *                                       zones' addresses there (hosts.h)
  *   account = USER PASSWORD             a SUT account (at least one for client scenarios)
  */
 #ifndef FEDSIM_SUT_H
@@ -31,6 +34,7 @@ struct sut_account {
 struct sut {
     char *path; /* owned: the file it came from */
     char *name, *version, *domain, *tls, *ca, *dir, *log, *stop, *reg; /* owned; NULL if absent */
+    char *hosts;                                                       /* owned; NULL if absent */
     long pid;                                                          /* 0 if absent */
     struct net_addr c2s, s2s, dns;
     struct sut_account *accounts; /* owned */

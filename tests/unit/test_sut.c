@@ -44,6 +44,7 @@ test_good_file(void **state)
                "  tls = off  \n"
                "\n"
                "pid = 4242\n"
+               "hosts = /tmp/fedsim-ejabberd.x/hosts\n"
                "account = user1 pass word with spaces\n"
                "account = user2 secret\n");
     s = sut_load(path, err, sizeof(err));
@@ -53,6 +54,7 @@ test_good_file(void **state)
     assert_string_equal(s->domain, "sut.test");
     assert_string_equal(s->tls, "off");
     assert_int_equal(s->pid, 4242);
+    assert_string_equal(s->hosts, "/tmp/fedsim-ejabberd.x/hosts");
     assert_int_equal(net_addr_port((struct sockaddr *)&s->s2s.ss), 25269);
     assert_int_equal(s->naccounts, 2);
     assert_string_equal(s->accounts[0].user, "user1");
