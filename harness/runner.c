@@ -501,9 +501,10 @@ do_send(struct run *run, const struct scenario_step *st)
             xml_node_free(n);
             return STEP_FAILED;
         }
-        stanza_event(run, a, RUNNER_SUT, n);
-        for (int i = 0; i < (st->repeat > 1 ? st->repeat : 1); i++)
+        for (int i = 0; i < (st->repeat > 1 ? st->repeat : 1); i++) {
+            stanza_event(run, a, RUNNER_SUT, n);
             c2s_send(run->clients[a], n);
+        }
     } else {
         if (xml_attr(n, "from") == NULL || xml_attr(n, "to") == NULL) {
             finish(run, RUN_FAIL, st->line,
@@ -511,9 +512,10 @@ do_send(struct run *run, const struct scenario_step *st)
             xml_node_free(n);
             return STEP_FAILED;
         }
-        stanza_event(run, a, RUNNER_SUT, n);
-        for (int i = 0; i < (st->repeat > 1 ? st->repeat : 1); i++)
+        for (int i = 0; i < (st->repeat > 1 ? st->repeat : 1); i++) {
+            stanza_event(run, a, RUNNER_SUT, n);
             peer_send(run->peers[a], n);
+        }
     }
     xml_node_free(n);
     return STEP_DONE;

@@ -36,5 +36,23 @@ check "the DOM: 4 lifelines (gmail, alice, the SUT, DNS): $(count 'class="lifeli
 check "... arrows ($(count 'class="arrow'))" test "$(count 'class="arrow')" -ge 5
 check "... the failing step, one" test "$(count 'class="arrow failed"')" -eq 1
 check "... the diagnosis in the evidence" grep -q 'unexpected dialback' "$T_TMP/dom.html"
-[ "$T_FAIL" -eq 0 ] || not_ok "evidence" "$T_TMP/run.out" "$T_TMP/chrome.err"
+check "... a link to the failing step" grep -q '>the failing step</a>' "$T_TMP/dom.html"
+
+# Readability at scale: some 800 arrows (250 messages each way, and their deliveries). Runs of
+# the same arrow are drawn once, "×N"; every arrow keeps its raw bytes; the lifelines' names
+# stay on screen (a sticky strip).
+rc=0
+"$fedsim" run --sut "$sut" --fixtures "$src/dnsfixtures" --report "$T_TMP/report.html" \
+    "$src/tests/scenarios/report/flood.scn" > "$T_TMP/flood.out" 2>&1 || rc=$?
+check "a scenario of 250 messages each way passes (exit $rc)" test $rc -eq 0
+chrome --hide-scrollbars --window-size=1000,900 --screenshot="$T_TMP/flood.png" > /dev/null || true
+chrome --dump-dom > "$T_TMP/dom.html" || true
+drawn=$(count 'class="arrow') raw=$(count '<li id=')
+check "... $raw arrows' raw bytes kept, $drawn drawn" eval "[ $raw -ge 500 ] && [ $drawn -le 40 ]"
+check "... the 250 copies of each message drawn as one arrow each, ×250" \
+    test "$(grep -o '&lt;message chat&gt; ×250' "$T_TMP/dom.html" | wc -l)" -eq 2
+check "... the lifelines' names in a sticky strip, each arrow timed and linked to its bytes" eval "
+    grep -q 'class=\"heads\"' '$T_TMP/dom.html' && grep -q 'class=\"t\"' '$T_TMP/dom.html' &&
+    grep -q '<a href=\"#s0-r1\">' '$T_TMP/dom.html'"
+[ "$T_FAIL" -eq 0 ] || not_ok "evidence" "$T_TMP/run.out" "$T_TMP/flood.out" "$T_TMP/chrome.err"
 t_done
