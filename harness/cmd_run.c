@@ -1,6 +1,7 @@
 /* cmd_run.c: `fedsim run`: scenarios against a SUT, one line each, a summary, TAP or JUnit. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,6 +304,16 @@ parse_opts(int argc, char **argv, struct run_opts *o)
     return 0;
 }
 
+/* SIGINT or SIGTERM between two scenarios (while one runs, the loop catches them): no further
+ * scenario starts, and what ran is reported as usual. */
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_stop_signal(int sig)
+{
+    stop_requested = sig;
+}
+
 static int
 run_exec(int argc, char **argv)
 {
@@ -329,6 +340,13 @@ run_exec(int argc, char **argv)
     for (i = 0; paths[i] != NULL; i++)
         ;
     done = xcalloc(i + 1, sizeof(*done));
+    {
+        struct sigaction sa = {.sa_handler = on_stop_signal};
+
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+    }
     if (o.tap)
         printf("TAP version 13\n");
     for (i = 0; paths[i] != NULL; i++) {
@@ -340,6 +358,12 @@ run_exec(int argc, char **argv)
 
         if (o.nshards > 0 && i % o.nshards != o.shard - 1)
             continue;
+        if (stop_requested) {
+            fprintf(stderr, "fedsim run: stopped by signal %d before %s\n", (int)stop_requested,
+                    paths[i]);
+            counts[RUN_ERROR]++;
+            break;
+        }
         s = scenario_load(paths[i], o.fixtures, err, sizeof(err));
 
         if (s == NULL) {

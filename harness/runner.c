@@ -327,6 +327,14 @@ finish(struct run *run, enum runner_outcome o, int line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(run->r->message, sizeof(run->r->message), fmt, ap);
     va_end(ap);
+    if (run->o->transcript != NULL) { /* the last line: the verdict, as it stands now */
+        char stamp[32];
+
+        clock_format_wall(stamp, sizeof(stamp));
+        fprintf(run->o->transcript, "%s outcome: %s%s%s\n", stamp, runner_outcome_str(o),
+                run->r->message[0] != '\0' ? ": " : "", run->r->message);
+        fflush(run->o->transcript);
+    }
     if (o != RUN_OK) {
         char label[96];
         struct runner_event *e;
