@@ -354,9 +354,10 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
     fail(c, "login did not finish in time (stuck in %s)", c2s_state_str(c->state));
 }
 
-struct c2s_client *
-c2s_new(const struct net_addr *addr, const char *domain, const char *user, const char *password,
-        const struct c2s_options *opts, const struct c2s_handler *h, void *arg)
+/* A client with its login deadline running, not connected yet. */
+static struct c2s_client *
+client_new(const char *domain, const char *user, const char *password,
+           const struct c2s_options *opts, const struct c2s_handler *h, void *arg)
 {
     struct c2s_client *c = xcalloc(1, sizeof(*c));
     int timeout = opts != NULL && opts->timeout_ms > 0 ? opts->timeout_ms : 10000;
@@ -374,7 +375,27 @@ c2s_new(const struct net_addr *addr, const char *domain, const char *user, const
     c->timer = evtimer_new(loop_base(), on_deadline, c);
     evtimer_add(c->timer, &tv);
     enter_state(c, C2S_CONNECTING);
+    return c;
+}
+
+struct c2s_client *
+c2s_new(const struct net_addr *addr, const char *domain, const char *user, const char *password,
+        const struct c2s_options *opts, const struct c2s_handler *h, void *arg)
+{
+    struct c2s_client *c = client_new(domain, user, password, opts, h, arg);
+    int timeout = opts != NULL && opts->timeout_ms > 0 ? opts->timeout_ms : 10000;
+
     c->connecting = net_connect(loop_base(), addr, timeout, on_connected, c);
+    return c;
+}
+
+struct c2s_client *
+c2s_new_bev(struct bufferevent *bev, const char *domain, const char *user, const char *password,
+            const struct c2s_options *opts, const struct c2s_handler *h, void *arg)
+{
+    struct c2s_client *c = client_new(domain, user, password, opts, h, arg);
+
+    on_connected(NET_CONNECTED, bev, 0, c);
     return c;
 }
 

@@ -50,6 +50,12 @@ struct c2s_client *c2s_new(const struct net_addr *addr, const char *domain, cons
                            const char *password, const struct c2s_options *opts,
                            const struct c2s_handler *h, void *arg);
 
+/* The same over a connected bufferevent (owned from now on), e.g. one end of a
+ * bufferevent_pair (the fuzz target): the stream header goes out at once. */
+struct c2s_client *c2s_new_bev(struct bufferevent *bev, const char *domain, const char *user,
+                               const char *password, const struct c2s_options *opts,
+                               const struct c2s_handler *h, void *arg);
+
 /* Sends a stanza (borrowed); only once ready. */
 void c2s_send(struct c2s_client *c, const struct xml_node *stanza);
 

@@ -1115,8 +1115,14 @@ apply_faults(struct s2s *s)
 struct s2s *
 s2s_accept(struct peer *p, int fd, const struct sockaddr *from, int direct_tls)
 {
+    return s2s_accept_bev(p, bufferevent_socket_new(loop_base(), fd, BEV_OPT_CLOSE_ON_FREE), from,
+                          direct_tls);
+}
+
+struct s2s *
+s2s_accept_bev(struct peer *p, struct bufferevent *bev, const struct sockaddr *from, int direct_tls)
+{
     struct s2s *s = session_new(p, S2S_IN);
-    struct bufferevent *bev = bufferevent_socket_new(loop_base(), fd, BEV_OPT_CLOSE_ON_FREE);
     char label[128];
 
     net_addr_format(from, s->peer_addr, sizeof(s->peer_addr));

@@ -71,6 +71,11 @@ struct s2s {
  * direct_tls: the TLS handshake comes first (XEP-0368). */
 struct s2s *s2s_accept(struct peer *p, int fd, const struct sockaddr *from, int direct_tls);
 
+/* The same over a connected bufferevent (owned from now on), e.g. one end of a
+ * bufferevent_pair (the fuzz target). */
+struct s2s *s2s_accept_bev(struct peer *p, struct bufferevent *bev, const struct sockaddr *from,
+                           int direct_tls);
+
 /* An outbound session from `local` (one of the peer's domains) to `remote` (resolution and
  * connection start at once). */
 struct s2s *s2s_connect(struct peer *p, enum s2s_role role, const char *local, const char *remote);
