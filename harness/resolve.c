@@ -161,8 +161,14 @@ job_free(struct service_job *j)
 void
 resolve_free(struct resolve_ctx *r)
 {
+    struct lookup *l;
+
     if (r == NULL)
         return;
+    /* ub_ctx_delete() answers what is still pending (SERVFAIL): nobody may hear of it, the
+     * callers may be gone already (a peer freed before its resolver). */
+    for (l = r->pending; l != NULL; l = l->next)
+        l->cb = NULL;
     ub_ctx_delete(r->ub);
     while (r->pending != NULL)
         lookup_free(r->pending);
