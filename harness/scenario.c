@@ -256,15 +256,18 @@ header(struct parser *p, const char *key, char *value, int col)
         /* "xfail: prosody: reason" names a SUT; "xfail: reason" means every SUT. */
         if (colon != NULL && strchr(value, ' ') > colon) {
             *colon = '\0';
+            free(s->xfail_sut);
             s->xfail_sut = xstrdup(trim(value));
             value = trim(colon + 1);
         }
         if (*value == '\0')
             return perr(p, col, "xfail needs a reason (\"xfail: SUT: why\")");
+        free(s->xfail);
         s->xfail = xstrdup(value);
     } else if (strcmp(key, "skip") == 0) {
         if (*value == '\0')
             return perr(p, col, "skip needs a reason");
+        free(s->skip);
         s->skip = xstrdup(value);
     } else if (strcmp(key, "requires") == 0) {
         char *save = NULL, *word = strtok_r(value, " ", &save), *list = strtok_r(NULL, " ", &save);
