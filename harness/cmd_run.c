@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "redact.h"
 #include "report.h"
 #include "runner.h"
 #include "scenario.h"
@@ -36,7 +37,7 @@ run_usage(FILE *fp)
     fprintf(fp,
             "usage: fedsim run --sut FILE [--tags LIST] [--tap] [--junit FILE]\n"
             "                  [--transcript DIR] [--timeout T] [--watchdog T] [--fixtures DIR]\n"
-            "                  [--seed N] [--shard K/N] [--report FILE.html]\n"
+            "                  [--seed N] [--shard K/N] [--report FILE.html] [--show-secrets]\n"
             "                  SCENARIO|DIR...\n"
             "\n"
             "Runs scenarios (docs/scenarios.md) against a running SUT: for each, a fresh DNS\n"
@@ -52,7 +53,10 @@ run_usage(FILE *fp)
             "      --report FILE     also write one self-contained HTML file: per scenario its\n"
             "                        outcome and an SVG sequence diagram (clients, SUT, DNS,\n"
             "                        peers; DNS questions, connections, TLS, auth, stanzas)\n"
-            "      --transcript DIR  one file per scenario: every event, DNS query and step\n"
+            "      --transcript DIR  one file per scenario: every event, DNS query, step, and\n"
+            "                        every byte on every connection (after TLS), timestamped\n"
+            "      --show-secrets    do not redact SASL exchanges and dialback keys in the\n"
+            "                        transcripts and -T traces (they are by default)\n"
             "      --timeout T       default bound of every wait (default 10s)\n"
             "      --watchdog T      bound of a whole scenario, whatever its waits (default 300s)\n"
             "  -f, --fixtures DIR    where zone files are looked up after the scenario's own\n"
@@ -227,6 +231,7 @@ parse_opts(int argc, char **argv, struct run_opts *o)
                                          {"watchdog", required_argument, NULL, 'W'},
                                          {"shard", required_argument, NULL, 'K'},
                                          {"report", required_argument, NULL, 'R'},
+                                         {"show-secrets", no_argument, NULL, 'P'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int c;
@@ -262,6 +267,9 @@ parse_opts(int argc, char **argv, struct run_opts *o)
             break;
         case 'R':
             o->report = optarg;
+            break;
+        case 'P':
+            redact_show_secrets = 1;
             break;
         case 'K':
             if (sscanf(optarg, "%u/%u", &o->shard, &o->nshards) != 2 || o->nshards == 0 ||

@@ -900,6 +900,17 @@ client_account(struct run *run, size_t i)
     return 0;
 }
 
+/* The bytes of every connection into the transcript (not into the failure report's tail). */
+static void
+transcript_bytes(const char *label, const char *dir, const char *data, size_t len, void *arg)
+{
+    struct run *run = arg;
+    char stamp[32];
+
+    clock_format_wall(stamp, sizeof(stamp));
+    fprintf(run->o->transcript, "%s %s %s %.*s\n", stamp, label, dir, (int)len, data);
+}
+
 static int
 setup(struct run *run)
 {
@@ -930,6 +941,8 @@ setup(struct run *run)
         finish(run, RUN_ERROR, 0, "%s", err);
         return -1;
     }
+    if (run->o->transcript != NULL)
+        xconn_set_byte_tap(transcript_bytes, run);
     run->timer = evtimer_new(loop_base(), on_timeout, run);
     run->kick = event_new(loop_base(), -1, 0, on_kick, run);
     run->dns = dns_server_new(loop_base(), &run->sut->dns, NULL, run->zones, err, sizeof(err));
@@ -1227,6 +1240,7 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
         loop_drain(50);
         xconn_abandon_all();
     }
+    xconn_set_byte_tap(NULL, NULL);
     resolve_free(run.res);
     tls_ca_free(run.ca);
     dns_server_free(run.dns);

@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 
 #include "loop.h"
+#include "redact.h"
 #include "xmalloc.h"
 
 struct xconn {
@@ -61,11 +62,33 @@ xconn_end_str(enum xconn_end e)
     return "?";
 }
 
+static void (*byte_tap)(const char *label, const char *dir, const char *data, size_t len,
+                         void *arg);
+static void *byte_tap_arg;
+
+void
+xconn_set_byte_tap(void (*fn)(const char *label, const char *dir, const char *data, size_t len,
+                              void *arg),
+                   void *arg)
+{
+    byte_tap = fn;
+    byte_tap_arg = arg;
+}
+
+/* The bytes of a connection, secrets redacted, to -T traces and to the tap (transcripts). */
 static void
 trace_bytes(struct xconn *c, const char *dir, const char *data, size_t len)
 {
+    char *shown;
+
+    if (!(log_traces & c->trace) && byte_tap == NULL)
+        return;
+    shown = redact_secrets(data, len, &len);
     if (log_traces & c->trace)
-        log_trace_emit(c->trace, "%s %s %.*s", c->label, dir, (int)len, data);
+        log_trace_emit(c->trace, "%s %s %.*s", c->label, dir, (int)len, shown);
+    if (byte_tap != NULL)
+        byte_tap(c->label, dir, shown, len, byte_tap_arg);
+    free(shown);
 }
 
 /* Reports the end once, and stops reading. */

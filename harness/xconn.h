@@ -104,6 +104,12 @@ void xconn_set_write_rate(struct xconn *c, size_t bytes_per_s);
 /* Closes the connection when nothing arrives for ms milliseconds (0: never). */
 void xconn_set_idle_timeout(struct xconn *c, int ms);
 
+/* Every byte read (dir "<<") or written (">>") on any connection, after TLS, with secrets
+ * redacted (redact.h), also goes to fn (NULL: nowhere); for transcripts. */
+void xconn_set_byte_tap(void (*fn)(const char *label, const char *dir, const char *data,
+                                   size_t len, void *arg),
+                        void *arg);
+
 /* Frees every connection still alive (closing ones still flushing included), when the loop
  * is about to go: call loop_drain() first to give closes their chance. */
 void xconn_abandon_all(void);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # sigint.sh: SIGINT in the middle of a run: fedsim stops within a second or two, marks the
 # interrupted scenario, starts no further one, and still writes the JUnit file, the transcripts
-# and the summary (issue 8: nothing lost on failure). The same for SIGTERM.
+# and the summary (issue 8: nothing lost on failure). The same for SIGTERM. And what the
+# transcripts hold: every byte, secrets redacted.
 #
 # usage: sigint.sh FEDSIM SOURCE_DIR JUNIT_CHECK
 set -euo pipefail
@@ -48,6 +49,14 @@ for sig in INT TERM; do
             '$T_TMP/$sig/tests_scenarios_slow_quiet.scn.log' &&
         [ ! -e '$T_TMP/$sig/scenarios_seed_gtalk-message-exchange.scn.log' ]"
 done
+# The transcripts carry every byte of every connection, with keys and SASL data redacted.
+tr=$T_TMP/INT/scenarios_seed_gtalk-sut-user-adds-contact.scn.log
+check "a transcript holds the bytes of each connection, c2s and s2s, both ways" eval "
+    grep -q ' >> <auth xmlns=.urn:ietf:params:xml:ns:xmpp-sasl' '$tr' &&
+    grep -q ' << <db:result from=.sut.test. ' '$tr' && grep -q ' >> <db:verify ' '$tr'"
+check "... SASL data and dialback keys redacted: no 64-hex key, no SASL text" eval "
+    grep -q '>\[redacted\]</db:result>' '$tr' && grep -q '>\[redacted\]</response>' '$tr' &&
+    ! grep -qE '[0-9a-f]{64}' '$tr' && ! grep -qE '<(response|challenge)[^>]*>[^[<]' '$tr'"
 [ "$T_FAIL" -eq 0 ] || not_ok "evidence" "$T_TMP/INT.out" "$T_TMP/INT.xml" "$T_TMP/INT.junit"
 check "no sanitizer report" no_sanitizer_reports "$T_TMP/INT.out" "$T_TMP/TERM.out"
 t_done
