@@ -587,8 +587,10 @@ actor_step(struct parser *p, char *line)
         copy[len - 1] = '\0';
     }
     n = split_words(copy, words, 16);
-    if (n == 0)
+    if (n == 0) {
+        perr(p, 1, "\"%s\" is not a step (expected \"ACTOR VERB ...\")", line);
         goto out;
+    }
     ai = actor_index(p->s, words[0]);
     if (ai < 0) {
         const char *names[32];
