@@ -10,6 +10,7 @@ FEDSIM_PACKAGES=(
     bind9-dnsutils                              # dig, the real DNS client in the tests
     prosody lua-unbound                         # the bundled SUT, resolving through fedsim
     chromium                                    # renders the HTML report in a test
+    valgrind                                    # memcheck over seed scenarios in a test
 )
 
 fedsim_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

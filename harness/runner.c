@@ -44,6 +44,7 @@ struct dnsq {
 };
 
 struct run {
+    char msg[16384]; /* the verdict's message being built: r->message at the end */
     uint64_t t0; /* when the scenario started (for event times) */
     const struct scenario *s;
     const struct sut *sut;
@@ -149,6 +150,8 @@ runner_result_clear(struct runner_result *r)
     free(r->events);
     r->events = NULL;
     r->nevents = 0;
+    free(r->message);
+    r->message = NULL;
 }
 
 static void
@@ -325,14 +328,14 @@ finish(struct run *run, enum runner_outcome o, int line, const char *fmt, ...)
     run->r->outcome = o;
     run->r->line = line;
     va_start(ap, fmt);
-    vsnprintf(run->r->message, sizeof(run->r->message), fmt, ap);
+    vsnprintf(run->msg, sizeof(run->msg), fmt, ap);
     va_end(ap);
     if (run->o->transcript != NULL) { /* the last line: the verdict, as it stands now */
         char stamp[32];
 
         clock_format_wall(stamp, sizeof(stamp));
         fprintf(run->o->transcript, "%s outcome: %s%s%s\n", stamp, runner_outcome_str(o),
-                run->r->message[0] != '\0' ? ": " : "", run->r->message);
+                run->msg[0] != '\0' ? ": " : "", run->msg);
         fflush(run->o->transcript);
     }
     if (o != RUN_OK) {
@@ -340,7 +343,7 @@ finish(struct run *run, enum runner_outcome o, int line, const char *fmt, ...)
         struct runner_event *e;
 
         snprintf(label, sizeof(label), "%s at line %d", runner_outcome_str(o), line);
-        if ((e = event(run, RUNNER_SUT, RUNNER_SUT, label, run->r->message)) != NULL)
+        if ((e = event(run, RUNNER_SUT, RUNNER_SUT, label, run->msg)) != NULL)
             e->failed = 1;
     }
     loop_stop();
@@ -1162,13 +1165,13 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
     memset(r, 0, sizeof(*r));
     if (s->skip != NULL) {
         r->outcome = RUN_SKIP;
-        snprintf(r->message, sizeof(r->message), "%s", s->skip);
+        r->message = xstrdup(s->skip);
         return;
     }
     if (!scenario_fits_tls(s, sut->tls)) {
         r->outcome = RUN_SKIP;
-        snprintf(r->message, sizeof(r->message), "needs a SUT with tls %s (%s has tls %s)",
-                 s->requires_tls, sut->path, sut->tls != NULL ? sut->tls : "off");
+        r->message = xasprintf("needs a SUT with tls %s (%s has tls %s)", s->requires_tls,
+                               sut->path, sut->tls != NULL ? sut->tls : "off");
         return;
     }
     run.peers = xcalloc(na + 1, sizeof(*run.peers));
@@ -1220,7 +1223,7 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
         }
     }
     if (r->outcome == RUN_FAIL)
-        diagnose(&run, r->message, sizeof(r->message));
+        diagnose(&run, run.msg, sizeof(run.msg));
     /* Everything per scenario goes: clients, peers, resolver, DNS, the loop itself. */
     for (i = 0; i < na; i++) {
         size_t k;
@@ -1274,32 +1277,33 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
     if (s->xfail != NULL &&
         (s->xfail_sut == NULL || (sut->name != NULL && strcasecmp(s->xfail_sut, sut->name) == 0))) {
         if (r->outcome == RUN_FAIL) {
-            char why[sizeof(r->message)];
+            char why[sizeof(run.msg)];
 
-            snprintf(why, sizeof(why), "expected failure (%.300s): %.7000s", s->xfail, r->message);
-            snprintf(r->message, sizeof(r->message), "%s", why);
+            snprintf(why, sizeof(why), "expected failure (%.300s): %.7000s", s->xfail, run.msg);
+            snprintf(run.msg, sizeof(run.msg), "%s", why);
             r->outcome = RUN_XFAIL;
         } else if (r->outcome == RUN_OK) {
             r->outcome = RUN_FAIL;
-            snprintf(r->message, sizeof(r->message),
+            snprintf(run.msg, sizeof(run.msg),
                      "%s: passed, but it is marked xfail (%s): remove the mark if the SUT was "
                      "fixed",
                      s->path, s->xfail);
         }
     }
     if ((r->outcome == RUN_FAIL || r->outcome == RUN_ERROR) && run.ntail > 0) {
-        size_t len = strlen(r->message),
+        size_t len = strlen(run.msg),
                start = run.ntail > TAIL_LINES ? run.ntail - TAIL_LINES : 0;
 
-        len += (size_t)snprintf(r->message + len, sizeof(r->message) - len,
+        len += (size_t)snprintf(run.msg + len, sizeof(run.msg) - len,
                                 "\n  last lines of the transcript:");
-        for (i = start; i < run.ntail && len < sizeof(r->message); i++)
-            len += (size_t)snprintf(r->message + len, sizeof(r->message) - len, "\n    %.200s",
+        for (i = start; i < run.ntail && len < sizeof(run.msg); i++)
+            len += (size_t)snprintf(run.msg + len, sizeof(run.msg) - len, "\n    %.200s",
                                     run.tail[i % TAIL_LINES]);
-        if (len < sizeof(r->message))
-            append_sut_log(sut, r->message + len, sizeof(r->message) - len);
+        if (len < sizeof(run.msg))
+            append_sut_log(sut, run.msg + len, sizeof(run.msg) - len);
     }
     for (i = 0; i < TAIL_LINES; i++)
         free(run.tail[i]);
+    r->message = xstrdup(run.msg);
     r->seconds = (double)(clock_monotonic_us() - t0) / 1e6;
 }

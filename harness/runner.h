@@ -43,7 +43,8 @@ struct runner_result {
     double seconds;
     int line;            /* the failing step's line (0 if none) */
     int interrupted;     /* SIGINT/SIGTERM arrived: stop the run */
-    char message[16384]; /* why it failed / erred / was skipped, with the evidence */
+    char *message;       /* owned: why it failed / erred / was skipped, with the evidence
+                          * ("" when it passed); freed by runner_result_clear */
     struct runner_event *events; /* owned, with record_events: free with runner_result_clear */
     size_t nevents;
 };
