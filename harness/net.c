@@ -126,6 +126,41 @@ net_local_addr(int fd, struct net_addr *addr)
 }
 
 int
+net_addr_is_loopback(const struct net_addr *addr)
+{
+    if (addr->ss.ss_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)&addr->ss)->sin_addr.s_addr) >> 24) == 127;
+    if (addr->ss.ss_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)&addr->ss)->sin6_addr;
+
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return 0;
+}
+
+/* Test listeners belong on loopback; one given elsewhere is served, with a warning (once per
+ * address), since other machines can then reach it. */
+static void
+warn_not_loopback(const struct net_addr *addr, const char *proto)
+{
+    static struct net_addr warned[16];
+    static size_t nwarned;
+    char buf[NET_ADDRSTRLEN];
+    size_t i;
+
+    if (net_addr_is_loopback(addr))
+        return;
+    for (i = 0; i < nwarned; i++)
+        if (warned[i].len == addr->len && memcmp(&warned[i].ss, &addr->ss, addr->len) == 0)
+            return;
+    if (nwarned < sizeof(warned) / sizeof(warned[0]))
+        warned[nwarned++] = *addr;
+    log_warnx("listening on %s (%s), which is not a loopback address: other machines can reach "
+              "this test listener",
+              net_addr_format((const struct sockaddr *)&addr->ss, buf, sizeof(buf)), proto);
+}
+
+int
 net_udp_bind(const struct net_addr *addr, char *err, size_t errlen)
 {
     char buf[NET_ADDRSTRLEN];
@@ -143,6 +178,7 @@ net_udp_bind(const struct net_addr *addr, char *err, size_t errlen)
         close(fd);
         return -1;
     }
+    warn_not_loopback(addr, "udp");
     return fd;
 }
 
@@ -206,6 +242,7 @@ net_listen(struct event_base *base, const struct net_addr *addr, net_accept_cb c
         free(l);
         return NULL;
     }
+    warn_not_loopback(addr, "tcp");
     evconnlistener_set_error_cb(l->evl, listener_error);
     net_local_addr(evconnlistener_get_fd(l->evl), &l->addr);
     return l;

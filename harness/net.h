@@ -28,6 +28,9 @@ int net_addr_from_host(const char *host, int port, struct net_addr *addr);
 /* Writes "127.0.0.1:53" or "[::1]:53" into buf and returns buf. */
 const char *net_addr_format(const struct sockaddr *sa, char *buf, size_t len);
 
+/* 1 if addr is in 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. */
+int net_addr_is_loopback(const struct net_addr *addr);
+
 /* The port of an address (host order). */
 int net_addr_port(const struct sockaddr *sa);
 

@@ -177,11 +177,33 @@ test_cancel(void **state)
     assert_int_equal(r.called, 0);
 }
 
+static void
+test_loopback(void **state)
+{
+    static const struct {
+        const char *addr;
+        int loopback;
+    } cases[] = {
+            {"127.0.0.1:53", 1},    {"127.255.0.9:5269", 1}, {"[::1]:5269", 1},
+            {"[::ffff:127.0.0.2]:1", 1}, {"10.0.0.1:53", 0},  {"0.0.0.0:5269", 0},
+            {"[::]:5269", 0},       {"128.0.0.1:1", 0},      {"[::ffff:10.0.0.1]:1", 0},
+    };
+    struct net_addr a;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(net_addr_parse(cases[i].addr, &a, NULL, 0), 0);
+        assert_int_equal(net_addr_is_loopback(&a), cases[i].loopback);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_parse_and_format),
+            cmocka_unit_test(test_loopback),
             cmocka_unit_test_setup_teardown(test_connect_ok_and_refused, setup, teardown),
             cmocka_unit_test_setup_teardown(test_connect_times_out, setup, teardown),
             cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
