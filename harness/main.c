@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cmd.h"
 #include "log.h"
@@ -42,6 +43,19 @@ usage(FILE *fp)
             log_trace_names());
 }
 
+/* Many simultaneous sessions (load, hostile tests) need more descriptors than the usual soft
+ * limit of 1024: take what the hard limit allows. */
+static void
+raise_nofile(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -54,6 +68,7 @@ main(int argc, char **argv)
     size_t i;
     char err[256];
 
+    raise_nofile();
     /* '+': stop at the command name; its own options are its own. */
     while ((c = getopt_long(argc, argv, "+vT:h", opts, NULL)) != -1) {
         switch (c) {

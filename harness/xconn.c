@@ -29,6 +29,8 @@ struct xconn {
     int tls_accepting;
     char *tls_sni;                    /* owned */
     int idle_ms;                      /* xconn_set_idle_timeout(), kept for the TLS bev */
+    struct event *deadline;           /* owned: xconn_set_deadline() */
+    int deadline_ms;
     size_t read_limit, nread;         /* fault: cut after read_limit bytes (0: never) */
     int cut;                          /* ... and it was */
     struct ev_token_bucket_cfg *rate; /* owned: fault: slow writes */
@@ -291,6 +293,8 @@ really_free(void *arg)
     free(c->tls_sni);
     if (c->rate != NULL)
         ev_token_bucket_cfg_free(c->rate);
+    if (c->deadline != NULL)
+        event_free(c->deadline);
     free(c);
 }
 
@@ -303,6 +307,36 @@ xconn_free(struct xconn *c)
     bufferevent_disable(c->bev, EV_READ | EV_WRITE);
     bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
     loop_defer_free(really_free, c);
+}
+
+/* The deadline passed (a writer too slow to finish its handshake): a stream error, the end. */
+static void
+on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    struct xconn *c = arg;
+    char msg[96];
+
+    (void)fd;
+    (void)what;
+    if (c->dead || c->closing || c->ended)
+        return;
+    snprintf(msg, sizeof(msg), "not established within %d ms", c->deadline_ms);
+    send_stream_error(c, "connection-timeout", msg);
+    finish(c, XCONN_END_TIMEOUT, msg);
+}
+
+void
+xconn_set_deadline(struct xconn *c, int ms)
+{
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+
+    if (c->deadline == NULL && ms > 0)
+        c->deadline = evtimer_new(loop_base(), on_deadline, c);
+    c->deadline_ms = ms;
+    if (ms > 0)
+        evtimer_add(c->deadline, &tv);
+    else if (c->deadline != NULL)
+        evtimer_del(c->deadline);
 }
 
 void

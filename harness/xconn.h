@@ -104,6 +104,10 @@ void xconn_set_write_rate(struct xconn *c, size_t bytes_per_s);
 /* Closes the connection when nothing arrives for ms milliseconds (0: never). */
 void xconn_set_idle_timeout(struct xconn *c, int ms);
 
+/* A deadline for the whole handshake, which activity does not push back (unlike the idle
+ * timeout): when it passes, <connection-timeout/> and an XCONN_END_TIMEOUT end. 0: none. */
+void xconn_set_deadline(struct xconn *c, int ms);
+
 /* Every byte read (dir "<<") or written (">>") on any connection, after TLS, with secrets
  * redacted (redact.h), also goes to fn (NULL: nowhere); for transcripts. */
 void xconn_set_byte_tap(void (*fn)(const char *label, const char *dir, const char *data,

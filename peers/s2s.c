@@ -245,8 +245,10 @@ verify_answered(struct peer *p, const char *id, const char *remote, const char *
         in->valid[in->nvalid++] = xstrdup(remote);
         send_and_free(in, db_element("result", in->local, remote, NULL, "valid"));
         enter_state(in, S2S_ESTABLISHED);
-        if (in->conn != NULL)
+        if (in->conn != NULL) {
             xconn_set_idle_timeout(in->conn, 0);
+            xconn_set_deadline(in->conn, 0);
+        }
         peer_report(p, "s2s in #%u: %s authenticated by dialback (verified with %s)", in->id,
                     remote, remote);
     } else if (strcmp(type, "invalid") == 0) {
@@ -373,6 +375,7 @@ in_sasl(struct s2s *s, const struct xml_node *n)
         xconn_send_raw(s->conn, success, sizeof(success) - 1);
         xconn_restart(s->conn);
         xconn_set_idle_timeout(s->conn, 0);
+        xconn_set_deadline(s->conn, 0);
         enter_state(s, S2S_WAIT_HEADER);
         peer_report(s->peer, "s2s in #%u: %s authenticated by SASL EXTERNAL (certificate %s)",
                     s->id, s->remote, info.subject);
@@ -767,6 +770,7 @@ out_features(struct s2s *s, const struct xml_node *f)
         s->locals[s->nlocals++].state = LOCAL_VALID;
         enter_state(s, S2S_ESTABLISHED);
         xconn_set_idle_timeout(s->conn, 0);
+        xconn_set_deadline(s->conn, 0);
         flush_queue(s);
         peer_report(s->peer, "s2s out #%u to %s: established, %zu stanza(s) released", s->id,
                     s->remote, before - s->nqueue);
@@ -930,6 +934,7 @@ out_stanza(struct s2s *s, struct xml_node *n)
             if (l != NULL && l->state == LOCAL_VALID) {
                 enter_state(s, S2S_ESTABLISHED);
                 xconn_set_idle_timeout(s->conn, 0);
+                xconn_set_deadline(s->conn, 0);
                 flush_queue(s);
                 peer_report(s->peer,
                             "s2s out #%u to %s: %s authenticated by dialback, %zu stanza(s) "
@@ -1133,6 +1138,7 @@ s2s_accept_bev(struct peer *p, struct bufferevent *bev, const struct sockaddr *f
     s->silent = p->net == PEER_NET_SILENT;
     /* A silent peer holds the connection as long as the other side does. */
     xconn_set_idle_timeout(s->conn, s->silent ? 0 : S2S_HANDSHAKE_TIMEOUT_MS);
+    xconn_set_deadline(s->conn, s->silent ? 0 : S2S_HANDSHAKE_TIMEOUT_MS);
     if (direct_tls) {
         s->direct_tls = 1;
         enter_state(s, S2S_TLS);
@@ -1171,6 +1177,7 @@ on_connected(enum net_event ev, struct bufferevent *bev, int error, void *arg)
     s->conn = xconn_new(bev, label, XML_NS_SERVER, LOG_TRACE_S2S, &s2s_handler, s);
     apply_faults(s);
     xconn_set_idle_timeout(s->conn, S2S_HANDSHAKE_TIMEOUT_MS);
+    xconn_set_deadline(s->conn, S2S_HANDSHAKE_TIMEOUT_MS);
     enter_state(s, S2S_WAIT_HEADER);
     peer_report(s->peer, "s2s %s #%u: connected to %s at %s", role_str(s->role), s->id, s->remote,
                 s->peer_addr);
