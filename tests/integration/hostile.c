@@ -6,6 +6,7 @@
  *   s2s (a peer's listener): laughs, xxe, big, deep, utf8, nul, tlsbytes, starttls-garbage,
  *       slow, halfopen, many N
  *   dns (fedsim's DNS): dnsflood N, dnsbad, dnstcp
+ *   c2s-server ADDR:PORT MODE: a hostile c2s server for fedsim's client (see serve_c2s)
  * Plain sockets only: it must not share fedsim's code paths it attacks. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -486,6 +487,65 @@ attack_dnstcp(void)
     return closed && good ? 0 : 1;
 }
 
+/* A hostile c2s server for fedsim's client: accepts connections one after another and answers
+ * each client's stream header with `mode`: laughs, big, deep, utf8, slow, silent. */
+static int
+serve_c2s(const char *mode)
+{
+    int one = 1, lfd = socket(AF_INET, SOCK_STREAM, 0);
+
+    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(lfd, (struct sockaddr *)&target, sizeof(target)) != 0 || listen(lfd, 16) != 0) {
+        perror("hostile: listen");
+        return 2;
+    }
+    printf("listening\n");
+    for (;;) {
+        static char buf[1 << 16], chunk[1 << 16];
+        int fd = accept(lfd, NULL, NULL);
+        size_t got = 0, i;
+        static const char header[] =
+                "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+                "xmlns:stream='http://etherx.jabber.org/streams' from='sut.test' id='h1' "
+                "version='1.0'>";
+
+        if (fd < 0)
+            continue;
+        buf[0] = '\0';
+        collect(fd, buf, sizeof(buf), &got, ">", 5);
+        if (strcmp(mode, "laughs") == 0) {
+            static const char laughs[] =
+                    "<?xml version='1.0'?><!DOCTYPE l [<!ENTITY a 'aaaaaaaaaa'>"
+                    "<!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>]>"
+                    "<stream:stream xmlns='jabber:client' "
+                    "xmlns:stream='http://etherx.jabber.org/streams' id='h1' version='1.0'>&b;";
+
+            put(fd, laughs, sizeof(laughs) - 1);
+        } else if (strcmp(mode, "big") == 0) {
+            put(fd, header, sizeof(header) - 1);
+            put(fd, "<stream:features><x>", 20);
+            memset(chunk, 'a', sizeof(chunk));
+            for (i = 0; i < 160 && put(fd, chunk, sizeof(chunk)) == 0; i++)
+                ;
+        } else if (strcmp(mode, "deep") == 0) {
+            put(fd, header, sizeof(header) - 1);
+            for (i = 0; i < 100000 && put(fd, "<a>", 3) == 0; i++)
+                ;
+        } else if (strcmp(mode, "utf8") == 0) {
+            put(fd, header, sizeof(header) - 1);
+            static const char bad[] = "<stream:features>\xff\xfe</stream:features>";
+
+            put(fd, bad, sizeof(bad) - 1);
+        } else if (strcmp(mode, "slow") == 0) {
+            for (i = 0; i < sizeof(header) - 1 && put(fd, header + i, 1) == 0; i++)
+                sleep(1);
+        } /* silent: nothing */
+        got = 0;
+        collect(fd, buf, sizeof(buf), &got, NULL, 30);
+        close(fd);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -508,6 +568,8 @@ main(int argc, char **argv)
     if (getenv("HOSTILE_DOMAIN") != NULL)
         domain = getenv("HOSTILE_DOMAIN");
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (strcmp(argv[1], "c2s-server") == 0)
+        return serve_c2s(argc > 3 ? argv[3] : "silent");
     if ((rc = attack_s2s_simple(argv[1])) >= 0)
         return rc;
     if (strcmp(argv[1], "big") == 0)
