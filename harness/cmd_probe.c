@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "json.h"
 #include "loop.h"
 #include "net.h"
 #include "peer.h"
@@ -109,20 +110,6 @@ check_name(const char *text)
     return "other";
 }
 
-/* s as a JSON string body (quotes and backslashes escaped, controls dropped). */
-static void
-json_string(const char *s)
-{
-    putchar('"');
-    for (; *s != '\0'; s++) {
-        if (*s == '"' || *s == '\\')
-            printf("\\%c", *s);
-        else if ((unsigned char)*s >= 0x20)
-            putchar(*s);
-    }
-    putchar('"');
-}
-
 /* --json: {"domain": ..., "checks": [{"check", "verdict", "detail"}...], "ok", "warn", "fail"} */
 static void
 print_json(const struct probe *p)
@@ -130,7 +117,7 @@ print_json(const struct probe *p)
     size_t i;
 
     printf("{\"domain\": ");
-    json_string(p->domain);
+    json_write_string(stdout, p->domain);
     printf(", \"checks\": [");
     for (i = 0; i < p->nitems; i++) {
         char *tab = strchr(p->items[i], '\t');
@@ -138,7 +125,7 @@ print_json(const struct probe *p)
         *tab = '\0';
         printf("%s\n  {\"check\": \"%s\", \"verdict\": \"%s\", \"detail\": ", i > 0 ? "," : "",
                check_name(tab + 1), p->items[i]);
-        json_string(tab + 1);
+        json_write_string(stdout, tab + 1);
         putchar('}');
         *tab = '\t';
     }

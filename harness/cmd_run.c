@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "redact.h"
+#include "results.h"
 #include "report.h"
 #include "runner.h"
 #include "scenario.h"
@@ -19,7 +20,7 @@
 #include "xml.h"
 
 struct run_opts {
-    const char *sut, *tags, *junit, *transcript, *fixtures, *report;
+    const char *sut, *tags, *junit, *json, *transcript, *fixtures, *report;
     int tap, timeout_ms, watchdog_ms;
     unsigned shard, nshards; /* --shard K/N: run the scenarios i with i % N == K - 1 */
     uint64_t seed;
@@ -35,7 +36,7 @@ static void
 run_usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: fedsim run --sut FILE [--tags LIST] [--tap] [--junit FILE]\n"
+            "usage: fedsim run --sut FILE [--tags LIST] [--tap] [--junit FILE] [--json FILE]\n"
             "                  [--transcript DIR] [--timeout T] [--watchdog T] [--fixtures DIR]\n"
             "                  [--seed N] [--shard K/N] [--report FILE.html] [--show-secrets]\n"
             "                  SCENARIO|DIR...\n"
@@ -50,6 +51,8 @@ run_usage(FILE *fp)
             "                        a tag with a leading ! excludes\n"
             "      --tap             TAP version 13 on stdout instead of the human lines\n"
             "      --junit FILE      also write JUnit XML (for CI systems)\n"
+            "      --json FILE       also write the results as JSON (`fedsim merge` combines\n"
+            "                        the files of several shards)\n"
             "      --report FILE     also write one self-contained HTML file: per scenario its\n"
             "                        outcome and an SVG sequence diagram (clients, SUT, DNS,\n"
             "                        peers; DNS questions, connections, TLS, auth, stanzas)\n"
@@ -152,51 +155,16 @@ print_tap(const struct done *d, size_t i)
     fflush(stdout);
 }
 
-static int
-write_junit(const char *path, const struct done *d, size_t n, double total)
+/* The results as results.h has them (shallow copies: nothing to free but the array). */
+static struct result *
+as_results(const struct done *d, size_t n)
 {
-    FILE *fp = fopen(path, "w");
-    size_t i, fail = 0, err = 0, skip = 0;
+    struct result *res = xcalloc(n + 1, sizeof(*res));
+    size_t i;
 
-    if (fp == NULL) {
-        fprintf(stderr, "fedsim run: --junit %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    for (i = 0; i < n; i++) {
-        fail += d[i].r.outcome == RUN_FAIL;
-        err += d[i].r.outcome == RUN_ERROR;
-        skip += d[i].r.outcome == RUN_SKIP || d[i].r.outcome == RUN_XFAIL;
-    }
-    fprintf(fp,
-            "<?xml version='1.0' encoding='UTF-8'?>\n<testsuites>\n"
-            "<testsuite name='fedsim' tests='%zu' failures='%zu' errors='%zu' skipped='%zu' "
-            "time='%.3f'>\n",
-            n, fail, err, skip, total);
-    for (i = 0; i < n; i++) {
-        char *name = xml_escape(d[i].path, strlen(d[i].path));
-        char *msg = xml_escape(d[i].r.message, strlen(d[i].r.message));
-
-        fprintf(fp, "  <testcase classname='fedsim' name='%s' time='%.3f'>", name, d[i].r.seconds);
-        switch (d[i].r.outcome) {
-        case RUN_FAIL:
-            fprintf(fp, "<failure message='scenario failed'>%s</failure>", msg);
-            break;
-        case RUN_ERROR:
-            fprintf(fp, "<error message='scenario could not run'>%s</error>", msg);
-            break;
-        case RUN_SKIP:
-        case RUN_XFAIL:
-            fprintf(fp, "<skipped message='%s'/>", msg);
-            break;
-        case RUN_OK:
-            break;
-        }
-        fprintf(fp, "</testcase>\n");
-        free(name);
-        free(msg);
-    }
-    fprintf(fp, "</testsuite>\n</testsuites>\n");
-    return fclose(fp) == 0 ? 0 : -1;
+    for (i = 0; i < n; i++)
+        res[i] = (struct result){.path = d[i].path, .title = d[i].title, .r = d[i].r};
+    return res;
 }
 
 static FILE *
@@ -224,6 +192,7 @@ parse_opts(int argc, char **argv, struct run_opts *o)
                                          {"tags", required_argument, NULL, 't'},
                                          {"tap", no_argument, NULL, 'T'},
                                          {"junit", required_argument, NULL, 'j'},
+                                         {"json", required_argument, NULL, 'J'},
                                          {"transcript", required_argument, NULL, 'x'},
                                          {"timeout", required_argument, NULL, 'w'},
                                          {"fixtures", required_argument, NULL, 'f'},
@@ -255,6 +224,9 @@ parse_opts(int argc, char **argv, struct run_opts *o)
             break;
         case 'j':
             o->junit = optarg;
+            break;
+        case 'J':
+            o->json = optarg;
             break;
         case 'x':
             o->transcript = optarg;
@@ -409,9 +381,26 @@ run_exec(int argc, char **argv)
     }
     if (o.tap)
         printf("1..%zu\n", n);
-    if (o.junit != NULL &&
-        write_junit(o.junit, done, n, (double)(clock_monotonic_us() - t0) / 1e6) != 0)
-        counts[RUN_ERROR]++;
+    if (o.junit != NULL || o.json != NULL) {
+        struct result *res = as_results(done, n);
+        char shard[32];
+        struct results_meta meta = {.shard = o.nshards > 0 ? shard : NULL, .sut_name = sut->name,
+                                    .sut_version = sut->version, .sut_domain = sut->domain,
+                                    .sut_tls = sut->tls != NULL ? sut->tls : "off",
+                                    .seconds = (double)(clock_monotonic_us() - t0) / 1e6};
+
+        snprintf(shard, sizeof(shard), "%u/%u", o.shard, o.nshards);
+        if (o.junit != NULL &&
+            results_write_junit(o.junit, res, n, meta.seconds, err, sizeof(err)) != 0) {
+            fprintf(stderr, "fedsim run: --junit %s\n", err);
+            counts[RUN_ERROR]++;
+        }
+        if (o.json != NULL && results_write_json(o.json, &meta, res, n, err, sizeof(err)) != 0) {
+            fprintf(stderr, "fedsim run: --json %s\n", err);
+            counts[RUN_ERROR]++;
+        }
+        free(res);
+    }
     if (o.report != NULL) {
         struct report_item *items = xcalloc(n + 1, sizeof(*items));
 

@@ -55,11 +55,27 @@ check "TAP: a version line, $nseed ok lines, the plan" eval "
     [ \$(grep -c '^ok ' '$T_TMP/tap.out') -eq $nseed ] && grep -qx '1..$nseed' '$T_TMP/tap.out'"
 
 # --shard K/N: a fixed partition; the two halves together are the whole, without overlap.
-run --tap --shard 1/2 "$src/scenarios/seed" > "$T_TMP/shard1.out" 2>&1 || true
-run --tap --shard 2/2 "$src/scenarios/seed" > "$T_TMP/shard2.out" 2>&1 || true
+run --tap --shard 1/2 --json "$T_TMP/shard1.json" "$src/scenarios/seed" > "$T_TMP/shard1.out" 2>&1 || true
+run --tap --shard 2/2 --json "$T_TMP/shard2.json" "$src/scenarios/seed" > "$T_TMP/shard2.out" 2>&1 || true
 sed -n 's/^ok [0-9]* - //p' "$T_TMP/shard1.out" "$T_TMP/shard2.out" | sed 's/ # SKIP.*//' | sort > "$T_TMP/shards"
 check "--shard 1/2 and 2/2: every seed scenario exactly once ($(wc -l < "$T_TMP/shards") of $nseed)" \
     eval "[ \$(sort -u '$T_TMP/shards' | wc -l) -eq $nseed ] && [ \$(wc -l < '$T_TMP/shards') -eq $nseed ]"
+# fedsim merge: the shards' JSON results as one verdict and one JUnit file.
+rc=0
+"$fedsim" merge --junit "$T_TMP/merged.xml" --json "$T_TMP/merged.json" "$T_TMP/shard1.json" \
+    "$T_TMP/shard2.json" > "$T_TMP/merge.out" 2>&1 || rc=$?
+check "fedsim merge of both shards: exit 0, the whole suite in one summary and one JUnit file" eval "
+    [ $rc -eq 0 ] && grep -q '^$((nseed - nskip)) passed, 0 failed, $nskip skipped (2 files)' '$T_TMP/merge.out' &&
+    \"$junit_check\" '$T_TMP/merged.xml' | grep -qx 'tests=$nseed failures=0 errors=0 skipped=$nskip' &&
+    grep -q '\"shard\": null' '$T_TMP/merged.json' && grep -q '\"name\": \"prosody\"' '$T_TMP/merged.json'"
+rc=0
+"$fedsim" merge "$T_TMP/shard2.json" > "$T_TMP/merge1.out" 2>&1 || rc=$?
+check "fedsim merge without shard 1/2: exit 3, naming the missing shard" eval "
+    [ $rc -eq 3 ] && grep -q 'shard 1/2 is missing: its scenarios did not run' '$T_TMP/merge1.out'"
+rc=0
+"$fedsim" merge "$T_TMP/shard1.json" "$T_TMP/shard1.json" "$T_TMP/shard2.json" > "$T_TMP/merge2.out" 2>&1 || rc=$?
+check "fedsim merge with a shard twice: exit 3, saying so" eval "
+    [ $rc -eq 3 ] && grep -q 'shard 1/2 given twice' '$T_TMP/merge2.out'"
 rc=0
 run --shard 3/2 "$src/scenarios/seed" > "$T_TMP/badshard.out" 2>&1 || rc=$?
 check "--shard 3/2: bad usage, exit 2" test $rc -eq 2
