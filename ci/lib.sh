@@ -9,6 +9,7 @@ FEDSIM_PACKAGES=(
     libldns-dev libexpat1-dev libcmocka-dev     # DNS messages and zones, XML streams, unit tests
     bind9-dnsutils                              # dig, the real DNS client in the tests
     prosody lua-unbound                         # the bundled SUT, resolving through fedsim
+    ejabberd                                    # the second bundled SUT (ci/sut/ejabberd)
     chromium                                    # renders the HTML report in a test
     clang libclang-rt-14-dev                    # libFuzzer and its sanitizers (ci/fuzz)
     valgrind                                    # memcheck over seed scenarios in a test
