@@ -9,6 +9,7 @@
 #include "dns_server.h"
 #include "dns_zone.h"
 #include "fixture.h"
+#include "hosts.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
@@ -73,8 +74,10 @@ load_all(const struct dns_opts *o, struct sut **sutp)
         return NULL;
     }
     zs = fixture_load(o->zones, o->nzones, sut, &added, err, sizeof(err));
-    if (zs == NULL) {
+    /* A SUT resolving SRV targets through libc reads their addresses from its hosts file. */
+    if (zs == NULL || (sut != NULL && hosts_write(sut->hosts, zs, NULL, err, sizeof(err)) != 0)) {
         fprintf(stderr, "fedsim dns: %s\n", err);
+        dns_zoneset_free(zs);
         sut_free(sut);
         return NULL;
     }

@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "dns_server.h"
 #include "fixture.h"
+#include "hosts.h"
 #include "log.h"
 #include "loop.h"
 #include "peer.h"
@@ -351,6 +352,7 @@ serve_exec(int argc, char **argv)
     }
     if ((sv.sut = sut_load(sutpath, err, sizeof(err))) == NULL ||
         (sv.zones = fixture_load(zones, nzones, sv.sut, NULL, err, sizeof(err))) == NULL ||
+        hosts_write(sv.sut->hosts, sv.zones, NULL, err, sizeof(err)) != 0 ||
         (sv.sut->ca != NULL && (sv.ca = tls_ca_load(sv.sut->ca, err, sizeof(err))) == NULL)) {
         fprintf(stderr, "fedsim serve: %s\n", err);
         goto out;

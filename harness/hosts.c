@@ -176,8 +176,8 @@ hosts_format(const struct dns_zoneset *zs, const struct dns_faults *faults)
     if (n > 0)
         qsort(names, n, sizeof(*names), name_cmp);
 
-    buf_add(&b, "# written by fedsim (harness/hosts.c): the addresses its DNS gives in this run; "
-                "rewritten in place for each scenario and DNS fault step\n"
+    buf_add(&b, "# written by fedsim (harness/hosts.c): the addresses its DNS gives now; rewritten "
+                "in place for each scenario run and DNS fault step\n"
                 "127.0.0.1 localhost\n"
                 "::1 localhost ip6-localhost ip6-loopback\n");
     for (i = 0; i < n; i++) {

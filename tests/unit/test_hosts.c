@@ -15,8 +15,8 @@
 #include "hosts.h"
 
 #define HEADER                                                                                     \
-    "# written by fedsim (harness/hosts.c): the addresses its DNS gives in this run; rewritten "   \
-    "in place for each scenario and DNS fault step\n"                                              \
+    "# written by fedsim (harness/hosts.c): the addresses its DNS gives now; rewritten in place "  \
+    "for each scenario run and DNS fault step\n"                                                   \
     "127.0.0.1 localhost\n"                                                                        \
     "::1 localhost ip6-localhost ip6-loopback\n"
 
