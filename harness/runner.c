@@ -1161,6 +1161,7 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
     uint64_t t0 = clock_monotonic_us();
     size_t i, na = s->nactors;
     int pending = 1;
+    const char *xfail;
 
     memset(r, 0, sizeof(*r));
     if (s->skip != NULL) {
@@ -1274,12 +1275,11 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
     free(run.dom_to);
     dns_faults_clear(&run.faults);
     /* Verdict: xfail turns a failure into an expected one, and a pass into a failure. */
-    if (s->xfail != NULL &&
-        (s->xfail_sut == NULL || (sut->name != NULL && strcasecmp(s->xfail_sut, sut->name) == 0))) {
+    if ((xfail = scenario_xfail(s, sut->name)) != NULL) {
         if (r->outcome == RUN_FAIL) {
             char why[sizeof(run.msg)];
 
-            snprintf(why, sizeof(why), "expected failure (%.300s): %.7000s", s->xfail, run.msg);
+            snprintf(why, sizeof(why), "expected failure (%.300s): %.7000s", xfail, run.msg);
             snprintf(run.msg, sizeof(run.msg), "%s", why);
             r->outcome = RUN_XFAIL;
         } else if (r->outcome == RUN_OK) {
@@ -1287,7 +1287,7 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
             snprintf(run.msg, sizeof(run.msg),
                      "%s: passed, but it is marked xfail (%s): remove the mark if the SUT was "
                      "fixed",
-                     s->path, s->xfail);
+                     s->path, xfail);
         }
     }
     if ((r->outcome == RUN_FAIL || r->outcome == RUN_ERROR) && run.ntail > 0) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -251,19 +252,25 @@ header(struct parser *p, const char *key, char *value, int col)
         if ((s->timeout_ms = duration_ms(value)) <= 0)
             return perr(p, col, "timeout \"%s\": expected a duration like 5s or 500ms", value);
     } else if (strcmp(key, "xfail") == 0) {
-        char *colon = strchr(value, ':');
+        char *colon = strchr(value, ':'), *sut = NULL;
+        size_t i;
 
         /* "xfail: prosody: reason" names a SUT; "xfail: reason" means every SUT. */
         if (colon != NULL && strchr(value, ' ') > colon) {
             *colon = '\0';
-            free(s->xfail_sut);
-            s->xfail_sut = xstrdup(trim(value));
+            sut = trim(value);
             value = trim(colon + 1);
         }
         if (*value == '\0')
             return perr(p, col, "xfail needs a reason (\"xfail: SUT: why\")");
-        free(s->xfail);
-        s->xfail = xstrdup(value);
+        for (i = 0; i < s->nxfails; i++)
+            if ((s->xfails[i].sut == NULL) == (sut == NULL) &&
+                (sut == NULL || strcasecmp(s->xfails[i].sut, sut) == 0))
+                return perr(p, col, "a second xfail for %s (one line per SUT)",
+                            sut != NULL ? sut : "every SUT");
+        s->xfails = xreallocarray(s->xfails, s->nxfails + 1, sizeof(*s->xfails));
+        s->xfails[s->nxfails].sut = sut != NULL ? xstrdup(sut) : NULL;
+        s->xfails[s->nxfails++].reason = xstrdup(value);
     } else if (strcmp(key, "skip") == 0) {
         if (*value == '\0')
             return perr(p, col, "skip needs a reason");
@@ -929,6 +936,21 @@ scenario_load(const char *path, const char *fixtures_dir, char *err, size_t errl
     return s;
 }
 
+const char *
+scenario_xfail(const struct scenario *s, const char *sut_name)
+{
+    size_t i;
+
+    for (i = 0; i < s->nxfails; i++)
+        if (s->xfails[i].sut != NULL && sut_name != NULL &&
+            strcasecmp(s->xfails[i].sut, sut_name) == 0)
+            return s->xfails[i].reason;
+    for (i = 0; i < s->nxfails; i++)
+        if (s->xfails[i].sut == NULL)
+            return s->xfails[i].reason;
+    return NULL;
+}
+
 void
 scenario_free(struct scenario *s)
 {
@@ -961,8 +983,11 @@ scenario_free(struct scenario *s)
     free(s->zones);
     free(s->path);
     free(s->title);
-    free(s->xfail_sut);
-    free(s->xfail);
+    for (i = 0; i < s->nxfails; i++) {
+        free(s->xfails[i].sut);
+        free(s->xfails[i].reason);
+    }
+    free(s->xfails);
     free(s->skip);
     free(s->requires_tls);
     free(s);

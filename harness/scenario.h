@@ -9,7 +9,7 @@
  *   zone: federation.zone                -- next to the scenario, else in dnsfixtures/; repeatable
  *   timeout: 10s                         -- default bound of every wait (ms, s)
  *   xfail: prosody: <reason>             -- expected to fail on this SUT (name from the SUT file);
- *   xfail: <reason>                         without a name: on every SUT
+ *   xfail: <reason>                         without a name: on every SUT; one line per SUT
  *   skip: <reason>
  *   requires: tls optional|required      -- the SUT variants it is meant for (the SUT file's
  *                                           tls; absent means off); skipped on the others
@@ -113,8 +113,11 @@ struct scenario {
     char **zones; /* owned: resolved paths */
     size_t nzones;
     int timeout_ms;                /* 0: the runner's default */
-    char *xfail_sut;               /* owned: NULL = every SUT */
-    char *xfail;                   /* owned: reason, NULL if none */
+    struct scenario_xfail {
+        char *sut;    /* owned: NULL = every SUT */
+        char *reason; /* owned */
+    } *xfails;        /* owned: one per xfail: line, at most one per SUT */
+    size_t nxfails;
     char *skip;                    /* owned: reason, NULL if none */
     char *requires_tls;            /* owned: "optional|required"...; NULL: any */
     struct scenario_actor *actors; /* owned */
@@ -135,6 +138,9 @@ struct scenario *scenario_parse(const char *name, const char *text, const char *
                                 char *err, size_t errlen);
 
 void scenario_free(struct scenario *s);
+
+/* The xfail reason for the SUT of this name (NULL: unknown), or NULL if none applies. */
+const char *scenario_xfail(const struct scenario *s, const char *sut_name);
 
 /* 1 if the scenario is meant for a SUT running TLS variant `tls` (NULL: off). */
 int scenario_fits_tls(const struct scenario *s, const char *tls);

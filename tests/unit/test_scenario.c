@@ -17,6 +17,8 @@ static const char good[] = "# a comment\n"
                            "tags: seed, gtalk\n"
                            "timeout: 3s\n"
                            "xfail: prosody: known bug #12\n"
+                           "xfail: ejabberd: another one\n"
+                           "xfail: on every other SUT\n"
                            "\n"
                            "peer gmail: profile gtalk, domain gmail.test, version=1.0\n"
                            "client alice\n"
@@ -53,8 +55,11 @@ test_good(void **state)
     assert_int_equal(s->ntags, 2);
     assert_true(scenario_has_tag(s, "gtalk"));
     assert_int_equal(s->timeout_ms, 3000);
-    assert_string_equal(s->xfail_sut, "prosody");
-    assert_string_equal(s->xfail, "known bug #12");
+    assert_int_equal(s->nxfails, 3);
+    assert_string_equal(scenario_xfail(s, "prosody"), "known bug #12");
+    assert_string_equal(scenario_xfail(s, "EJABBERD"), "another one");
+    assert_string_equal(scenario_xfail(s, "openfire"), "on every other SUT");
+    assert_string_equal(scenario_xfail(s, NULL), "on every other SUT");
     assert_int_equal(s->nactors, 3);
     assert_int_equal(s->actors[0].kind, ACTOR_PEER);
     assert_string_equal(s->actors[0].domain, "gmail.test");
@@ -67,8 +72,8 @@ test_good(void **state)
     assert_true(s->steps[10].records);
     assert_non_null(strstr(s->steps[10].stanza, "<unclosed"));
     assert_int_equal(s->steps[1].kind, STEP_SEND);
-    assert_int_equal(s->steps[1].line, 12);
-    assert_int_equal(s->steps[1].stanza_line, 13);
+    assert_int_equal(s->steps[1].line, 14);
+    assert_int_equal(s->steps[1].stanza_line, 15);
     assert_non_null(strstr(s->steps[1].stanza, "to='jdoe1@gmail.test'"));
     assert_int_equal(s->steps[2].kind, STEP_RECEIVE);
     assert_true(s->steps[2].strict);
