@@ -10,7 +10,11 @@
  * answers (normal, invalid, ignored), bit 5 direct TLS (profiles with TLS), bit 6 a silent
  * peer, bit 7 the SUT closes the connection after its last byte; byte 1: knobs, one bit each
  * (version=1.0 bidi=yes tenants=acme|globex collision=unsolicited allow=sut.test|b.test
- * dialback=no max_stanza=300 sasl=fail); byte 2 chooses the chunk sizes; the rest is the SUT's.
+ * dialback=no max_stanza=300 sasl=fail); byte 2 chooses the chunk sizes; byte 3: bit 0 the
+ * stream starts with sut.test authenticated, as if its dialback key had been verified (nothing
+ * answers the peer's DNS, so no verification succeeds here): its stanzas reach the peer's users
+ * and autopilot; bit 1 the peer cuts connections after 100 bytes ("closes connections after
+ * N bytes"); the rest is the SUT's.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -21,6 +25,7 @@
 #include <event2/bufferevent.h>
 
 #include "fuzz.h"
+#include "log.h"
 #include "loop.h"
 #include "peer.h"
 #include "profile.h"
@@ -28,6 +33,7 @@
 #include "s2s.h"
 #include "tls.h"
 #include "xconn.h"
+#include "xmalloc.h"
 
 static const char *const profiles[] = {"cup8", "gtalk", "modern", "sametime", "webex"};
 static const char *const knobs[] = {
@@ -38,11 +44,12 @@ static struct tls_ca *ca;         /* one for the process: peers' certificates ar
 static struct resolve_ctx *res;   /* replaced after every input that used it */
 static struct peer *tls_peers[5]; /* per profile: TLS contexts made once, shared by reference */
 
+/* The peer's report lines, to the log (FEDSIM_FUZZ_LOG). */
 static void
 report(const char *line, void *arg)
 {
-    (void)line;
     (void)arg;
+    log_info("%s", line);
 }
 
 static struct resolve_ctx *
@@ -93,13 +100,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct bufferevent *pair[2];
     struct profile prof;
     struct peer *p;
+    struct s2s *s;
     struct fuzz_chunks ch;
     const uint8_t *chunk;
     size_t len, i, profile;
     char err[512];
 
     fuzz_quiet();
-    if (size < 3)
+    if (size < 4)
         return 0;
     fuzz_loop_init();
     if (ca == NULL && (ca = tls_ca_ephemeral()) == NULL)
@@ -119,6 +127,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                   : ((data[0] >> 3) & 3u) == 2 ? PEER_DB_IGNORE
                                                : PEER_DB_NORMAL;
     p->net = (data[0] & 64) ? PEER_NET_SILENT : PEER_NET_OK;
+    p->cut_after = (data[3] & 2) ? 100 : 0;
     share_tls(p, profile);
 
     if (bufferevent_pair_new(loop_base(), BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS, pair) !=
@@ -126,9 +135,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_fail("bufferevent_pair_new failed");
     bufferevent_enable(pair[1], EV_READ | EV_WRITE);
     inet_pton(AF_INET, "127.0.0.1", &from.sin_addr);
-    s2s_accept_bev(p, pair[0], (struct sockaddr *)&from, (data[0] & 32) && p->tls_server != NULL);
+    s = s2s_accept_bev(p, pair[0], (struct sockaddr *)&from,
+                       (data[0] & 32) && p->tls_server != NULL);
+    if (data[3] & 1) {
+        s->valid = xreallocarray(s->valid, s->nvalid + 1, sizeof(*s->valid));
+        s->valid[s->nvalid++] = xstrdup("sut.test");
+    }
     fuzz_loop_settle();
-    fuzz_chunks_init(&ch, data + 3, size - 3, data[2]);
+    fuzz_chunks_init(&ch, data + 4, size - 4, data[2]);
     while ((len = fuzz_chunks_next(&ch, &chunk)) > 0) {
         bufferevent_write(pair[1], chunk, len);
         fuzz_loop_settle();

@@ -64,33 +64,53 @@ def xml_and_s2s(transcripts):
             sut = text.replace(to.group(1), "gmail.test")
             if frm is not None:
                 sut = sut.replace(frm.group(1), "sut.test")
-            write("s2s", name + "-gtalk", b"\x01\x00\x00" + sut.encode())
-            write("s2s", name + "-webex-v1", b"\x04\x01\x02" + sut.encode())
-            write("s2s", name + "-cup8-invalid", b"\x08\x00\x03" + sut.encode())
+            write("s2s", name + "-gtalk", b"\x01\x00\x00\x00" + sut.encode())
+            write("s2s", name + "-webex-v1", b"\x04\x01\x02\x00" + sut.encode())
+            write("s2s", name + "-cup8-invalid", b"\x08\x00\x03\x00" + sut.encode())
+            write("s2s", name + "-gtalk-cut", b"\x01\x00\x03\x02" + sut.encode())
+            write("s2s", name + "-sametime-authenticated",
+                  b"\x03\x00\x02\x01" + sut.replace("bob@", "jdoe1@").encode())
 
 
 def s2s_extra():
     hdr = ("<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
            "xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback' "
            "from='sut.test' to='gmail.test' version='1.0'>")
-    write("s2s", "verify-request", b"\x01\x00\x00" + (hdr +
+    write("s2s", "verify-request", b"\x01\x00\x00\x00" + (hdr +
           "<db:verify from='sut.test' to='gmail.test' id='abc123'>0123456789abcdef</db:verify>"
           "<db:result from='sut.test' to='gmail.test' type='valid'/>"
           "<db:verify from='sut.test' to='gmail.test' id='x' type='valid'/>").encode())
-    write("s2s", "starttls", b"\x00\x00\x00" + (hdr +
+    write("s2s", "starttls", b"\x00\x00\x00\x00" + (hdr +
           "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>\x16\x03\x01\x00\x05hello").encode())
-    write("s2s", "collision", b"\x19\x08\x01" + (hdr +
+    write("s2s", "collision", b"\x19\x08\x01\x00" + (hdr +
           "<db:result from='sut.test' to='gmail.test'>key</db:result>"
           "<message from='a@sut.test' to='jdoe1@gmail.test'><body>hi</body></message>"
           "<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
           "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>bye</text></stream:error>"
           "</stream:stream>").encode())
-    write("s2s", "tenants-bidi", b"\x04\x07\x00" + (hdr +
+    write("s2s", "tenants-bidi", b"\x04\x07\x00\x00" + (hdr +
           "<bidi xmlns='urn:xmpp:bidi'/><db:result from='sut.test' to='acme.gmail.test'>k"
           "</db:result><iq type='get' id='p' from='sut.test' to='gmail.test'>"
           "<ping xmlns='urn:xmpp:ping'/></iq><presence from='u@sut.test' "
           "to='jdoe2@gmail.test' type='probe'/><auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' "
           "mechanism='EXTERNAL'>=</auth>").encode())
+
+
+    # sut.test already authenticated (byte 3): stanzas for the peer's users and autopilot.
+    write("s2s", "authenticated-autopilot", b"\x01\x00\x00\x01" + (hdr +
+          "<presence from='alice@sut.test' to='jdoe1@gmail.test' type='subscribe'/>"
+          "<presence from='alice@sut.test' to='jdoe1@gmail.test' type='subscribed'/>"
+          "<presence from='alice@sut.test/r' to='jdoe1@gmail.test' type='probe'/>"
+          "<presence from='alice@sut.test/r' to='jdoe2@gmail.test'><show>away</show></presence>"
+          "<message from='alice@sut.test/r' to='jdoe1@gmail.test/x' type='chat'><body>hi</body>"
+          "</message><message from='alice@sut.test/r' to='nobody@gmail.test'><body>?</body>"
+          "</message><iq type='get' id='p1' from='sut.test' to='gmail.test'>"
+          "<ping xmlns='urn:xmpp:ping'/></iq><iq type='get' id='d1' from='alice@sut.test/r' "
+          "to='gmail.test'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>"
+          "<iq type='set' id='x' from='alice@sut.test/r' to='jdoe1@gmail.test'>"
+          "<query xmlns='jabber:iq:version'/></iq>"
+          "<presence from='alice@sut.test' to='jdoe1@gmail.test' type='unsubscribe'/>"
+          "<presence from='mallory@evil.test' to='jdoe1@gmail.test'/>").encode())
 
 
 def c2s():
