@@ -1,7 +1,15 @@
 /* cmd_run.c: `fedsim run`: scenarios against a SUT, one line each, a summary, TAP or JUnit. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +18,8 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "json.h"
+#include "log.h"
 #include "redact.h"
 #include "results.h"
 #include "report.h"
@@ -20,8 +30,8 @@
 #include "xml.h"
 
 struct run_opts {
-    const char *sut, *tags, *junit, *json, *transcript, *fixtures, *report;
-    int tap, timeout_ms, watchdog_ms;
+    const char *sut, *tags, *junit, *json, *transcript, *fixtures, *report, *sut_start;
+    int tap, timeout_ms, watchdog_ms, jobs;
     unsigned shard, nshards; /* --shard K/N: run the scenarios i with i % N == K - 1 */
     uint64_t seed;
 };
@@ -39,6 +49,7 @@ run_usage(FILE *fp)
             "usage: fedsim run --sut FILE [--tags LIST] [--tap] [--junit FILE] [--json FILE]\n"
             "                  [--transcript DIR] [--timeout T] [--watchdog T] [--fixtures DIR]\n"
             "                  [--seed N] [--shard K/N] [--report FILE.html] [--show-secrets]\n"
+            "       fedsim run --sut-start COMMAND [-j N] [the same options] SCENARIO|DIR...\n"
             "                  SCENARIO|DIR...\n"
             "\n"
             "Runs scenarios (docs/scenarios.md) against a running SUT: for each, a fresh DNS\n"
@@ -47,6 +58,13 @@ run_usage(FILE *fp)
             "summary line \"N passed, N failed, N skipped\".\n"
             "\n"
             "  -s, --sut FILE        the SUT file (ci/sut/*/start writes one)\n"
+            "      --sut-start CMD   instead of --sut: a shell command that starts a SUT and\n"
+            "                        prints its SUT file's path (ci/sut/prosody/start --tls\n"
+            "                        off); run once per worker, in a network namespace of the\n"
+            "                        worker's own (root), and stopped by the SUT file's stop\n"
+            "                        command at the end or on SIGINT\n"
+            "  -j, --jobs N          N workers side by side (with --sut-start), each with its own\n"
+            "                        SUT; scenarios are handed out one at a time (default 1)\n"
             "  -t, --tags LIST       run scenarios with any of these tags (comma-separated);\n"
             "                        a tag with a leading ! excludes\n"
             "      --tap             TAP version 13 on stdout instead of the human lines\n"
@@ -191,7 +209,7 @@ parse_opts(int argc, char **argv, struct run_opts *o)
     static const struct option opts[] = {{"sut", required_argument, NULL, 's'},
                                          {"tags", required_argument, NULL, 't'},
                                          {"tap", no_argument, NULL, 'T'},
-                                         {"junit", required_argument, NULL, 'j'},
+                                         {"junit", required_argument, NULL, 'G'},
                                          {"json", required_argument, NULL, 'J'},
                                          {"transcript", required_argument, NULL, 'x'},
                                          {"timeout", required_argument, NULL, 'w'},
@@ -201,15 +219,18 @@ parse_opts(int argc, char **argv, struct run_opts *o)
                                          {"shard", required_argument, NULL, 'K'},
                                          {"report", required_argument, NULL, 'R'},
                                          {"show-secrets", no_argument, NULL, 'P'},
+                                         {"jobs", required_argument, NULL, 'N'},
+                                         {"sut-start", required_argument, NULL, 'U'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int c;
 
     memset(o, 0, sizeof(*o));
     o->fixtures = "dnsfixtures";
+    o->jobs = 1;
     o->timeout_ms = 10000;
     o->seed = 1;
-    while ((c = getopt_long(argc, argv, "s:t:f:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "s:t:f:j:h", opts, NULL)) != -1) {
         char *end;
 
         switch (c) {
@@ -222,7 +243,7 @@ parse_opts(int argc, char **argv, struct run_opts *o)
         case 'T':
             o->tap = 1;
             break;
-        case 'j':
+        case 'G':
             o->junit = optarg;
             break;
         case 'J':
@@ -242,6 +263,17 @@ parse_opts(int argc, char **argv, struct run_opts *o)
             break;
         case 'P':
             redact_show_secrets = 1;
+            break;
+        case 'j':
+        case 'N':
+            o->jobs = atoi(optarg);
+            if (o->jobs < 1 || o->jobs > 64) {
+                fprintf(stderr, "fedsim run: -j %s: 1 to 64 workers\n", optarg);
+                return -1;
+            }
+            break;
+        case 'U':
+            o->sut_start = optarg;
             break;
         case 'K':
             if (sscanf(optarg, "%u/%u", &o->shard, &o->nshards) != 2 || o->nshards == 0 ||
@@ -277,11 +309,63 @@ parse_opts(int argc, char **argv, struct run_opts *o)
             return -1;
         }
     }
-    if (o->sut == NULL || optind >= argc) {
-        fprintf(stderr, "fedsim run: needs --sut FILE and at least one scenario or directory\n");
+    if ((o->sut == NULL) == (o->sut_start == NULL) || optind >= argc) {
+        fprintf(stderr, "fedsim run: needs --sut FILE or --sut-start COMMAND, and at least one "
+                        "scenario or directory\n");
+        return -1;
+    }
+    if (o->jobs > 1 && o->sut_start == NULL) {
+        fprintf(stderr, "fedsim run: -j %d needs --sut-start: one SUT per worker (a SUT has "
+                        "one DNS address, and peers listen on fixed addresses)\n",
+                o->jobs);
+        return -1;
+    }
+    if (o->sut_start != NULL && o->report != NULL) {
+        fprintf(stderr, "fedsim run: --report needs --sut FILE (the diagrams stay in-process)\n");
         return -1;
     }
     return 0;
+}
+
+/*
+ * Loads one scenario, and runs it into d (path, title, result; with --report, d->s keeps the
+ * scenario for its lifelines) if --tags selects it. Returns 1 if it ran, 0 if not selected,
+ * -1 if it does not parse (the error printed).
+ */
+static int
+run_one(const struct run_opts *o, const struct sut *sut, const char *path, struct done *d)
+{
+    struct runner_options ro = {.default_timeout_ms = o->timeout_ms,
+                                .watchdog_ms = o->watchdog_ms,
+                                .seed = o->seed,
+                                .record_events = o->report != NULL};
+    char err[1024];
+    struct scenario *s = scenario_load(path, o->fixtures, err, sizeof(err));
+
+    if (s == NULL) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    if (!selected(s, o->tags)) {
+        scenario_free(s);
+        return 0;
+    }
+    if (o->transcript != NULL)
+        ro.transcript = open_transcript(o->transcript, path);
+    runner_run(s, sut, &ro, &d->r);
+    if (ro.transcript != NULL) {
+        /* A scenario that did not run says why, rather than leaving an empty file. */
+        if (d->r.outcome == RUN_SKIP)
+            fprintf(ro.transcript, "skipped: %s\n", d->r.message);
+        fclose(ro.transcript);
+    }
+    d->path = xstrdup(path);
+    d->title = xstrdup(s->title);
+    if (o->report != NULL)
+        d->s = s;
+    else
+        scenario_free(s);
+    return 1;
 }
 
 /* SIGINT or SIGTERM between two scenarios (while one runs, the loop catches them): no further
@@ -292,6 +376,303 @@ static void
 on_stop_signal(int sig)
 {
     stop_requested = sig;
+}
+
+/* One finished scenario: counted and printed (a human line, or TAP). */
+static void
+show(const struct run_opts *o, const struct done *d, size_t number, size_t *counts)
+{
+    counts[d->r.outcome]++;
+    if (o->tap)
+        print_tap(d, number);
+    else
+        print_human(d);
+}
+
+/*
+ * -j N with --sut-start: N worker processes, each in a network namespace of its own (so the
+ * peers' fixed loopback addresses of one never meet another's) with a SUT of its own, started
+ * there by the --sut-start command and stopped by the SUT file's stop command. The parent
+ * hands out scenario indexes one at a time ("I\n" on the worker's request pipe) and reads one
+ * JSON line per scenario back: {"i", "ran" (1, 0 not selected, -1 does not parse), "outcome",
+ * "seconds", "line", "interrupted", "title", "message"}; first a {"sut": {...}} line, or
+ * {"fatal": why} when the worker could not set up.
+ */
+struct worker {
+    pid_t pid;
+    int req, res;     /* the parent's ends */
+    long busy;        /* the index it runs, -1 when idle */
+    char *buf;        /* owned: what arrived, not a whole line yet */
+    size_t len, cap;
+    int ready, gone;
+};
+
+/* Brings the namespace's loopback interface up. */
+static int
+loopback_up(void)
+{
+    struct ifreq ifr;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = -1;
+
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+    if (fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+        ifr.ifr_flags |= IFF_UP;
+        rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+    }
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+static void
+worker_line(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+worker_line(FILE *out, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vfprintf(out, fmt, ap);
+    va_end(ap);
+    fflush(out);
+}
+
+/* The worker process: never returns. */
+static void
+worker_main(const struct run_opts *o, char **paths, int req, int res)
+{
+    FILE *in = fdopen(req, "r"), *out = fdopen(res, "w"), *start;
+    char line[4096], err[1024];
+    struct sut *sut = NULL;
+
+    if (unshare(CLONE_NEWNET) != 0 || loopback_up() != 0) {
+        fprintf(out, "{\"fatal\": ");
+        json_write_string(out, "-j needs a network namespace per worker: run as root");
+        worker_line(out, "}\n");
+        _exit(3);
+    }
+    /* The start command's progress goes to our stderr; its stdout is the SUT file's path. */
+    line[0] = '\0';
+    snprintf(err, sizeof(err), "--sut-start \"%s\" failed or printed no SUT file", o->sut_start);
+    if ((start = popen(o->sut_start, "r")) != NULL) {
+        if (fgets(line, sizeof(line), start) == NULL)
+            line[0] = '\0';
+        line[strcspn(line, "\n")] = '\0';
+        if (pclose(start) != 0)
+            line[0] = '\0';
+    }
+    if (line[0] == '\0' || (sut = sut_load(line, err, sizeof(err))) == NULL) {
+        fprintf(out, "{\"fatal\": ");
+        json_write_string(out, err);
+        worker_line(out, "}\n");
+        _exit(3);
+    }
+    fprintf(out, "{\"sut\": {\"name\": ");
+    json_write_string(out, sut->name != NULL ? sut->name : "?");
+    fprintf(out, ", \"version\": ");
+    json_write_string(out, sut->version != NULL ? sut->version : "?");
+    fprintf(out, ", \"domain\": ");
+    json_write_string(out, sut->domain);
+    fprintf(out, ", \"tls\": ");
+    json_write_string(out, sut->tls != NULL ? sut->tls : "off");
+    worker_line(out, "}}\n");
+    while (!stop_requested && fgets(line, sizeof(line), in) != NULL) {
+        struct done d = {0};
+        long i = strtol(line, NULL, 10);
+        int ran = run_one(o, sut, paths[i], &d);
+
+        fprintf(out, "{\"i\": %ld, \"ran\": %d", i, ran);
+        if (ran == 1) {
+            fprintf(out, ", \"outcome\": \"%s\", \"seconds\": %.3f, \"line\": %d, "
+                         "\"interrupted\": %d, \"title\": ",
+                    runner_outcome_str(d.r.outcome), d.r.seconds, d.r.line, d.r.interrupted);
+            json_write_string(out, d.title);
+            fprintf(out, ", \"message\": ");
+            json_write_string(out, d.r.message != NULL ? d.r.message : "");
+        }
+        worker_line(out, "}\n");
+        free(d.path);
+        free(d.title);
+        scenario_free(d.s);
+        runner_result_clear(&d.r);
+    }
+    if (sut->stop != NULL && system(sut->stop) != 0)
+        fprintf(stderr, "fedsim run: worker %d: %s failed\n", (int)getpid(), sut->stop);
+    sut_free(sut);
+    _exit(0);
+}
+
+/* Hands the next index to w (or closes its pipe when there is none). */
+static void
+dispatch(struct worker *w, char **paths, size_t *next, const struct run_opts *o)
+{
+    while (paths[*next] != NULL && o->nshards > 0 && *next % o->nshards != o->shard - 1)
+        (*next)++;
+    if (paths[*next] == NULL || stop_requested) {
+        if (w->req >= 0)
+            close(w->req);
+        w->req = -1;
+        return;
+    }
+    dprintf(w->req, "%zu\n", *next);
+    w->busy = (long)(*next)++;
+}
+
+/* A worker's line: a scenario done (into done[*n]), its SUT, or a fatal error. */
+static void
+worker_result(struct worker *w, const char *text, char **paths, const struct run_opts *o,
+              struct done *done, size_t *n, size_t *counts, int *parse_errors, struct sut *sut)
+{
+    char err[256];
+    struct json *j = json_parse(text, strlen(text), err, sizeof(err));
+    const struct json *info;
+
+    if (j == NULL) {
+        fprintf(stderr, "fedsim run: worker %d: %s\n", (int)w->pid, err);
+        counts[RUN_ERROR]++;
+    } else if (json_get_string(j, "fatal", NULL) != NULL) { /* its scenarios count */
+        fprintf(stderr, "fedsim run: worker %d: %s\n", (int)w->pid,
+                json_get_string(j, "fatal", ""));
+    } else if ((info = json_get(j, "sut")) != NULL) {
+        if (sut->name == NULL) {
+            sut->name = xstrdup(json_get_string(info, "name", "?"));
+            sut->version = xstrdup(json_get_string(info, "version", "?"));
+            sut->domain = xstrdup(json_get_string(info, "domain", "?"));
+            sut->tls = xstrdup(json_get_string(info, "tls", "off"));
+        }
+        w->ready = 1;
+    } else {
+        int ran = (int)json_get_number(j, "ran", 0);
+        struct done *d = &done[*n];
+
+        w->busy = -1;
+        if (ran == -1)
+            (*parse_errors)++;
+        if (ran == 1) {
+            d->path = xstrdup(paths[(size_t)json_get_number(j, "i", 0)]);
+            d->title = xstrdup(json_get_string(j, "title", ""));
+            d->r.outcome = (enum runner_outcome)results_outcome(json_get_string(j, "outcome", ""));
+            d->r.seconds = json_get_number(j, "seconds", 0);
+            d->r.line = (int)json_get_number(j, "line", 0);
+            d->r.interrupted = (int)json_get_number(j, "interrupted", 0);
+            d->r.message = xstrdup(json_get_string(j, "message", ""));
+            show(o, d, *n + 1, counts);
+            (*n)++;
+        }
+    }
+    json_free(j);
+}
+
+/* Runs the scenarios over o->jobs workers; returns how many ran (done[0..n)). */
+static size_t
+run_parallel(const struct run_opts *o, char **paths, struct done *done, size_t *counts,
+             int *parse_errors, struct sut *sut)
+{
+    struct worker *w = xcalloc((size_t)o->jobs, sizeof(*w));
+    size_t n = 0, next = 0, k, alive = 0, signalled = 0;
+    uint64_t deadline = 0;
+
+    fflush(stdout);
+    fflush(stderr);
+    signal(SIGPIPE, SIG_IGN); /* a worker that died: its pipe says so, not a signal */
+    for (k = 0; k < (size_t)o->jobs; k++) {
+        int rq[2], rs[2];
+
+        if (pipe2(rq, O_CLOEXEC) != 0 || pipe2(rs, O_CLOEXEC) != 0)
+            fatalx("pipe: %s", strerror(errno));
+        w[k].busy = -1;
+        if ((w[k].pid = fork()) == 0) {
+            close(rq[1]);
+            close(rs[0]);
+            worker_main(o, paths, rq[0], rs[1]);
+        }
+        close(rq[0]);
+        close(rs[1]);
+        w[k].req = rq[1];
+        w[k].res = rs[0];
+        alive++;
+        dispatch(&w[k], paths, &next, o);
+    }
+    while (alive > 0) {
+        struct pollfd pfd[64];
+        size_t np = 0;
+
+        if (stop_requested && !signalled) { /* a signal to us alone: pass it on */
+            for (k = 0; k < (size_t)o->jobs; k++)
+                if (!w[k].gone)
+                    kill(w[k].pid, SIGTERM);
+            signalled = 1;
+            deadline = clock_monotonic_us() + 60 * 1000000ull;
+        }
+        if (deadline != 0 && clock_monotonic_us() > deadline) {
+            for (k = 0; k < (size_t)o->jobs; k++)
+                if (!w[k].gone)
+                    kill(w[k].pid, SIGKILL);
+        }
+        for (k = 0; k < (size_t)o->jobs && np < 64; k++)
+            if (!w[k].gone)
+                pfd[np++] = (struct pollfd){.fd = w[k].res, .events = POLLIN};
+        if (poll(pfd, np, 200) < 0 && errno != EINTR)
+            break;
+        for (k = 0; k < (size_t)o->jobs; k++) {
+            char chunk[4096], *nl;
+            ssize_t got;
+
+            if (w[k].gone)
+                continue;
+            got = read(w[k].res, chunk, sizeof(chunk));
+            if (got < 0 && (errno == EAGAIN || errno == EINTR))
+                continue;
+            if (got <= 0) { /* the worker is done: its SUT stopped */
+                close(w[k].res);
+                if (w[k].req >= 0)
+                    close(w[k].req);
+                waitpid(w[k].pid, NULL, 0);
+                if (w[k].busy >= 0) {
+                    fprintf(stderr, "fedsim run: a worker ended during %s\n",
+                            paths[w[k].busy]);
+                    counts[RUN_ERROR]++;
+                }
+                w[k].gone = 1;
+                alive--;
+                continue;
+            }
+            if (w[k].len + (size_t)got + 1 > w[k].cap)
+                w[k].buf = xreallocarray(w[k].buf, w[k].cap = (w[k].len + (size_t)got) * 2 + 1, 1);
+            memcpy(w[k].buf + w[k].len, chunk, (size_t)got);
+            w[k].len += (size_t)got;
+            w[k].buf[w[k].len] = '\0';
+            while ((nl = strchr(w[k].buf, '\n')) != NULL) {
+                int was_ready = w[k].ready;
+                long was_busy = w[k].busy;
+
+                *nl = '\0';
+                worker_result(&w[k], w[k].buf, paths, o, done, &n, counts, parse_errors, sut);
+                memmove(w[k].buf, nl + 1, w[k].len - (size_t)(nl + 1 - w[k].buf) + 1);
+                w[k].len -= (size_t)(nl + 1 - w[k].buf);
+                if (n > 0 && done[n - 1].r.interrupted)
+                    stop_requested = stop_requested != 0 ? stop_requested : SIGINT;
+                if (was_ready && was_busy >= 0 && w[k].busy < 0)
+                    dispatch(&w[k], paths, &next, o);
+            }
+        }
+    }
+    for (k = 0; k < (size_t)o->jobs; k++)
+        free(w[k].buf);
+    free(w);
+    if (paths[next] != NULL && !stop_requested) {
+        size_t left = 0;
+
+        for (; paths[next] != NULL; next++)
+            left += o->nshards == 0 || next % o->nshards == o->shard - 1;
+        if (left > 0) {
+            fprintf(stderr, "fedsim run: no worker left: %zu scenario(s) did not run\n", left);
+            counts[RUN_ERROR] += left;
+        }
+    }
+    return n;
 }
 
 static int
@@ -307,7 +688,7 @@ run_exec(int argc, char **argv)
 
     if (r != 0)
         return r > 0 ? FEDSIM_EXIT_OK : FEDSIM_EXIT_USAGE;
-    if ((sut = sut_load(o.sut, err, sizeof(err))) == NULL ||
+    if ((o.sut_start == NULL && (sut = sut_load(o.sut, err, sizeof(err))) == NULL) ||
         (paths = scenario_collect(argv + optind, (size_t)(argc - optind), err, sizeof(err))) ==
                 NULL) {
         fprintf(stderr, "fedsim run: %s\n", err);
@@ -329,55 +710,30 @@ run_exec(int argc, char **argv)
     }
     if (o.tap)
         printf("TAP version 13\n");
-    for (i = 0; paths[i] != NULL; i++) {
-        struct runner_options ro = {.default_timeout_ms = o.timeout_ms,
-                                    .watchdog_ms = o.watchdog_ms,
-                                    .seed = o.seed,
-                                    .record_events = o.report != NULL};
-        struct scenario *s;
-
-        if (o.nshards > 0 && i % o.nshards != o.shard - 1)
-            continue;
-        if (stop_requested) {
-            fprintf(stderr, "fedsim run: stopped by signal %d before %s\n", (int)stop_requested,
-                    paths[i]);
-            counts[RUN_ERROR]++;
-            break;
+    if (o.sut_start != NULL) {
+        sut = xcalloc(1, sizeof(*sut)); /* its name, version... come from the workers */
+        n = run_parallel(&o, paths, done, counts, &parse_errors, sut);
+    } else {
+        for (i = 0; paths[i] != NULL; i++) {
+            if (o.nshards > 0 && i % o.nshards != o.shard - 1)
+                continue;
+            if (stop_requested) {
+                fprintf(stderr, "fedsim run: stopped by signal %d before %s\n",
+                        (int)stop_requested, paths[i]);
+                counts[RUN_ERROR]++;
+                break;
+            }
+            switch (run_one(&o, sut, paths[i], &done[n])) {
+            case -1:
+                parse_errors++;
+                continue;
+            case 0:
+                continue;
+            }
+            show(&o, &done[n], n + 1, counts);
+            if (done[n++].r.interrupted)
+                break;
         }
-        s = scenario_load(paths[i], o.fixtures, err, sizeof(err));
-
-        if (s == NULL) {
-            fprintf(stderr, "%s\n", err);
-            parse_errors++;
-            continue;
-        }
-        if (!selected(s, o.tags)) {
-            scenario_free(s);
-            continue;
-        }
-        if (o.transcript != NULL)
-            ro.transcript = open_transcript(o.transcript, paths[i]);
-        runner_run(s, sut, &ro, &done[n].r);
-        if (ro.transcript != NULL) {
-            /* A scenario that did not run says why, rather than leaving an empty file. */
-            if (done[n].r.outcome == RUN_SKIP)
-                fprintf(ro.transcript, "skipped: %s\n", done[n].r.message);
-            fclose(ro.transcript);
-        }
-        done[n].path = xstrdup(paths[i]);
-        done[n].title = xstrdup(s->title);
-        counts[done[n].r.outcome]++;
-        if (o.tap)
-            print_tap(&done[n], n + 1);
-        else
-            print_human(&done[n]);
-        n++;
-        if (o.report != NULL)
-            done[n - 1].s = s;
-        else
-            scenario_free(s);
-        if (done[n - 1].r.interrupted)
-            break;
     }
     if (o.tap)
         printf("1..%zu\n", n);
