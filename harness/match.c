@@ -152,7 +152,12 @@ pattern_matches(const char *p, const char *v, const struct match_vars *vars, str
             return strncmp(v, known, strlen(known)) == 0 &&
                    pattern_matches(p + tl, v + strlen(known), vars, cap, depth + 1);
     }
-    for (size_t k = 0; k <= strlen(v); k++) {
+    if (p[tl] == '\0') { /* a trailing token takes the rest */
+        if (name[0] != '\0')
+            match_vars_set(&cap->v, name, v);
+        return 1;
+    }
+    for (size_t k = 0, vlen = strlen(v); k <= vlen; k++) {
         if (name[0] != '\0') {
             char *part = xstrndup(v, k);
 
@@ -176,6 +181,10 @@ value_matches(const char *pattern, const char *value, const struct match_vars *v
     size_t i;
     int ok;
 
+    if (strchr(pattern, '{') == NULL) /* literal text */
+        return strcmp(pattern, value) == 0;
+    if (strstr(pattern, "{$") == NULL) /* no capture to keep apart */
+        return pattern_matches(pattern, value, vars, cap, 0);
     for (i = 0; i < cap->v.n; i++)
         match_vars_set(&trial.v, cap->v.names[i], cap->v.values[i]);
     ok = pattern_matches(pattern, value, vars, &trial, 0);

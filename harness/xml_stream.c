@@ -74,39 +74,30 @@ fail(struct xml_stream *st, enum xml_stream_error e, const char *fmt, ...)
         st->h->error(st->arg, e, msg);
 }
 
-/* Splits expat's "uri\xfflocal" (or "local") into a new element or attribute name. */
-static void
-split_name(const char *qname, char **ns, char **local)
-{
-    const char *sep = strchr(qname, NS_SEP);
-
-    if (sep == NULL) {
-        *ns = NULL;
-        *local = xstrdup(qname);
-    } else {
-        *ns = xstrndup(qname, (size_t)(sep - qname));
-        *local = xstrdup(sep + 1);
-    }
-}
-
+/* An element from expat's "NS<sep>local" names: one allocation per name, the attributes in
+ * one array (expat has refused duplicates already). */
 static struct xml_node *
 make_element(const char *qname, const char **atts)
 {
-    char *ns, *local;
-    struct xml_node *n;
-    size_t i;
+    const char *sep = strchr(qname, NS_SEP);
+    struct xml_node *n = xcalloc(1, sizeof(*n));
+    size_t i, k;
 
-    split_name(qname, &ns, &local);
-    n = xml_element_new(ns != NULL ? ns : "", local);
-    free(ns);
-    free(local);
-    for (i = 0; atts[i] != NULL; i += 2) {
-        char *ans, *aname;
+    n->kind = XML_ELEMENT;
+    n->ns = sep != NULL ? xstrndup(qname, (size_t)(sep - qname)) : xstrdup("");
+    n->name = xstrdup(sep != NULL ? sep + 1 : qname);
+    for (k = 0; atts[k] != NULL; k += 2)
+        ;
+    if (k == 0)
+        return n;
+    n->attrs = xcalloc(k / 2, sizeof(*n->attrs));
+    for (i = 0; i < k; i += 2) {
+        struct xml_attr *a = &n->attrs[n->nattrs++];
+        const char *as = strchr(atts[i], NS_SEP);
 
-        split_name(atts[i], &ans, &aname);
-        xml_set_attr(n, ans, aname, atts[i + 1]);
-        free(ans);
-        free(aname);
+        a->ns = as != NULL ? xstrndup(atts[i], (size_t)(as - atts[i])) : NULL;
+        a->name = xstrdup(as != NULL ? as + 1 : atts[i]);
+        a->value = xstrdup(atts[i + 1]);
     }
     return n;
 }
