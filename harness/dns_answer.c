@@ -197,16 +197,18 @@ encode(ldns_pkt *a, uint8_t **out, size_t *outlen)
     return 1;
 }
 
-int
-dns_answer(const struct dns_zoneset *zs, const uint8_t *q, size_t qlen, int tcp, uint8_t **out,
-           size_t *outlen, struct dns_answer_info *info)
-{
-    return dns_answer_faulty(zs, NULL, q, qlen, tcp, out, outlen, info);
-}
+/* How the ldns path sized its answer, for the cache. */
+struct slow_meta {
+    int stage;        /* 0: whole, 1: additional section dropped, 2: empty with TC */
+    size_t len_full;  /* length of the whole answer (0: not encoded) */
+    size_t len_noadd; /* length without additional records (0: not encoded) */
+};
 
-int
-dns_answer_faulty(const struct dns_zoneset *zs, const struct dns_faults *faults, const uint8_t *q,
-                  size_t qlen, int tcp, uint8_t **out, size_t *outlen, struct dns_answer_info *info)
+/* The answer built with ldns: the reference for everything, and the only path for faults. */
+static int
+answer_slow(const struct dns_zoneset *zs, const struct dns_faults *faults, const uint8_t *q,
+            size_t qlen, int tcp, unsigned flags, uint8_t **out, size_t *outlen,
+            struct dns_answer_info *info, struct slow_meta *meta)
 {
     const struct dns_fault *fault;
     ldns_pkt *query = NULL, *a = NULL;
@@ -214,6 +216,7 @@ dns_answer_faulty(const struct dns_zoneset *zs, const struct dns_faults *faults,
     size_t limit;
     int rcode;
 
+    memset(meta, 0, sizeof(*meta));
     memset(info, 0, sizeof(*info));
     strcpy(info->qname, "-");
     info->rcode = -1;
@@ -236,7 +239,9 @@ dns_answer_faulty(const struct dns_zoneset *zs, const struct dns_faults *faults,
         return raw_error(q, LDNS_RCODE_FORMERR, out, outlen);
     }
     question = ldns_rr_list_rr(ldns_pkt_question(query), 0);
-    {
+    if (flags & DNS_ANSWER_NO_QNAME) {
+        info->qname[0] = '\0';
+    } else {
         char *s = ldns_rdf2str(ldns_rr_owner(question));
 
         snprintf(info->qname, sizeof(info->qname), "%s", s != NULL ? s : "?");
@@ -309,13 +314,17 @@ dns_answer_faulty(const struct dns_zoneset *zs, const struct dns_faults *faults,
     info->rcode = rcode;
 
     encode(a, out, outlen);
+    meta->len_full = *outlen;
     if (!tcp && *outlen > limit) {
         /* RFC 2181 §9: dropping additional data does not need TC. */
         free(*out);
         clear_section(a, LDNS_SECTION_ADDITIONAL);
         encode(a, out, outlen);
+        meta->stage = 1;
+        meta->len_noadd = *outlen;
     }
     if (!tcp && *outlen > limit) {
+        meta->stage = 2;
         free(*out);
         clear_section(a, LDNS_SECTION_ANSWER);
         clear_section(a, LDNS_SECTION_AUTHORITY);
@@ -327,4 +336,348 @@ dns_answer_faulty(const struct dns_zoneset *zs, const struct dns_faults *faults,
     ldns_pkt_free(a);
     ldns_pkt_free(query);
     return 1;
+}
+
+/*
+ * The answer cache. A plain query's answer depends only on its lower-cased name, type, class
+ * and whether it has an OPT record, plus the id, RD and CD copied from the query and the
+ * question echoed as asked: ldns compresses names case-insensitively, so the bytes after the
+ * question are the same for every spelling of the name. Each entry keeps, per size outcome,
+ * the header after the id and the bytes after the question.
+ */
+#define CACHE_MAX_ENTRIES 65536
+#define CACHE_MAX_BYTES   (64u << 20)
+#define CACHE_MIN_BUCKETS 256
+
+enum cache_variant { VARIANT_WHOLE, VARIANT_NOADD, VARIANT_TC, VARIANT_COUNT };
+
+struct cache_variant_data {
+    uint8_t *rest; /* owned: the answer after the question; NULL until ldns built it */
+    size_t restlen;
+    uint8_t hdr[DNS_HEADER_LEN - 2]; /* the header after the id */
+    int rcode, ancount;
+};
+
+struct cache_entry {
+    struct cache_entry *next; /* owned: the rest of the bucket */
+    uint32_t hash;
+    uint16_t qtype, qclass;
+    int edns;
+    size_t len_full, len_noadd; /* whole and without additional records (0: not known) */
+    struct cache_variant_data v[VARIANT_COUNT];
+    size_t namelen;
+    uint8_t name[]; /* the lower-cased wire name */
+};
+
+struct dns_answer_cache {
+    struct cache_entry **buckets; /* owned */
+    size_t nbuckets, entries, bytes;
+    unsigned long hits, fills, slow;
+};
+
+/* A plain query's question, read from the wire. */
+struct plain_query {
+    uint8_t name[255]; /* lower-cased (A-Z only: names that ldns tells apart stay apart) */
+    size_t namelen;    /* wire length, root label included */
+    size_t qsec;       /* the question's length: name, type, class */
+    uint16_t qtype, qclass;
+    int edns;
+    size_t limit; /* the UDP size the client takes */
+    uint32_t hash;
+};
+
+/*
+ * 1 if q is a query of the one shape the cache serves: QR=0, opcode QUERY, QDCOUNT 1, no
+ * answer or authority records, a question name without compression pointers, and nothing after
+ * it but at most one OPT record (root owner, version 0, no options, size >= 512) ending the
+ * message. Anything else (malformed input included) goes to ldns.
+ */
+static int
+parse_plain(const uint8_t *q, size_t qlen, struct plain_query *pq)
+{
+    size_t pos = DNS_HEADER_LEN, i;
+    uint32_t h = 2166136261u;
+
+    if (qlen < DNS_HEADER_LEN || (q[2] & 0xf8) != 0)
+        return 0;
+    if (q[4] != 0 || q[5] != 1 || (q[6] | q[7] | q[8] | q[9] | q[10]) != 0 || q[11] > 1)
+        return 0;
+    for (;;) {
+        size_t len, at;
+
+        if (pos >= qlen)
+            return 0;
+        len = q[pos];
+        if (len == 0)
+            break;
+        at = pos - DNS_HEADER_LEN;
+        if (len > 63 || at + 1 + len + 1 > sizeof(pq->name) || pos + 1 + len >= qlen)
+            return 0;
+        pq->name[at] = (uint8_t)len;
+        for (i = 1; i <= len; i++) {
+            uint8_t c = q[pos + i];
+
+            pq->name[at + i] = c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+        }
+        pos += 1 + len;
+    }
+    pq->name[pos - DNS_HEADER_LEN] = 0;
+    pos++;
+    pq->namelen = pos - DNS_HEADER_LEN;
+    if (qlen - pos < 4)
+        return 0;
+    pq->qtype = (uint16_t)(q[pos] << 8 | q[pos + 1]);
+    pq->qclass = (uint16_t)(q[pos + 2] << 8 | q[pos + 3]);
+    pos += 4;
+    pq->qsec = pos - DNS_HEADER_LEN;
+    pq->edns = 0;
+    pq->limit = 512;
+    if (q[11] == 1) {
+        /* owner (1), type (2), size (2), extended rcode, version, flags (2), rdlength (2) */
+        if (qlen - pos != 11 || q[pos] != 0 || q[pos + 1] != 0 || q[pos + 2] != LDNS_RR_TYPE_OPT)
+            return 0;
+        pq->limit = (size_t)q[pos + 3] << 8 | q[pos + 4];
+        if (pq->limit < 512 || q[pos + 6] != 0 || q[pos + 9] != 0 || q[pos + 10] != 0)
+            return 0;
+        pq->edns = 1;
+        pos += 11;
+    }
+    if (pos != qlen)
+        return 0;
+    for (i = 0; i < pq->namelen; i++)
+        h = (h ^ pq->name[i]) * 16777619u;
+    h = (h ^ pq->qtype) * 16777619u;
+    h = (h ^ pq->qclass) * 16777619u;
+    pq->hash = (h ^ (uint32_t)pq->edns) * 16777619u;
+    return 1;
+}
+
+struct dns_answer_cache *
+dns_answer_cache_new(void)
+{
+    struct dns_answer_cache *c = xcalloc(1, sizeof(*c));
+
+    c->nbuckets = CACHE_MIN_BUCKETS;
+    c->buckets = xcalloc(c->nbuckets, sizeof(*c->buckets));
+    return c;
+}
+
+void
+dns_answer_cache_clear(struct dns_answer_cache *c)
+{
+    size_t b;
+    int v;
+
+    if (c == NULL)
+        return;
+    for (b = 0; b < c->nbuckets; b++) {
+        while (c->buckets[b] != NULL) {
+            struct cache_entry *e = c->buckets[b];
+
+            c->buckets[b] = e->next;
+            for (v = 0; v < VARIANT_COUNT; v++)
+                free(e->v[v].rest);
+            free(e);
+        }
+    }
+    c->entries = 0;
+    c->bytes = 0;
+}
+
+void
+dns_answer_cache_free(struct dns_answer_cache *c)
+{
+    if (c == NULL)
+        return;
+    dns_answer_cache_clear(c);
+    free(c->buckets);
+    free(c);
+}
+
+void
+dns_answer_cache_stats(const struct dns_answer_cache *c, struct dns_answer_cache_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+    if (c == NULL)
+        return;
+    st->hits = c->hits;
+    st->fills = c->fills;
+    st->slow = c->slow;
+    st->entries = c->entries;
+    st->bytes = c->bytes;
+}
+
+static struct cache_entry *
+cache_find(const struct dns_answer_cache *c, const struct plain_query *pq)
+{
+    struct cache_entry *e;
+
+    for (e = c->buckets[pq->hash & (c->nbuckets - 1)]; e != NULL; e = e->next)
+        if (e->hash == pq->hash && e->qtype == pq->qtype && e->qclass == pq->qclass &&
+            e->edns == pq->edns && e->namelen == pq->namelen &&
+            memcmp(e->name, pq->name, pq->namelen) == 0)
+            return e;
+    return NULL;
+}
+
+/* Which stored answer this query gets, as the ldns path would decide; -1 if not known yet. */
+static int
+cache_pick(const struct cache_entry *e, const struct plain_query *pq, int tcp)
+{
+    if (e->len_full == 0)
+        return -1;
+    if (tcp || e->len_full <= pq->limit)
+        return VARIANT_WHOLE;
+    if (e->len_noadd == 0)
+        return -1;
+    return e->len_noadd <= pq->limit ? VARIANT_NOADD : VARIANT_TC;
+}
+
+static void
+cache_grow(struct dns_answer_cache *c)
+{
+    size_t n = c->nbuckets * 2, b;
+    struct cache_entry **nb = xcalloc(n, sizeof(*nb));
+
+    for (b = 0; b < c->nbuckets; b++) {
+        while (c->buckets[b] != NULL) {
+            struct cache_entry *e = c->buckets[b];
+
+            c->buckets[b] = e->next;
+            e->next = nb[e->hash & (n - 1)];
+            nb[e->hash & (n - 1)] = e;
+        }
+    }
+    free(c->buckets);
+    c->buckets = nb;
+    c->nbuckets = n;
+}
+
+/*
+ * Keeps the answer ldns just built for a plain query, if it has the expected shape: the
+ * query's id and question in front, no fault involved.
+ */
+static void
+cache_fill(struct dns_answer_cache *c, struct cache_entry *e, const struct plain_query *pq,
+           const uint8_t *q, const uint8_t *out, size_t outlen, const struct dns_answer_info *info,
+           const struct slow_meta *meta)
+{
+    struct cache_variant_data *v;
+    size_t head = DNS_HEADER_LEN + pq->qsec;
+
+    if (info->fault || info->delay_ms != 0 || outlen < head || out[0] != q[0] ||
+        out[1] != q[1] || out[4] != 0 || out[5] != 1 ||
+        memcmp(out + DNS_HEADER_LEN, q + DNS_HEADER_LEN, pq->qsec) != 0 ||
+        meta->stage < 0 || meta->stage >= VARIANT_COUNT)
+        return;
+    if (e == NULL) {
+        if (c->entries >= CACHE_MAX_ENTRIES || c->bytes + outlen > CACHE_MAX_BYTES)
+            return;
+        if (c->entries >= c->nbuckets)
+            cache_grow(c);
+        e = xcalloc(1, sizeof(*e) + pq->namelen);
+        e->hash = pq->hash;
+        e->qtype = pq->qtype;
+        e->qclass = pq->qclass;
+        e->edns = pq->edns;
+        e->namelen = pq->namelen;
+        memcpy(e->name, pq->name, pq->namelen);
+        e->next = c->buckets[pq->hash & (c->nbuckets - 1)];
+        c->buckets[pq->hash & (c->nbuckets - 1)] = e;
+        c->entries++;
+        c->bytes += sizeof(*e) + pq->namelen;
+    } else if (c->bytes + outlen > CACHE_MAX_BYTES) {
+        return;
+    }
+    if (meta->len_full != 0)
+        e->len_full = meta->len_full;
+    if (meta->len_noadd != 0)
+        e->len_noadd = meta->len_noadd;
+    v = &e->v[meta->stage];
+    if (v->rest != NULL)
+        return;
+    v->restlen = outlen - head;
+    v->rest = xmalloc(v->restlen > 0 ? v->restlen : 1);
+    memcpy(v->rest, out + head, v->restlen);
+    memcpy(v->hdr, out + 2, sizeof(v->hdr));
+    v->rcode = info->rcode;
+    v->ancount = info->ancount;
+    c->bytes += v->restlen;
+    c->fills++;
+}
+
+/* The answer to a plain query from a stored one: the query's id, RD, CD and question. */
+static void
+cache_copy(const struct cache_entry *e, int variant, const struct plain_query *pq,
+           const uint8_t *q, unsigned flags, uint8_t **out, size_t *outlen,
+           struct dns_answer_info *info)
+{
+    const struct cache_variant_data *v = &e->v[variant];
+    size_t head = DNS_HEADER_LEN + pq->qsec;
+    uint8_t *r = xmalloc(head + v->restlen);
+
+    r[0] = q[0];
+    r[1] = q[1];
+    r[2] = (uint8_t)((v->hdr[0] & ~0x01) | (q[2] & 0x01)); /* RD */
+    r[3] = (uint8_t)((v->hdr[1] & ~0x10) | (q[3] & 0x10)); /* CD */
+    memcpy(r + 4, v->hdr + 2, sizeof(v->hdr) - 2);
+    memcpy(r + DNS_HEADER_LEN, q + DNS_HEADER_LEN, pq->qsec);
+    memcpy(r + head, v->rest, v->restlen);
+    *out = r;
+    *outlen = head + v->restlen;
+    memset(info, 0, sizeof(*info));
+    info->qtype = pq->qtype;
+    info->rcode = v->rcode;
+    info->ancount = v->ancount;
+    info->truncated = variant == VARIANT_TC;
+    if (!(flags & DNS_ANSWER_NO_QNAME)) {
+        ldns_rdf *name = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, pq->namelen,
+                                               q + DNS_HEADER_LEN);
+        char *s = name != NULL ? ldns_rdf2str(name) : NULL;
+
+        snprintf(info->qname, sizeof(info->qname), "%s", s != NULL ? s : "?");
+        free(s);
+        ldns_rdf_deep_free(name);
+    }
+}
+
+int
+dns_answer_query(const struct dns_zoneset *zs, const struct dns_faults *faults,
+                 const uint8_t *q, size_t qlen, int tcp, unsigned flags, uint8_t **out,
+                 size_t *outlen, struct dns_answer_info *info)
+{
+    struct dns_answer_cache *c = zs->answers;
+    struct slow_meta meta;
+    struct plain_query pq;
+    struct cache_entry *e = NULL;
+    int respond, variant;
+
+    if (c == NULL || (flags & DNS_ANSWER_NO_CACHE) || (faults != NULL && faults->n > 0) ||
+        !parse_plain(q, qlen, &pq))
+        return answer_slow(zs, faults, q, qlen, tcp, flags, out, outlen, info, &meta);
+    e = cache_find(c, &pq);
+    if (e != NULL && (variant = cache_pick(e, &pq, tcp)) >= 0 && e->v[variant].rest != NULL) {
+        c->hits++;
+        cache_copy(e, variant, &pq, q, flags, out, outlen, info);
+        return 1;
+    }
+    c->slow++;
+    respond = answer_slow(zs, faults, q, qlen, tcp, flags, out, outlen, info, &meta);
+    if (respond)
+        cache_fill(c, e, &pq, q, *out, *outlen, info, &meta);
+    return respond;
+}
+
+int
+dns_answer(const struct dns_zoneset *zs, const uint8_t *q, size_t qlen, int tcp, uint8_t **out,
+           size_t *outlen, struct dns_answer_info *info)
+{
+    return dns_answer_query(zs, NULL, q, qlen, tcp, 0, out, outlen, info);
+}
+
+int
+dns_answer_faulty(const struct dns_zoneset *zs, const struct dns_faults *faults, const uint8_t *q,
+                  size_t qlen, int tcp, uint8_t **out, size_t *outlen, struct dns_answer_info *info)
+{
+    return dns_answer_query(zs, faults, q, qlen, tcp, 0, out, outlen, info);
 }

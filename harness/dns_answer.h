@@ -48,6 +48,36 @@ int dns_answer_faulty(const struct dns_zoneset *zs, const struct dns_faults *fau
                       const uint8_t *q, size_t qlen, int tcp, uint8_t **out, size_t *outlen,
                       struct dns_answer_info *info);
 
+/* Flags for dns_answer_query. */
+#define DNS_ANSWER_NO_QNAME 0x1 /* leave info->qname empty: the caller neither logs nor observes */
+#define DNS_ANSWER_NO_CACHE 0x2 /* build the answer with ldns even if the cache holds it */
+
+/*
+ * dns_answer_faulty with flags. A plain query (one question without compression, at most an
+ * OPT record of version 0 without options and a size of 512 or more, no fault in `faults`) is
+ * answered from the zone set's cache when it holds that answer: the bytes ldns encoded for the
+ * same lower-cased name, type, class and EDNS presence, with this query's id, RD and CD and
+ * its question as asked. The first such query of a kind is answered by ldns and its answer
+ * kept, one per size outcome (whole, without additional records, TC), so every answer is the
+ * one ldns gives. Anything else is always answered by ldns.
+ */
+int dns_answer_query(const struct dns_zoneset *zs, const struct dns_faults *faults,
+                     const uint8_t *q, size_t qlen, int tcp, unsigned flags, uint8_t **out,
+                     size_t *outlen, struct dns_answer_info *info);
+
+/* The cache of a zone set (dns_zone.c owns one per set and empties it when the set changes). */
+struct dns_answer_cache *dns_answer_cache_new(void);
+void dns_answer_cache_clear(struct dns_answer_cache *c);
+void dns_answer_cache_free(struct dns_answer_cache *c);
+
+struct dns_answer_cache_stats {
+    unsigned long hits;   /* answers copied from the cache */
+    unsigned long fills;  /* answers ldns built and the cache kept */
+    unsigned long slow;   /* answers ldns built (fills included) for a zone set with a cache */
+    size_t entries, bytes;
+};
+void dns_answer_cache_stats(const struct dns_answer_cache *c, struct dns_answer_cache_stats *st);
+
 /* "SRV", "A", or "TYPE65280": the mnemonic of a type, into buf. */
 const char *dns_answer_type_str(uint16_t type, char *buf, size_t len);
 

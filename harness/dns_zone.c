@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns_answer.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -25,7 +26,10 @@ struct pending_zone {
 struct dns_zoneset *
 dns_zoneset_new(void)
 {
-    return xcalloc(1, sizeof(struct dns_zoneset));
+    struct dns_zoneset *zs = xcalloc(1, sizeof(struct dns_zoneset));
+
+    zs->answers = dns_answer_cache_new();
+    return zs;
 }
 
 static void
@@ -53,6 +57,7 @@ dns_zoneset_free(struct dns_zoneset *zs)
     for (i = 0; i < zs->nzones; i++)
         zone_free(zs->zones[i]);
     free(zs->zones);
+    dns_answer_cache_free(zs->answers);
     free(zs);
 }
 
@@ -313,6 +318,8 @@ load_text(struct dns_zoneset *zs, const char *file, const char *text, size_t len
         zs->zones[zs->nzones++] = pend[i].zone;
         pend[i].zone = NULL;
     }
+    /* New zones change answers already encoded (REFUSED becomes an answer, a deeper zone...). */
+    dns_answer_cache_clear(zs->answers);
     rc = 0;
 out:
     for (i = 0; i < npend; i++)

@@ -28,9 +28,13 @@ struct dns_zone {
     char *where; /* owned: "file:line" of the SOA, or "SUT file" */
 };
 
+struct dns_answer_cache;
+
 struct dns_zoneset {
     struct dns_zone **zones; /* owned */
     size_t nzones;
+    /* Owned: the answers dns_answer.c encoded from this set, emptied whenever the set changes. */
+    struct dns_answer_cache *answers;
 };
 
 struct dns_zoneset *dns_zoneset_new(void);

@@ -462,6 +462,285 @@ test_faults(void **state)
     dns_faults_clear(&fs);
 }
 
+/*
+ * The answer cache: every answer dns_answer_query gives from it has exactly the bytes (and the
+ * info) the ldns path gives for the same query, for names, types, letter cases, EDNS sizes,
+ * RD/CD, UDP and TCP; also while faults are set and after they are cleared, after records are
+ * replaced by a fault, and after the zone set changes.
+ */
+struct cache_check {
+    struct dns_zoneset *zs;
+    struct dns_faults *faults;
+    unsigned long queries;
+};
+
+static void
+query_wire(const char *name, ldns_rr_type type, ldns_rr_class class, int edns, int dobit,
+           uint16_t flags, uint16_t id, uint8_t **wire, size_t *len)
+{
+    ldns_pkt *q = NULL;
+
+    assert_int_equal(ldns_pkt_query_new_frm_str(&q, name, type, class, flags), LDNS_STATUS_OK);
+    ldns_pkt_set_id(q, id);
+    if (edns > 0) {
+        ldns_pkt_set_edns_udp_size(q, (uint16_t)edns);
+        ldns_pkt_set_edns_do(q, dobit != 0);
+    }
+    assert_int_equal(ldns_pkt2wire(wire, q, len), LDNS_STATUS_OK);
+    ldns_pkt_free(q);
+}
+
+/* Answers q three times (ldns alone, then twice through the cache) and compares. */
+static void
+same_answers(struct cache_check *cc, const uint8_t *q, size_t qlen, int tcp)
+{
+    struct dns_answer_info ref, got;
+    uint8_t *rout = NULL, *out = NULL;
+    size_t routlen = 0, outlen = 0;
+    int rr, r, round;
+
+    rr = dns_answer_query(cc->zs, cc->faults, q, qlen, tcp, DNS_ANSWER_NO_CACHE, &rout, &routlen,
+                          &ref);
+    for (round = 0; round < 2; round++) {
+        r = dns_answer_query(cc->zs, cc->faults, q, qlen, tcp, 0, &out, &outlen, &got);
+        assert_int_equal(r, rr);
+        assert_int_equal(outlen, routlen);
+        if (outlen > 0)
+            assert_memory_equal(out, rout, outlen);
+        assert_string_equal(got.qname, ref.qname);
+        assert_int_equal(got.qtype, ref.qtype);
+        assert_int_equal(got.rcode, ref.rcode);
+        assert_int_equal(got.ancount, ref.ancount);
+        assert_int_equal(got.truncated, ref.truncated);
+        assert_int_equal(got.delay_ms, ref.delay_ms);
+        assert_int_equal(got.fault, ref.fault);
+        free(out);
+        out = NULL;
+        /* Without the name formatted, the rest is the same. */
+        r = dns_answer_query(cc->zs, cc->faults, q, qlen, tcp, DNS_ANSWER_NO_QNAME, &out, &outlen,
+                             &got);
+        assert_int_equal(r, rr);
+        assert_int_equal(outlen, routlen);
+        if (outlen > 0)
+            assert_memory_equal(out, rout, outlen);
+        assert_int_equal(got.rcode, ref.rcode);
+        free(out);
+        out = NULL;
+    }
+    free(rout);
+    cc->queries++;
+}
+
+/* The same name in three spellings: as written, upper case, and 0x20-style mixed case. */
+static void
+spellings(const char *name, char out[3][256])
+{
+    size_t i, n = strlen(name);
+
+    for (i = 0; i <= n; i++) {
+        char c = name[i];
+
+        out[0][i] = c;
+        out[1][i] = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
+        out[2][i] = (char)(c >= 'a' && c <= 'z' && (i * 7 + n) % 3 != 0 ? c - 32 : c);
+    }
+}
+
+static void
+check_all(struct cache_check *cc)
+{
+    static const char *names[] = {
+            "_xmpp-server._tcp.gmail.test.", "xmpp-server.l.gmail.test.", "gmail.test.",
+            "nothing.gmail.test.",           "ent.gmail.test.",           "deep.ent.gmail.test.",
+            "chain1.gmail.test.",            "outside.gmail.test.",       "loop1.gmail.test.",
+            "dangling.gmail.test.",          "cross.gmail.test.",         "www.example.com.",
+            "_xmpp-server._tcp.big.test.",   "host.webex.test.",          ".",
+            "a.b.c.d.e.f.nothing.webex.test."};
+    static const ldns_rr_type types[] = {LDNS_RR_TYPE_A,   LDNS_RR_TYPE_AAAA, LDNS_RR_TYPE_SRV,
+                                         LDNS_RR_TYPE_TXT, LDNS_RR_TYPE_CNAME, LDNS_RR_TYPE_ANY,
+                                         LDNS_RR_TYPE_SOA, LDNS_RR_TYPE_MX};
+    /* 0: no OPT; then UDP sizes below, between and above the big answer's two lengths. */
+    static const int sizes[] = {0, 512, 1232, 2000, 3000, 4096, 65535};
+    size_t n, t, e, k, tcp;
+    uint16_t id = 1;
+
+    for (n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+        char sp[3][256];
+
+        spellings(names[n], sp);
+        for (t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+            for (e = 0; e < sizeof(sizes) / sizeof(sizes[0]); e++) {
+                for (tcp = 0; tcp < 2; tcp++) {
+                    for (k = 0; k < 3; k++) {
+                        uint8_t *wire = NULL;
+                        size_t len = 0;
+                        uint16_t flags = (uint16_t)((k & 1 ? LDNS_RD : 0) | (k == 2 ? LDNS_CD : 0));
+
+                        query_wire(sp[k], types[t], LDNS_RR_CLASS_IN, sizes[e], (int)(k == 1),
+                                   flags, id++, &wire, &len);
+                        same_answers(cc, wire, len, (int)tcp);
+                        free(wire);
+                    }
+                }
+            }
+        }
+    }
+    /* Another class: REFUSED, cached per class. */
+    for (k = 0; k < 2; k++) {
+        uint8_t *wire = NULL;
+        size_t len = 0;
+
+        query_wire("gmail.test.", LDNS_RR_TYPE_A, k ? LDNS_RR_CLASS_CH : LDNS_RR_CLASS_ANY, 0, 0, 0,
+                   id++, &wire, &len);
+        same_answers(cc, wire, len, 0);
+        free(wire);
+    }
+}
+
+/* Messages the cache must leave to ldns: they are answered as before, and never from it. */
+static void
+check_unusual(struct cache_check *cc)
+{
+    static const uint8_t pointer_in_question[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+                                                  0xc0, 0x0c, 0, 1, 0, 1};
+    static const uint8_t two_questions[] = {0x12, 0x34, 0x01, 0x00, 0, 2, 0, 0, 0, 0, 0, 0,
+                                            5, 'g', 'm', 'a', 'i', 'l', 4, 't', 'e', 's', 't', 0,
+                                            0, 1, 0, 1, 0, 0, 1, 0, 1};
+    static const uint8_t trailing[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+                                       5, 'g', 'm', 'a', 'i', 'l', 4, 't', 'e', 's', 't', 0,
+                                       0, 6, 0, 1, 0xff};
+    static const uint8_t opt_with_cookie[] = {
+            0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1, 5, 'g', 'm', 'a', 'i', 'l', 4, 't',
+            'e',  's',  't',  0,    0, 6, 0, 1, 0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 12, 0, 10,
+            0,    8,    1,    2,    3, 4, 5, 6, 7, 8};
+    static const uint8_t opt_version1[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1,
+                                           5, 'g', 'm', 'a', 'i', 'l', 4, 't', 'e', 's', 't', 0,
+                                           0, 6, 0, 1, 0, 0, 41, 0x10, 0, 0, 1, 0, 0, 0, 0};
+    static const uint8_t opt_small[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1,
+                                        5, 'g', 'm', 'a', 'i', 'l', 4, 't', 'e', 's', 't', 0,
+                                        0, 6, 0, 1, 0, 0, 41, 0x01, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t notify[] = {0x12, 0x34, 0x20, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+                                     5, 'g', 'm', 'a', 'i', 'l', 4, 't', 'e', 's', 't', 0,
+                                     0, 6, 0, 1};
+    static const uint8_t cut[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0x3f, 'a'};
+    static const uint8_t response[] = {0x12, 0x34, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0,
+                                       0, 0, 1, 0, 1};
+    static const struct {
+        const uint8_t *m;
+        size_t len;
+    } msgs[] = {{pointer_in_question, sizeof(pointer_in_question)},
+                {two_questions, sizeof(two_questions)},
+                {trailing, sizeof(trailing)},
+                {opt_with_cookie, sizeof(opt_with_cookie)},
+                {opt_version1, sizeof(opt_version1)},
+                {opt_small, sizeof(opt_small)},
+                {notify, sizeof(notify)},
+                {cut, sizeof(cut)},
+                {response, sizeof(response)}};
+    struct dns_answer_cache_stats before, after;
+    size_t i;
+
+    dns_answer_cache_stats(cc->zs->answers, &before);
+    for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+        same_answers(cc, msgs[i].m, msgs[i].len, 0);
+        same_answers(cc, msgs[i].m, msgs[i].len, 1);
+    }
+    dns_answer_cache_stats(cc->zs->answers, &after);
+    assert_int_equal(after.hits, before.hits);
+    assert_int_equal(after.fills, before.fills);
+}
+
+static void
+test_cache_same_bytes_as_ldns(void **state)
+{
+    struct dns_faults fs = {0};
+    struct cache_check cc = {.faults = &fs};
+    struct dns_answer_cache_stats st, st2;
+    char err[512] = "", *bigtext;
+    size_t n = 0;
+    int i;
+
+    (void)state;
+    /* A set of its own: this test changes it. */
+    cc.zs = dns_zoneset_new();
+    assert_int_equal(dns_zoneset_load_string(cc.zs, "fixture", fixture, err, sizeof(err)), 0);
+    bigtext = malloc(65536);
+    assert_non_null(bigtext);
+    n += (size_t)sprintf(bigtext + n, "$ORIGIN big.test.\n@ SOA ns h 1 2 3 4 5\n");
+    for (i = 0; i < 40; i++)
+        n += (size_t)sprintf(
+                bigtext + n,
+                "_xmpp-server._tcp SRV 10 %d 5269 target-with-a-rather-long-name-%02d\n"
+                "target-with-a-rather-long-name-%02d A 127.0.1.%d\n",
+                i, i, i, i + 1);
+    assert_int_equal(dns_zoneset_load_string(cc.zs, "big", bigtext, err, sizeof(err)), 0);
+    free(bigtext);
+
+    check_all(&cc);
+    dns_answer_cache_stats(cc.zs->answers, &st);
+    /* Each kind of answer was built by ldns once and kept; every other query was a copy. */
+    assert_int_equal(st.hits + st.slow, 4 * cc.queries);
+    assert_int_equal(st.slow, st.fills);
+    assert_true(st.entries > 0 && st.fills < st.hits / 50);
+    check_unusual(&cc);
+
+    /* Faults set: ldns answers (the cache would not know them); cleared: the cache again. */
+    assert_int_equal(dns_faults_add(&fs, "_xmpp-server._tcp.gmail.test", "SRV", DNS_FAULT_RCODE,
+                                    "SERVFAIL", err, sizeof(err)),
+                     0);
+    assert_int_equal(dns_faults_add(&fs, "xmpp-server.l.gmail.test", "AAAA", DNS_FAULT_RCODE,
+                                    "NXDOMAIN", err, sizeof(err)),
+                     0);
+    assert_int_equal(dns_faults_add(&fs, "xmpp-server.l.gmail.test", "A", DNS_FAULT_TRUNCATE, NULL,
+                                    err, sizeof(err)),
+                     0);
+    assert_int_equal(dns_faults_add(&fs, "gmail.test", "*", DNS_FAULT_DELAY, "100", err,
+                                    sizeof(err)),
+                     0);
+    /* Records replaced mid-scenario, as `dns answers NAME TYPE with records` does. */
+    assert_int_equal(dns_faults_add(&fs, "chain1.gmail.test", "A", DNS_FAULT_REPLACE,
+                                    "chain1.gmail.test. 0 IN A 127.0.0.99\n", err, sizeof(err)),
+                     0);
+    dns_answer_cache_stats(cc.zs->answers, &st);
+    check_all(&cc);
+    dns_answer_cache_stats(cc.zs->answers, &st2);
+    assert_int_equal(st2.hits, st.hits);
+    dns_faults_remove(&fs, "all", NULL);
+    check_all(&cc);
+    dns_answer_cache_stats(cc.zs->answers, &st);
+    assert_true(st.hits > st2.hits);
+    assert_int_equal(st.fills, st2.fills);
+
+    /* The zone set changes: answers already kept (REFUSED for example.com, the SOA of the
+     * parent for sub.gmail.test) must change with it. */
+    assert_int_equal(dns_zoneset_load_string(cc.zs, "more",
+                                             "$ORIGIN example.com.\n"
+                                             "@ 60 SOA ns h 1 2 3 4 5\n"
+                                             "www 60 A 192.0.2.1\n"
+                                             "$ORIGIN sub.gmail.test.\n"
+                                             "@ 60 SOA ns h 1 2 3 4 5\n"
+                                             "xmpp-server.l 60 A 192.0.2.2\n",
+                                             err, sizeof(err)),
+                     0);
+    dns_answer_cache_stats(cc.zs->answers, &st);
+    assert_int_equal(st.entries, 0);
+    check_all(&cc);
+    {
+        uint8_t *wire = NULL, *out = NULL;
+        size_t len = 0, outlen = 0;
+        struct dns_answer_info info;
+
+        query_wire("WWW.example.COM.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, 0, 0, 0, 7, &wire, &len);
+        assert_int_equal(dns_answer_query(cc.zs, &fs, wire, len, 0, 0, &out, &outlen, &info), 1);
+        assert_int_equal(info.rcode, LDNS_RCODE_NOERROR);
+        assert_int_equal(info.ancount, 1);
+        free(wire);
+        free(out);
+    }
+    dns_faults_clear(&fs);
+    dns_zoneset_free(cc.zs);
+}
+
 int
 main(void)
 {
@@ -476,6 +755,7 @@ main(void)
             cmocka_unit_test(test_garbage),
             cmocka_unit_test(test_any),
             cmocka_unit_test(test_faults),
+            cmocka_unit_test(test_cache_same_bytes_as_ldns),
     };
 
     return cmocka_run_group_tests_name("dns_answer", tests, setup, teardown);
