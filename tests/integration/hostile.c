@@ -330,11 +330,14 @@ attack_many(int n)
         bufs[i] = calloc(1, 4096);
         put_header(fds[i]);
     }
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n; i++) { /* 10 s for the answers once all are connected */
+        if (i == 0)
+            t0 = now();
         collect(fds[i], bufs[i], 4096, &got[i], " id=", 10 - (now() - t0));
         ok += strstr(bufs[i], "<stream:stream") != NULL && strstr(bufs[i], " id=") != NULL;
     }
-    printf("many: %d of %d simultaneous streams answered in %.2f s\n", ok, n, now() - t0);
+    printf("many: %d of %d simultaneous streams answered (%.2f s after the last connect)\n", ok,
+           n, now() - t0);
     for (i = 0; i < n; i++) {
         close(fds[i]);
         free(bufs[i]);
