@@ -565,10 +565,10 @@ cache_fill(struct dns_answer_cache *c, struct cache_entry *e, const struct plain
     struct cache_variant_data *v;
     size_t head = DNS_HEADER_LEN + pq->qsec;
 
-    if (info->fault || info->delay_ms != 0 || outlen < head || out[0] != q[0] ||
-        out[1] != q[1] || out[4] != 0 || out[5] != 1 ||
-        memcmp(out + DNS_HEADER_LEN, q + DNS_HEADER_LEN, pq->qsec) != 0 ||
-        meta->stage < 0 || meta->stage >= VARIANT_COUNT)
+    if (info->fault || info->delay_ms != 0 || outlen < head || out[0] != q[0] || out[1] != q[1] ||
+        out[4] != 0 || out[5] != 1 ||
+        memcmp(out + DNS_HEADER_LEN, q + DNS_HEADER_LEN, pq->qsec) != 0 || meta->stage < 0 ||
+        meta->stage >= VARIANT_COUNT)
         return;
     if (e == NULL) {
         if (c->entries >= CACHE_MAX_ENTRIES || c->bytes + outlen > CACHE_MAX_BYTES)
@@ -608,9 +608,8 @@ cache_fill(struct dns_answer_cache *c, struct cache_entry *e, const struct plain
 
 /* The answer to a plain query from a stored one: the query's id, RD, CD and question. */
 static void
-cache_copy(const struct cache_entry *e, int variant, const struct plain_query *pq,
-           const uint8_t *q, unsigned flags, uint8_t **out, size_t *outlen,
-           struct dns_answer_info *info)
+cache_copy(const struct cache_entry *e, int variant, const struct plain_query *pq, const uint8_t *q,
+           unsigned flags, uint8_t **out, size_t *outlen, struct dns_answer_info *info)
 {
     const struct cache_variant_data *v = &e->v[variant];
     size_t head = DNS_HEADER_LEN + pq->qsec;
@@ -631,8 +630,8 @@ cache_copy(const struct cache_entry *e, int variant, const struct plain_query *p
     info->ancount = v->ancount;
     info->truncated = variant == VARIANT_TC;
     if (!(flags & DNS_ANSWER_NO_QNAME)) {
-        ldns_rdf *name = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, pq->namelen,
-                                               q + DNS_HEADER_LEN);
+        ldns_rdf *name =
+                ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, pq->namelen, q + DNS_HEADER_LEN);
         char *s = name != NULL ? ldns_rdf2str(name) : NULL;
 
         snprintf(info->qname, sizeof(info->qname), "%s", s != NULL ? s : "?");
@@ -642,9 +641,9 @@ cache_copy(const struct cache_entry *e, int variant, const struct plain_query *p
 }
 
 int
-dns_answer_query(const struct dns_zoneset *zs, const struct dns_faults *faults,
-                 const uint8_t *q, size_t qlen, int tcp, unsigned flags, uint8_t **out,
-                 size_t *outlen, struct dns_answer_info *info)
+dns_answer_query(const struct dns_zoneset *zs, const struct dns_faults *faults, const uint8_t *q,
+                 size_t qlen, int tcp, unsigned flags, uint8_t **out, size_t *outlen,
+                 struct dns_answer_info *info)
 {
     struct dns_answer_cache *c = zs->answers;
     struct slow_meta meta;

@@ -49,7 +49,8 @@ int dns_answer_faulty(const struct dns_zoneset *zs, const struct dns_faults *fau
                       struct dns_answer_info *info);
 
 /* Flags for dns_answer_query. */
-#define DNS_ANSWER_NO_QNAME 0x1 /* leave info->qname empty: the caller neither logs nor observes */
+#define DNS_ANSWER_NO_QNAME 0x1 /* leave info->qname empty: the caller neither logs nor observes   \
+                                 */
 #define DNS_ANSWER_NO_CACHE 0x2 /* build the answer with ldns even if the cache holds it */
 
 /*
@@ -71,9 +72,9 @@ void dns_answer_cache_clear(struct dns_answer_cache *c);
 void dns_answer_cache_free(struct dns_answer_cache *c);
 
 struct dns_answer_cache_stats {
-    unsigned long hits;   /* answers copied from the cache */
-    unsigned long fills;  /* answers ldns built and the cache kept */
-    unsigned long slow;   /* answers ldns built (fills included) for a zone set with a cache */
+    unsigned long hits;  /* answers copied from the cache */
+    unsigned long fills; /* answers ldns built and the cache kept */
+    unsigned long slow;  /* answers ldns built (fills included) for a zone set with a cache */
     size_t entries, bytes;
 };
 void dns_answer_cache_stats(const struct dns_answer_cache *c, struct dns_answer_cache_stats *st);

@@ -40,7 +40,7 @@ struct dns_server {
     struct net_listener *tcp; /* owned */
     struct tcp_conn *conns;   /* owned list */
     int nconns;
-    FILE *log;       /* borrowed */
+    FILE *log;        /* borrowed */
     int log_discards; /* the log is /dev/null: no line is formatted for it */
     dns_server_observer observer;
     void *observer_arg;

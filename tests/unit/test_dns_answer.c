@@ -549,14 +549,23 @@ spellings(const char *name, char out[3][256])
 static void
 check_all(struct cache_check *cc)
 {
-    static const char *names[] = {
-            "_xmpp-server._tcp.gmail.test.", "xmpp-server.l.gmail.test.", "gmail.test.",
-            "nothing.gmail.test.",           "ent.gmail.test.",           "deep.ent.gmail.test.",
-            "chain1.gmail.test.",            "outside.gmail.test.",       "loop1.gmail.test.",
-            "dangling.gmail.test.",          "cross.gmail.test.",         "www.example.com.",
-            "_xmpp-server._tcp.big.test.",   "host.webex.test.",          ".",
-            "a.b.c.d.e.f.nothing.webex.test."};
-    static const ldns_rr_type types[] = {LDNS_RR_TYPE_A,   LDNS_RR_TYPE_AAAA, LDNS_RR_TYPE_SRV,
+    static const char *names[] = {"_xmpp-server._tcp.gmail.test.",
+                                  "xmpp-server.l.gmail.test.",
+                                  "gmail.test.",
+                                  "nothing.gmail.test.",
+                                  "ent.gmail.test.",
+                                  "deep.ent.gmail.test.",
+                                  "chain1.gmail.test.",
+                                  "outside.gmail.test.",
+                                  "loop1.gmail.test.",
+                                  "dangling.gmail.test.",
+                                  "cross.gmail.test.",
+                                  "www.example.com.",
+                                  "_xmpp-server._tcp.big.test.",
+                                  "host.webex.test.",
+                                  ".",
+                                  "a.b.c.d.e.f.nothing.webex.test."};
+    static const ldns_rr_type types[] = {LDNS_RR_TYPE_A,   LDNS_RR_TYPE_AAAA,  LDNS_RR_TYPE_SRV,
                                          LDNS_RR_TYPE_TXT, LDNS_RR_TYPE_CNAME, LDNS_RR_TYPE_ANY,
                                          LDNS_RR_TYPE_SOA, LDNS_RR_TYPE_MX};
     /* 0: no OPT; then UDP sizes below, between and above the big answer's two lengths. */
@@ -601,30 +610,29 @@ check_all(struct cache_check *cc)
 static void
 check_unusual(struct cache_check *cc)
 {
-    static const uint8_t pointer_in_question[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
-                                                  0xc0, 0x0c, 0, 1, 0, 1};
-    static const uint8_t two_questions[] = {0x12, 0x34, 0x01, 0x00, 0, 2, 0, 0, 0, 0, 0, 0,
-                                            5, 'g', 'm', 'a', 'i', 'l', 4, 't', 'e', 's', 't', 0,
-                                            0, 1, 0, 1, 0, 0, 1, 0, 1};
-    static const uint8_t trailing[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
-                                       5, 'g', 'm', 'a', 'i', 'l', 4, 't', 'e', 's', 't', 0,
-                                       0, 6, 0, 1, 0xff};
+    static const uint8_t pointer_in_question[] = {0x12, 0x34, 0x01, 0x00, 0,    1, 0, 0, 0,
+                                                  0,    0,    0,    0xc0, 0x0c, 0, 1, 0, 1};
+    static const uint8_t two_questions[] = {0x12, 0x34, 0x01, 0x00, 0,   2,   0,   0, 0,   0,   0,
+                                            0,    5,    'g',  'm',  'a', 'i', 'l', 4, 't', 'e', 's',
+                                            't',  0,    0,    1,    0,   1,   0,   0, 1,   0,   1};
+    static const uint8_t trailing[] = {0x12, 0x34, 0x01, 0x00, 0,   1,   0,   0,   0,   0,
+                                       0,    0,    5,    'g',  'm', 'a', 'i', 'l', 4,   't',
+                                       'e',  's',  't',  0,    0,   6,   0,   1,   0xff};
     static const uint8_t opt_with_cookie[] = {
-            0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1, 5, 'g', 'm', 'a', 'i', 'l', 4, 't',
-            'e',  's',  't',  0,    0, 6, 0, 1, 0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 12, 0, 10,
-            0,    8,    1,    2,    3, 4, 5, 6, 7, 8};
-    static const uint8_t opt_version1[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1,
-                                           5, 'g', 'm', 'a', 'i', 'l', 4, 't', 'e', 's', 't', 0,
-                                           0, 6, 0, 1, 0, 0, 41, 0x10, 0, 0, 1, 0, 0, 0, 0};
-    static const uint8_t opt_small[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1,
-                                        5, 'g', 'm', 'a', 'i', 'l', 4, 't', 'e', 's', 't', 0,
-                                        0, 6, 0, 1, 0, 0, 41, 0x01, 0, 0, 0, 0, 0, 0, 0};
-    static const uint8_t notify[] = {0x12, 0x34, 0x20, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
-                                     5, 'g', 'm', 'a', 'i', 'l', 4, 't', 'e', 's', 't', 0,
-                                     0, 6, 0, 1};
+            0x12, 0x34, 0x01, 0x00, 0,   1,   0,  0, 0, 0, 0, 1, 5, 'g', 'm',  'a', 'i',
+            'l',  4,    't',  'e',  's', 't', 0,  0, 6, 0, 1, 0, 0, 41,  0x10, 0,   0,
+            0,    0,    0,    0,    12,  0,   10, 0, 8, 1, 2, 3, 4, 5,   6,    7,   8};
+    static const uint8_t opt_version1[] = {
+            0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0,  1,    5, 'g', 'm', 'a', 'i', 'l', 4, 't',
+            'e',  's',  't',  0,    0, 6, 0, 1, 0, 0, 41, 0x10, 0, 0,   1,   0,   0,   0,   0};
+    static const uint8_t opt_small[] = {
+            0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0,  1,    5, 'g', 'm', 'a', 'i', 'l', 4, 't',
+            'e',  's',  't',  0,    0, 6, 0, 1, 0, 0, 41, 0x01, 0, 0,   0,   0,   0,   0,   0};
+    static const uint8_t notify[] = {0x12, 0x34, 0x20, 0x00, 0, 1,   0,   0,   0,   0, 0, 0, 5, 'g',
+                                     'm',  'a',  'i',  'l',  4, 't', 'e', 's', 't', 0, 0, 6, 0, 1};
     static const uint8_t cut[] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0x3f, 'a'};
-    static const uint8_t response[] = {0x12, 0x34, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0,
-                                       0, 0, 1, 0, 1};
+    static const uint8_t response[] = {0x12, 0x34, 0x81, 0x80, 0, 1, 0, 0, 0,
+                                       0,    0,    0,    0,    0, 1, 0, 1};
     static const struct {
         const uint8_t *m;
         size_t len;
@@ -694,9 +702,8 @@ test_cache_same_bytes_as_ldns(void **state)
     assert_int_equal(dns_faults_add(&fs, "xmpp-server.l.gmail.test", "A", DNS_FAULT_TRUNCATE, NULL,
                                     err, sizeof(err)),
                      0);
-    assert_int_equal(dns_faults_add(&fs, "gmail.test", "*", DNS_FAULT_DELAY, "100", err,
-                                    sizeof(err)),
-                     0);
+    assert_int_equal(
+            dns_faults_add(&fs, "gmail.test", "*", DNS_FAULT_DELAY, "100", err, sizeof(err)), 0);
     /* Records replaced mid-scenario, as `dns answers NAME TYPE with records` does. */
     assert_int_equal(dns_faults_add(&fs, "chain1.gmail.test", "A", DNS_FAULT_REPLACE,
                                     "chain1.gmail.test. 0 IN A 127.0.0.99\n", err, sizeof(err)),
