@@ -49,8 +49,7 @@ int dns_answer_faulty(const struct dns_zoneset *zs, const struct dns_faults *fau
                       struct dns_answer_info *info);
 
 /* Flags for dns_answer_query. */
-#define DNS_ANSWER_NO_QNAME 0x1 /* leave info->qname empty: the caller neither logs nor observes   \
-                                 */
+#define DNS_ANSWER_NO_QNAME 0x1 /* leave info->qname empty: nobody logs or observes it */
 #define DNS_ANSWER_NO_CACHE 0x2 /* build the answer with ldns even if the cache holds it */
 
 /*
