@@ -308,7 +308,9 @@ serialize(struct out *o, const struct xml_node *n, const char *default_ns,
         put_escaped(o, n->text, n->textlen);
         return;
     }
-    if (strcmp(n->ns, default_ns) != 0) {
+    if (strcmp(n->ns, XML_NS_XML) == 0) {
+        prefix = "xml"; /* bound by definition; declaring it as a default is not XML */
+    } else if (strcmp(n->ns, default_ns) != 0) {
         prefix = prefix_for(prefixes, n->ns);
         declare = prefix == NULL;
     }
