@@ -66,7 +66,7 @@ struct load {
 static void
 error_kind(struct load *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Counts an error by kind (the first 32 kinds kept apart, the rest as "other"). */
+/* Counts an error by kind (31 kinds kept apart, any more together as "other kinds"). */
 static void
 error_kind(struct load *l, const char *fmt, ...)
 {
@@ -80,11 +80,14 @@ error_kind(struct load *l, const char *fmt, ...)
     for (i = 0; i < l->nerrors; i++)
         if (strcmp(l->errors[i], kind) == 0)
             break;
-    if (i == l->nerrors) {
-        if (l->nerrors == 32)
-            i = 31;
-        else
-            l->errors[l->nerrors++] = xstrdup(kind);
+    if (i == l->nerrors && l->nerrors < 32) {
+        l->errors[l->nerrors++] = xstrdup(kind);
+    } else if (i == l->nerrors) { /* the 32nd kind becomes "other kinds" */
+        i = 31;
+        if (strcmp(l->errors[i], "other kinds") != 0) {
+            free(l->errors[i]);
+            l->errors[i] = xstrdup("other kinds");
+        }
     }
     l->error_counts[i]++;
 }
