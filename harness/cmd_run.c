@@ -446,6 +446,14 @@ worker_main(const struct run_opts *o, char **paths, int req, int res)
     FILE *in = fdopen(req, "r"), *out = fdopen(res, "w"), *start;
     char line[4096], err[1024];
     struct sut *sut = NULL;
+    struct sigaction sa = {.sa_handler = on_stop_signal, .sa_flags = SA_RESTART};
+
+    /* A stop signal outside a scenario's loop only sets the flag: reads of the start command's
+     * output and the wait for the stop command go on (SA_RESTART), so a SUT being started is
+     * also stopped. Inside a scenario, the loop's own handler interrupts it. */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 
     if (unshare(CLONE_NEWNET) != 0 || loopback_up() != 0) {
         fprintf(out, "{\"fatal\": ");
@@ -478,7 +486,7 @@ worker_main(const struct run_opts *o, char **paths, int req, int res)
     fprintf(out, ", \"tls\": ");
     json_write_string(out, sut->tls != NULL ? sut->tls : "off");
     worker_line(out, "}}\n");
-    while (!stop_requested && fgets(line, sizeof(line), in) != NULL) {
+    while (!stop_requested && fgets(line, sizeof(line), in) != NULL && !stop_requested) {
         struct done d = {0};
         long i = strtol(line, NULL, 10);
         int ran = run_one(o, sut, paths[i], &d);
@@ -571,8 +579,8 @@ run_parallel(const struct run_opts *o, char **paths, struct done *done, size_t *
              int *parse_errors, struct sut *sut)
 {
     struct worker *w = xcalloc((size_t)o->jobs, sizeof(*w));
-    size_t n = 0, next = 0, k, alive = 0, signalled = 0;
-    uint64_t deadline = 0;
+    size_t n = 0, next = 0, k, alive = 0;
+    uint64_t deadline = 0, last_kill = 0;
 
     fflush(stdout);
     fflush(stderr);
@@ -597,14 +605,17 @@ run_parallel(const struct run_opts *o, char **paths, struct done *done, size_t *
     }
     while (alive > 0) {
         struct pollfd pfd[64];
-        size_t np = 0;
+        size_t np = 0, at[64]; /* at: the worker of each pfd */
 
-        if (stop_requested && !signalled) { /* a signal to us alone: pass it on */
+        /* A signal to us alone: pass it on, once a second, for one that reaches a worker
+         * between two scenarios only sets its flag; the next interrupts the scenario. */
+        if (stop_requested && clock_monotonic_us() - last_kill > 1000000) {
             for (k = 0; k < (size_t)o->jobs; k++)
                 if (!w[k].gone)
                     kill(w[k].pid, SIGTERM);
-            signalled = 1;
-            deadline = clock_monotonic_us() + 60 * 1000000ull;
+            last_kill = clock_monotonic_us();
+            if (deadline == 0)
+                deadline = last_kill + 60 * 1000000ull;
         }
         if (deadline != 0 && clock_monotonic_us() > deadline) {
             for (k = 0; k < (size_t)o->jobs; k++)
@@ -612,16 +623,22 @@ run_parallel(const struct run_opts *o, char **paths, struct done *done, size_t *
                     kill(w[k].pid, SIGKILL);
         }
         for (k = 0; k < (size_t)o->jobs && np < 64; k++)
-            if (!w[k].gone)
+            if (!w[k].gone) {
+                at[np] = k;
                 pfd[np++] = (struct pollfd){.fd = w[k].res, .events = POLLIN};
-        if (poll(pfd, np, 200) < 0 && errno != EINTR)
-            break;
-        for (k = 0; k < (size_t)o->jobs; k++) {
+            }
+        if (poll(pfd, np, 200) < 0) {
+            if (errno != EINTR)
+                break;
+            continue;
+        }
+        for (size_t p = 0; p < np; p++) {
             char chunk[4096], *nl;
             ssize_t got;
 
-            if (w[k].gone)
-                continue;
+            if (!(pfd[p].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue; /* a read would wait for this worker's scenario to end */
+            k = at[p];
             got = read(w[k].res, chunk, sizeof(chunk));
             if (got < 0 && (errno == EAGAIN || errno == EINTR))
                 continue;
