@@ -10,6 +10,7 @@ FEDSIM_PACKAGES=(
     bind9-dnsutils                              # dig, the real DNS client in the tests
     prosody lua-unbound                         # the bundled SUT, resolving through fedsim
     ejabberd                                    # the second bundled SUT (ci/sut/ejabberd)
+    jabberd2 sqlite3                            # the third bundled SUT (ci/sut/jabberd2), its accounts
     chromium                                    # renders the HTML report in a test
     clang libclang-rt-14-dev                    # libFuzzer and its sanitizers (ci/fuzz)
     valgrind                                    # memcheck over seed scenarios in a test
