@@ -330,6 +330,21 @@ match_stanza(const struct xml_node *want, const struct xml_node *got, enum match
     return ok;
 }
 
+ssize_t
+match_one_of(struct xml_node *const *want, size_t nwant, const struct xml_node *got,
+             enum match_mode mode, struct match_vars *vars, char *why, size_t whylen)
+{
+    char first[512], scratch[512];
+    size_t k;
+
+    for (k = 0; k < nwant; k++)
+        if (match_stanza(want[k], got, mode, vars, k == 0 ? first : scratch, sizeof(first)))
+            return (ssize_t)k;
+    if (why != NULL && whylen > 0)
+        snprintf(why, whylen, "%s", nwant > 0 ? first : "no alternative");
+    return -1;
+}
+
 int
 match_score(const struct xml_node *want, const struct xml_node *got)
 {

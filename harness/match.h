@@ -13,6 +13,7 @@
 #define FEDSIM_MATCH_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "xml.h"
 
@@ -41,6 +42,14 @@ enum match_mode { MATCH_SUBSET, MATCH_STRICT };
  */
 int match_stanza(const struct xml_node *want, const struct xml_node *got, enum match_mode mode,
                  struct match_vars *vars, char *why, size_t whylen);
+
+/*
+ * Alternatives: the index of the first of want[0..nwant) that got matches (captures stored as
+ * for match_stanza, from that alternative only), or -1. why (may be NULL) then says where the
+ * first alternative differs.
+ */
+ssize_t match_one_of(struct xml_node *const *want, size_t nwant, const struct xml_node *got,
+                     enum match_mode mode, struct match_vars *vars, char *why, size_t whylen);
 
 /* How close got comes to want (higher is closer; 0: another element), to pick the nearest
  * miss for a failure report. */

@@ -408,12 +408,13 @@ expand(struct run *run, const struct scenario_step *st, const char *text)
     return renamed;
 }
 
-/* The stanza of a step, variables expanded, parsed in the actor's namespace. */
+/* A stanza text of a step (line: where it starts), variables expanded, parsed in the actor's
+ * namespace. */
 static struct xml_node *
-step_stanza(struct run *run, const struct scenario_step *st)
+parse_stanza(struct run *run, const struct scenario_step *st, const char *stanza, int line)
 {
     const char *ns = run->s->actors[st->actor].kind == ACTOR_CLIENT ? XML_NS_CLIENT : XML_NS_SERVER;
-    char *text = expand(run, st, st->stanza), err[512];
+    char *text = expand(run, st, stanza), err[512];
     struct xml_node *n;
 
     if (text == NULL)
@@ -421,9 +422,100 @@ step_stanza(struct run *run, const struct scenario_step *st)
     n = xml_parse_element(text, ns, err, sizeof(err));
     if (n == NULL)
         finish(run, RUN_FAIL, st->line, "%s:%d: after variables, the stanza is not XML: %s",
-               run->s->path, st->stanza_line, err);
+               run->s->path, line, err);
     free(text);
     return n;
+}
+
+/* The stanza of a step, variables expanded, parsed in the actor's namespace. */
+static struct xml_node *
+step_stanza(struct run *run, const struct scenario_step *st)
+{
+    return parse_stanza(run, st, st->stanza, st->stanza_line);
+}
+
+/* The step's stanza and each alternative after it (`or`), parsed: an owned array of *n, freed
+ * with free_stanzas; NULL (the run finished) if one does not expand or parse. */
+static struct xml_node **
+step_stanzas(struct run *run, const struct scenario_step *st, size_t *n)
+{
+    struct xml_node **all = xcalloc(st->nalts + 1, sizeof(*all));
+    size_t k;
+
+    *n = st->nalts + 1;
+    for (k = 0; k < *n; k++) {
+        all[k] = k == 0 ? step_stanza(run, st)
+                        : parse_stanza(run, st, st->alts[k - 1].stanza, st->alts[k - 1].line);
+        if (all[k] == NULL) {
+            while (k > 0)
+                xml_node_free(all[--k]);
+            free(all);
+            return NULL;
+        }
+    }
+    return all;
+}
+
+static void
+free_stanzas(struct xml_node **all, size_t n)
+{
+    size_t k;
+
+    for (k = 0; all != NULL && k < n; k++)
+        xml_node_free(all[k]);
+    free(all);
+}
+
+/* A stanza text of a step as the run saw it (variables expanded, names relabelled), indented
+ * for a report (owned); the text as written if it does not expand. */
+static char *
+shown_stanza(struct run *run, const char *text)
+{
+    char err[256], *out = match_expand(&run->vars, text, err, sizeof(err)), *renamed, *q;
+    size_t lines = 1, len;
+
+    renamed = relabel(out != NULL ? out : text, run);
+    free(out);
+    for (q = renamed; *q != '\0'; q++)
+        lines += *q == '\n';
+    out = xmalloc(strlen(renamed) + lines * 4 + 1);
+    for (q = renamed, len = 0; *q != '\0'; q++) {
+        out[len++] = *q;
+        if (*q == '\n') {
+            memcpy(out + len, "    ", 4);
+            len += 4;
+        }
+    }
+    out[len] = '\0';
+    free(renamed);
+    return out;
+}
+
+/* "\n  expected: STANZA", or with alternatives "\n  expected one of:\n    A\n  or\n    B",
+ * into buf. */
+static void
+expected_text(struct run *run, const struct scenario_step *st, const char *label, char *buf,
+              size_t len)
+{
+    size_t used = 0, k;
+    char *t;
+
+    buf[0] = '\0';
+    if (st->stanza == NULL)
+        return;
+    t = shown_stanza(run, st->stanza);
+    if (st->nalts == 0) {
+        snprintf(buf, len, "\n  %s: %s", label, t);
+        free(t);
+        return;
+    }
+    used += (size_t)snprintf(buf, len, "\n  %s one of:\n    %s", label, t);
+    free(t);
+    for (k = 0; k < st->nalts && used < len; k++) {
+        t = shown_stanza(run, st->alts[k].stanza);
+        used += (size_t)snprintf(buf + used, len - used, "\n  or\n    %s", t);
+        free(t);
+    }
 }
 
 /* The stanzas an actor has received; *used (sized to n) marks those earlier steps matched. */
@@ -535,9 +627,9 @@ do_send(struct run *run, const struct scenario_step *st)
 static enum step_result
 do_receive(struct run *run, const struct scenario_step *st)
 {
-    struct xml_node *want = step_stanza(run, st);
-    size_t n, i;
-    char why[512], *used;
+    size_t n, i, nwant;
+    struct xml_node **want = step_stanzas(run, st, &nwant);
+    char *used;
     struct xml_node *const *items;
 
     if (want == NULL)
@@ -545,14 +637,15 @@ do_receive(struct run *run, const struct scenario_step *st)
     /* The first stanza no earlier step matched: order between receives is not imposed. */
     items = received(run, st->actor, &n, &used);
     for (i = 0; i < n; i++) {
-        if (!used[i] && match_stanza(want, items[i], st->strict ? MATCH_STRICT : MATCH_SUBSET,
-                                     &run->vars, why, sizeof(why))) {
+        if (!used[i] &&
+            match_one_of(want, nwant, items[i], st->strict ? MATCH_STRICT : MATCH_SUBSET,
+                         &run->vars, NULL, 0) >= 0) {
             used[i] = 1;
-            xml_node_free(want);
+            free_stanzas(want, nwant);
             return STEP_DONE;
         }
     }
-    xml_node_free(want);
+    free_stanzas(want, nwant);
     return STEP_WAIT;
 }
 
@@ -606,19 +699,18 @@ try_step(struct run *run, const struct scenario_step *st)
         if (!run->step_started)
             run->nothing_base = n;
         if (n > run->nothing_base && st->stanza != NULL) {
-            /* "nothing like": only a match fails. */
-            struct xml_node *want = step_stanza(run, st);
-            size_t i;
-            char why[256];
+            /* "nothing like": only a match (of any alternative) fails. */
+            size_t i, nwant;
+            struct xml_node **want = step_stanzas(run, st, &nwant);
             struct match_vars scratch = {0};
 
             for (i = run->nothing_base; want != NULL && i < n && !yes; i++) {
-                yes = match_stanza(want, items[i], MATCH_SUBSET, &scratch, why, sizeof(why));
+                yes = match_one_of(want, nwant, items[i], MATCH_SUBSET, &scratch, NULL, 0) >= 0;
                 if (yes)
                     run->nothing_base = i; /* the culprit, for the report */
             }
             match_vars_clear(&scratch);
-            xml_node_free(want);
+            free_stanzas(want, nwant);
             if (run->done)
                 return STEP_FAILED;
             run->nothing_base = yes ? run->nothing_base : n;
@@ -776,7 +868,7 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
 {
     struct run *run = arg;
     const struct scenario_step *st = &run->s->steps[run->step];
-    char extra[1200] = "", what[512];
+    char extra[1200] = "", what[512], expected[4096];
 
     (void)fd;
     (void)events;
@@ -807,37 +899,39 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
             return;
     }
     if (st->kind == STEP_RECEIVE) {
-        struct xml_node *want = step_stanza(run, st);
-        size_t n, i, best = (size_t)-1, unused = 0;
+        size_t nwant, n, i, k, best = (size_t)-1, bestk = 0, unused = 0;
+        struct xml_node **want = step_stanzas(run, st, &nwant);
         char *used;
         struct xml_node *const *items = received(run, st->actor, &n, &used);
         int score = 0;
 
         for (i = 0; want != NULL && i < n; i++) {
-            int sc = used[i] ? 0 : match_score(want, items[i]);
-
             unused += !used[i];
+            for (k = 0; k < nwant && !used[i]; k++) {
+                int sc = match_score(want[k], items[i]);
 
-            if (sc > score) {
-                score = sc;
-                best = i;
+                if (sc > score) {
+                    score = sc;
+                    best = i;
+                    bestk = k;
+                }
             }
         }
         if (want != NULL && best != (size_t)-1) {
-            char why[512], *got = xml_serialize(items[best], want->ns, NULL, NULL);
+            char why[512], *got = xml_serialize(items[best], want[bestk]->ns, NULL, NULL);
             struct match_vars scratch = {0};
 
-            match_stanza(want, items[best], st->strict ? MATCH_STRICT : MATCH_SUBSET, &scratch, why,
-                         sizeof(why));
-            snprintf(extra, sizeof(extra), "\n  closest received: %.600s\n  difference: %.400s",
-                     got, why);
+            match_stanza(want[bestk], items[best], st->strict ? MATCH_STRICT : MATCH_SUBSET,
+                         &scratch, why, sizeof(why));
+            snprintf(extra, sizeof(extra), "\n  closest received: %.600s\n  difference%s: %.400s",
+                     got, nwant > 1 ? " (from the closest alternative)" : "", why);
             free(got);
             match_vars_clear(&scratch);
         } else if (want != NULL) {
             snprintf(extra, sizeof(extra), "\n  nothing like it arrived (%zu other stanzas)",
                      unused);
         }
-        xml_node_free(want);
+        free_stanzas(want, nwant);
     }
     if (run->done)
         return;
@@ -864,9 +958,9 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
         snprintf(what, sizeof(what), "%s %s: nothing", run->s->actors[st->actor].name,
                  scenario_step_str(st->kind));
     }
-    finish(run, RUN_FAIL, st->line, "%s:%d: %s within %d ms%s%s%s", run->s->path, st->line, what,
-           wait_ms(run, st), st->stanza != NULL ? "\n  expected: " : "",
-           st->stanza != NULL ? st->stanza : "", extra);
+    expected_text(run, st, "expected", expected, sizeof(expected));
+    finish(run, RUN_FAIL, st->line, "%s:%d: %s within %d ms%s%s", run->s->path, st->line, what,
+           wait_ms(run, st), expected, extra);
 }
 
 /* A client's account: a fresh one from the SUT's register command, or the one it names. */

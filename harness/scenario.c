@@ -31,6 +31,8 @@ struct parser {
     size_t errlen;
     struct scenario_step *open_block; /* a step waiting for its indented stanza */
     char *block;                      /* owned: the stanza lines so far */
+    int block_line;                   /* where they start */
+    int after_or;                     /* an `or` line came: another stanza must follow */
     int in_steps;
 };
 
@@ -724,38 +726,93 @@ out:
     return rc;
 }
 
+/* 1 if the step may list alternatives (`or` lines) in its block. */
+static int
+takes_alternatives(const struct scenario_step *st)
+{
+    return st->kind == STEP_RECEIVE || st->kind == STEP_RECEIVE_NOTHING;
+}
+
+/* The stanza lines gathered so far become the step's stanza or its next alternative, once their
+ * XML is checked. */
+static int
+flush_block(struct parser *p)
+{
+    struct scenario_step *st = p->open_block;
+    unsigned long line, col;
+    struct xml_node *n;
+    char err[512], *text = p->block;
+    int save = p->line;
+
+    p->block = NULL;
+    if (!st->records) { /* DNS records and raw bytes: checked when the step runs */
+        n = xml_parse_element_at(text, XML_NS_SERVER, &line, &col, err, sizeof(err));
+        if (n == NULL) {
+            p->line = p->block_line + (int)line - 1;
+            perr(p, (int)col, "the stanza is not well-formed XML: %s", err);
+            p->line = save;
+            free(text);
+            return -1;
+        }
+        xml_node_free(n);
+    }
+    if (st->stanza == NULL) {
+        st->stanza = text;
+        st->stanza_line = p->block_line;
+    } else {
+        st->alts = xreallocarray(st->alts, st->nalts + 1, sizeof(*st->alts));
+        st->alts[st->nalts].stanza = text;
+        st->alts[st->nalts++].line = p->block_line;
+    }
+    p->after_or = 0;
+    return 0;
+}
+
+/* An `or` line inside a step's block: the stanza above is one alternative, the next another. */
+static int
+or_line(struct parser *p)
+{
+    struct scenario_step *st = p->open_block;
+
+    if (!takes_alternatives(st))
+        return perr(p, 1,
+                    "\"or\": only receives, receives nothing like and never receives take "
+                    "alternatives (\"%s\" at line %d does not)",
+                    scenario_step_str(st->kind), st->line);
+    if (p->block == NULL)
+        return perr(p, 1, "\"or\" needs a stanza above it, on indented lines");
+    if (flush_block(p) != 0)
+        return -1;
+    p->after_or = 1;
+    return 0;
+}
+
 /* Closes the stanza block of the previous step: checks its XML. */
 static int
 close_block(struct parser *p)
 {
     struct scenario_step *st = p->open_block;
-    unsigned long line, col;
-    struct xml_node *n;
-    char err[512];
     int save = p->line;
 
     if (st == NULL)
         return 0;
-    p->open_block = NULL;
     if (p->block == NULL) {
-        p->line = st->line;
-        perr(p, 1, "\"%s\" needs a stanza on the indented lines below it",
-             scenario_step_str(st->kind));
-        p->line = save;
+        if (p->after_or)
+            perr(p, 1, "\"or\" needs another stanza below it, on indented lines");
+        else {
+            p->line = st->line;
+            perr(p, 1, "\"%s\" needs a stanza on the indented lines below it",
+                 scenario_step_str(st->kind));
+            p->line = save;
+        }
+        p->open_block = NULL;
         return -1;
     }
-    st->stanza = p->block;
-    p->block = NULL;
-    if (st->records)
-        return 0; /* DNS records: checked when the step runs, after ${...} */
-    n = xml_parse_element_at(st->stanza, XML_NS_SERVER, &line, &col, err, sizeof(err));
-    if (n == NULL) {
-        p->line = st->stanza_line + (int)line - 1;
-        perr(p, (int)col, "the stanza is not well-formed XML: %s", err);
-        p->line = save;
+    if (flush_block(p) != 0) {
+        p->open_block = NULL;
         return -1;
     }
-    xml_node_free(n);
+    p->open_block = NULL;
     return 0;
 }
 
@@ -767,11 +824,13 @@ parse_line(struct parser *p, char *raw)
 
     if (*line == '\0' || *line == '#')
         return 0;
+    if (p->open_block != NULL && strcmp(line, "or") == 0)
+        return or_line(p);
     if (indented && p->open_block != NULL) {
         char *next;
 
         if (p->block == NULL)
-            p->open_block->stanza_line = p->line;
+            p->block_line = p->line;
         next = xasprintf("%s%s%s", p->block != NULL ? p->block : "", p->block != NULL ? "\n" : "",
                          line);
         free(p->block);
@@ -892,6 +951,9 @@ scenario_parse(const char *name, const char *text, const char *fixtures_dir, cha
     for (size_t i = 0; i < p.s->nsteps; i++) {
         const struct scenario_step *st = &p.s->steps[i];
 
+        for (size_t k = 0; k < st->nalts; k++)
+            if (check_vars(&p, st->alts[k].stanza, st->alts[k].line) != 0)
+                goto fail;
         if (check_vars(&p, st->stanza, st->stanza_line > 0 ? st->stanza_line : st->line) != 0 ||
             check_vars(&p, st->arg1, st->line) != 0 || check_vars(&p, st->arg2, st->line) != 0)
             goto fail;
@@ -970,6 +1032,9 @@ scenario_free(struct scenario *s)
     free(s->actors);
     for (i = 0; i < s->nsteps; i++) {
         free(s->steps[i].stanza);
+        for (k = 0; k < s->steps[i].nalts; k++)
+            free(s->steps[i].alts[k].stanza);
+        free(s->steps[i].alts);
         free(s->steps[i].arg1);
         free(s->steps[i].arg2);
         free(s->steps[i].arg3);

@@ -26,6 +26,9 @@
  *                                           the SUT (indented lines, joined without newlines)
  *   CLIENT receives [strict] [within T]:
  *   PEER receives [strict] [within T]:
+ *       <stanza/>                        -- alternatives: a line `or` (indented or not)
+ *   or                                      between stanzas; any one matching passes (also
+ *       <stanza/>                           for nothing like: any one matching fails)
  *   CLIENT receives nothing within T     -- any stanza in that time fails the step
  *   CLIENT receives nothing like within T: -- only a stanza matching the one below fails it
  *   PEER receives nothing within T
@@ -88,12 +91,20 @@ struct scenario_actor {
     size_t nknobs;
 };
 
+/* One more stanza a step accepts (receives) or refuses (receives nothing like), after `or`. */
+struct scenario_alt {
+    char *stanza; /* owned: as a step's stanza */
+    int line;
+};
+
 struct scenario_step {
     enum scenario_step_kind kind;
     int line;
     size_t actor; /* index into actors (ACTOR_DNS steps: unused) */
     char *stanza; /* owned: the stanza text, variables not expanded yet */
     int stanza_line;
+    struct scenario_alt *alts; /* owned: the further alternatives, after each `or` line */
+    size_t nalts;
     int strict;
     int within_ms;     /* 0: the scenario's default */
     char *arg1, *arg2; /* owned: DOMAIN, or NAME and TYPE for dns steps */

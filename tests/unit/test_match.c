@@ -149,6 +149,41 @@ test_score(void **state)
     xml_node_free(other);
 }
 
+/* Alternatives: the first that matches wins, its captures only. */
+static void
+test_one_of(void **state)
+{
+    struct xml_node *want[3] = {x("<iq type='error' id='{$a}'><error><item-not-found "
+                                  "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"),
+                                x("<iq type='error' id='{$b}'><error><service-unavailable "
+                                  "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"),
+                                x("<iq type='result'/>")};
+    struct xml_node *unavailable = x("<iq type='error' id='i1'><error type='cancel'>"
+                                     "<service-unavailable "
+                                     "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+    struct xml_node *result = x("<iq type='result' id='i2'/>");
+    struct xml_node *set = x("<iq type='set' id='i3'/>");
+    struct match_vars v = {0};
+    char why[256];
+
+    (void)state;
+    assert_int_equal(match_one_of(want, 3, unavailable, MATCH_SUBSET, &v, why, sizeof(why)), 1);
+    assert_null(match_vars_get(&v, "a"));
+    assert_string_equal(match_vars_get(&v, "b"), "i1");
+    assert_int_equal(match_one_of(want, 3, result, MATCH_SUBSET, &v, NULL, 0), 2);
+    assert_int_equal(match_one_of(want, 3, result, MATCH_STRICT, &v, why, sizeof(why)), -1);
+    assert_int_equal(match_one_of(want, 2, result, MATCH_SUBSET, &v, why, sizeof(why)), -1);
+    assert_int_equal(match_one_of(want, 3, set, MATCH_SUBSET, &v, why, sizeof(why)), -1);
+    assert_string_equal(why, "/iq: type='set', expected 'error'");
+    assert_int_equal(match_one_of(want, 1, unavailable, MATCH_SUBSET, &v, why, sizeof(why)), -1);
+    match_vars_clear(&v);
+    for (size_t k = 0; k < 3; k++)
+        xml_node_free(want[k]);
+    xml_node_free(unavailable);
+    xml_node_free(result);
+    xml_node_free(set);
+}
+
 int
 main(void)
 {
@@ -158,6 +193,7 @@ main(void)
             cmocka_unit_test(test_any_and_captures),
             cmocka_unit_test(test_expand),
             cmocka_unit_test(test_score),
+            cmocka_unit_test(test_one_of),
     };
 
     return cmocka_run_group_tests_name("match", tests, NULL, NULL);

@@ -135,6 +135,48 @@ test_tls_and_modes(void **state)
     scenario_free(s);
 }
 
+/* Alternatives: `or` lines (indented or not) between the stanzas of a receives step. */
+static void
+test_alternatives(void **state)
+{
+    static const char text[] =
+            "peer p: profile gtalk, domain d.test\n"
+            "p receives within 2s:\n"
+            "    <iq type='error'><error><item-not-found\n"
+            "        xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>\n"
+            "or\n"
+            "    <iq type='error'/>\n"
+            "    or\n"
+            "    <message/>\n"
+            "p receives nothing like within 1s:\n"
+            "    <presence type='subscribed'/>\n"
+            "  or\n"
+            "    <presence type='unsubscribed'/>\n"
+            "p receives:\n"
+            "    <presence/>\n";
+    char err[512] = "";
+    struct scenario *s = scenario_parse("alt.scn", text, NULL, err, sizeof(err));
+
+    (void)state;
+    if (s == NULL)
+        fail_msg("%s", err);
+    assert_int_equal(s->nsteps, 3);
+    assert_int_equal(s->steps[0].stanza_line, 3);
+    assert_non_null(strstr(s->steps[0].stanza, "item-not-found"));
+    assert_int_equal(s->steps[0].nalts, 2);
+    assert_string_equal(s->steps[0].alts[0].stanza, "<iq type='error'/>");
+    assert_int_equal(s->steps[0].alts[0].line, 6);
+    assert_string_equal(s->steps[0].alts[1].stanza, "<message/>");
+    assert_int_equal(s->steps[0].alts[1].line, 8);
+    assert_int_equal(s->steps[0].within_ms, 2000);
+    assert_int_equal(s->steps[1].kind, STEP_RECEIVE_NOTHING);
+    assert_string_equal(s->steps[1].stanza, "<presence type='subscribed'/>");
+    assert_int_equal(s->steps[1].nalts, 1);
+    assert_string_equal(s->steps[1].alts[0].stanza, "<presence type='unsubscribed'/>");
+    assert_int_equal(s->steps[2].nalts, 0);
+    scenario_free(s);
+}
+
 static void
 expect_error(const char *text, const char *want)
 {
@@ -186,6 +228,18 @@ test_errors(void **state)
     expect_error("client alice\ndns truncates x.test BOGUS\n", "not a DNS type");
     expect_error("peer p: profile gtalk, domain d.test\np connects\n",
                  "a peer cannot \"connects\"");
+    /* Alternatives. */
+    expect_error("client a\na sends:\n    <message/>\nor\n    <presence/>\n",
+                 "x.scn:4:1: \"or\": only receives, receives nothing like and never receives take "
+                 "alternatives (\"sends\" at line 2 does not)");
+    expect_error("client a\na receives:\nor\n    <presence/>\n",
+                 "x.scn:3:1: \"or\" needs a stanza above it");
+    expect_error("client a\na receives:\n    <message/>\nor\na connects\n",
+                 "x.scn:5:1: \"or\" needs another stanza below it");
+    expect_error("client a\na receives:\n    <message/>\nor\n", "needs another stanza below it");
+    expect_error("client a\na receives:\n    <message/>\nor\n    <presence>\n", "x.scn:5:");
+    expect_error("client a\na receives:\n    <message/>\nor\n    <m to='${b.bare}'/>\n",
+                 "x.scn:5:1: unknown variable ${b.bare}");
 }
 
 int
@@ -195,6 +249,7 @@ main(void)
             cmocka_unit_test(test_good),
             cmocka_unit_test(test_errors),
             cmocka_unit_test(test_tls_and_modes),
+            cmocka_unit_test(test_alternatives),
     };
 
     return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
