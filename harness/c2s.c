@@ -31,14 +31,17 @@ struct c2s_client {
     struct xml_node *roster;    /* owned */
     struct xml_node **received; /* owned */
     size_t nreceived;
+    size_t echo;   /* index in received of the echo of the initial presence, or (size_t)-1 */
+    int echo_seen; /* the echo arrived (or the client gave up looking for it) */
     int authenticated, dead;
 };
 
 const char *
 c2s_state_str(enum c2s_state s)
 {
-    static const char *names[] = {"connecting", "wait-header", "wait-features", "auth",  "bind",
-                                  "roster",     "ready",       "failed",        "closed"};
+    static const char *names[] = {"connecting", "wait-header", "wait-features", "auth",
+                                  "bind",       "roster",      "presence-sync", "ready",
+                                  "failed",     "closed"};
 
     return names[s];
 }
@@ -239,9 +242,25 @@ record(struct c2s_client *c, const struct xml_node *n)
     c->received[c->nreceived++] = xml_clone(n);
 }
 
+/* 1 if n is the echo of this session's initial presence (RFC 6121 §4.2.2): an available
+ * presence from the full JID it was bound to, the first one since login. */
+static int
+is_own_echo(const struct c2s_client *c, const struct xml_node *n)
+{
+    const char *from = xml_attr(n, "from");
+
+    return !c->echo_seen && xml_is(n, XML_NS_CLIENT, "presence") && xml_attr(n, "type") == NULL &&
+           from != NULL && c->jid != NULL && strcmp(from, c->jid) == 0;
+}
+
 static void
 on_ready_stanza(struct c2s_client *c, const struct xml_node *n)
 {
+    if (is_own_echo(c, n)) {
+        c->echo_seen = 1;
+        c->echo = c->nreceived;
+        log_trace(LOG_TRACE_C2S, "c2s %s@%s: the echo of its initial presence", c->user, c->domain);
+    }
     record(c, n);
     /* RFC 6121 §2.1.6: a roster push is acknowledged. */
     if (xml_is(n, XML_NS_CLIENT, "iq") && xml_child(n, NS_ROSTER, "query") != NULL &&
@@ -288,15 +307,25 @@ conn_stanza(struct xconn *x, struct xml_node *n, void *arg)
     } else if (c->state == C2S_ROSTER && xml_is(n, XML_NS_CLIENT, "iq") &&
                xml_attr(n, "id") != NULL && strcmp(xml_attr(n, "id"), "roster1") == 0) {
         const struct xml_node *q = xml_child(n, NS_ROSTER, "query");
-        struct xml_node *pres = xml_element_new(XML_NS_CLIENT, "presence");
+        struct xml_node *pres = xml_element_new(XML_NS_CLIENT, "presence"), *r;
 
         c->roster = q != NULL ? xml_clone(q) : xml_element_new(NS_ROSTER, "query");
         send_and_free(c, pres);
+        /* The SUT processes a session's stanzas in order, and must answer an iq (RFC 6120
+         * §8.2.3; a roster get, RFC 6121 §2.1.3): its answer means the initial presence was
+         * processed. Not the echo of the presence, which some servers do not send. */
+        r = iq("get", "sync1");
+        xml_add_element(r, NS_ROSTER, "query");
+        send_and_free(c, r);
+        enter_state(c, C2S_SYNC);
+    } else if (c->state == C2S_SYNC && xml_is(n, XML_NS_CLIENT, "iq") &&
+               xml_attr(n, "id") != NULL && strcmp(xml_attr(n, "id"), "sync1") == 0 &&
+               type != NULL && (strcmp(type, "result") == 0 || strcmp(type, "error") == 0)) {
         evtimer_del(c->timer);
         enter_state(c, C2S_READY);
         if (c->h->ready != NULL)
             c->h->ready(c, c->arg);
-    } else if (c->state == C2S_READY) {
+    } else if (c->state == C2S_SYNC || c->state == C2S_READY) {
         on_ready_stanza(c, n);
     }
     xml_node_free(n);
@@ -372,6 +401,7 @@ client_new(const char *domain, const char *user, const char *password,
         c->mech = strcmp(opts->mechanism, "PLAIN") == 0 ? "PLAIN" : "SCRAM-SHA-1";
     c->h = h;
     c->arg = arg;
+    c->echo = (size_t)-1;
     c->timer = evtimer_new(loop_base(), on_deadline, c);
     evtimer_add(c->timer, &tv);
     enter_state(c, C2S_CONNECTING);
@@ -472,4 +502,10 @@ const struct xml_node *
 c2s_roster(const struct c2s_client *c)
 {
     return c->roster;
+}
+
+size_t
+c2s_echo(const struct c2s_client *c)
+{
+    return c->echo;
 }

@@ -1,10 +1,13 @@
 /*
  * c2s.h: a SUT user, logged in over c2s by fedsim (the "Jabber client" of the seed flow):
  * connects, authenticates with SASL SCRAM-SHA-1 (or PLAIN when it is the only choice and the
- * stream is allowed to carry it), binds a resource, fetches the roster, sends initial presence,
- * and from then on records every stanza it receives (roster pushes included) and answers
- * roster pushes as RFC 6121 requires. STARTTLS is not negotiated yet (the TLS issue adds it): a
- * server that requires it is reported as a failure.
+ * stream is allowed to carry it), binds a resource, fetches the roster, sends initial presence
+ * and then a roster get, and is ready when that is answered (the SUT processes a session's
+ * stanzas in order, so the presence was processed: no wait for its echo, which RFC 6121
+ * §4.2.2 requires and some servers do not send). From the presence on it records every stanza
+ * it receives (roster pushes included), marks the first available presence from its own full
+ * JID as the echo (c2s_echo), and answers roster pushes as RFC 6121 requires. STARTTLS is not
+ * negotiated yet (the TLS issue adds it): a server that requires it is reported as a failure.
  */
 #ifndef FEDSIM_C2S_H
 #define FEDSIM_C2S_H
@@ -21,6 +24,7 @@ enum c2s_state {
     C2S_AUTH, /* SASL exchange */
     C2S_BIND,
     C2S_ROSTER,
+    C2S_SYNC,  /* initial presence sent; waiting for the answer to an iq sent after it */
     C2S_READY, /* stanzas flow */
     C2S_FAILED,
     C2S_CLOSED,
@@ -31,9 +35,9 @@ const char *c2s_state_str(enum c2s_state s);
 struct c2s_client;
 
 struct c2s_handler {
-    /* Logged in, bound, roster fetched, initial presence sent. */
+    /* Logged in, bound, roster fetched, initial presence sent and processed. */
     void (*ready)(struct c2s_client *c, void *arg);
-    /* A stanza received once ready (borrowed; it is also recorded). */
+    /* A stanza received after the initial presence (borrowed; it is also recorded). */
     void (*stanza)(struct c2s_client *c, const struct xml_node *stanza, void *arg);
     /* The session failed or ended; why says how. No callback after this one. */
     void (*failed)(struct c2s_client *c, const char *why, void *arg);
@@ -67,9 +71,12 @@ enum c2s_state c2s_state(const struct c2s_client *c);
 const char *c2s_jid(const struct c2s_client *c);
 /* The SASL mechanism used. */
 const char *c2s_mechanism(const struct c2s_client *c);
-/* Every stanza received since ready, in order (borrowed). */
+/* Every stanza received since the initial presence went out, in order (borrowed). */
 struct xml_node *const *c2s_received(const struct c2s_client *c, size_t *n);
 /* The roster as fetched at login (borrowed <query/>), or NULL. */
 const struct xml_node *c2s_roster(const struct c2s_client *c);
+/* The index in c2s_received of the echo of the initial presence (the first presence without
+ * type from the client's own full JID), or (size_t)-1 while none arrived. */
+size_t c2s_echo(const struct c2s_client *c);
 
 #endif

@@ -34,9 +34,14 @@ enum step_result { STEP_DONE, STEP_WAIT, STEP_FAILED };
 struct inbox {
     struct xml_node **items; /* owned (peers) */
     size_t n;
-    char *used; /* owned: matched by an earlier step (peers and clients) */
+    char *used; /* owned: per stanza, USED_* (peers and clients) */
     size_t nused;
 };
+
+/* A stanza in an inbox: free, taken by an earlier step, or set aside by `connects` (the echo
+ * of the client's own initial presence, RFC 6121 §4.2.2, which some servers do not send: no
+ * negative step sees it, and only a `receives` that asks for it takes it). */
+enum { USED_FREE, USED_TAKEN, USED_ASIDE };
 
 struct dnsq {
     char *name; /* owned: lower case, no final dot */
@@ -290,8 +295,16 @@ on_client_stanza(struct c2s_client *c, const struct xml_node *n, void *arg)
 {
     struct run *run = arg;
     char *text = xml_serialize(n, XML_NS_CLIENT, NULL, NULL);
+    size_t nrec;
 
-    note(run, "%s: receives %s", run->s->actors[client_actor(run, c)].name, text);
+    (void)c2s_received(c, &nrec);
+    if (c2s_echo(c) == nrec - 1)
+        note(run,
+             "%s: receives the echo of its initial presence (RFC 6121 §4.2.2; set aside: "
+             "only a receives step that asks for it takes it) %s",
+             run->s->actors[client_actor(run, c)].name, text);
+    else
+        note(run, "%s: receives %s", run->s->actors[client_actor(run, c)].name, text);
     free(text);
     stanza_event(run, RUNNER_SUT, client_actor(run, c), n);
     kick(run);
@@ -536,8 +549,14 @@ received(struct run *run, size_t a, size_t *n, char **used)
     }
     if (in->nused < *n) {
         in->used = xreallocarray(in->used, *n, 1);
-        memset(in->used + in->nused, 0, *n - in->nused);
+        memset(in->used + in->nused, USED_FREE, *n - in->nused);
         in->nused = *n;
+    }
+    if (run->s->actors[a].kind == ACTOR_CLIENT && run->clients[a] != NULL) {
+        size_t echo = c2s_echo(run->clients[a]);
+
+        if (echo < *n && in->used[echo] == USED_FREE)
+            in->used[echo] = USED_ASIDE;
     }
     *used = in->used;
     return items;
@@ -637,10 +656,10 @@ do_receive(struct run *run, const struct scenario_step *st)
     /* The first stanza no earlier step matched: order between receives is not imposed. */
     items = received(run, st->actor, &n, &used);
     for (i = 0; i < n; i++) {
-        if (!used[i] &&
+        if (used[i] != USED_TAKEN &&
             match_one_of(want, nwant, items[i], st->strict ? MATCH_STRICT : MATCH_SUBSET,
                          &run->vars, NULL, 0) >= 0) {
-            used[i] = 1;
+            used[i] = USED_TAKEN;
             free_stanzas(want, nwant);
             return STEP_DONE;
         }
@@ -705,6 +724,8 @@ try_step(struct run *run, const struct scenario_step *st)
             struct match_vars scratch = {0};
 
             for (i = run->nothing_base; want != NULL && i < n && !yes; i++) {
+                if (used[i] == USED_ASIDE)
+                    continue;
                 yes = match_one_of(want, nwant, items[i], MATCH_SUBSET, &scratch, NULL, 0) >= 0;
                 if (yes)
                     run->nothing_base = i; /* the culprit, for the report */
@@ -717,6 +738,8 @@ try_step(struct run *run, const struct scenario_step *st)
             if (!yes)
                 return STEP_WAIT;
         }
+        while (run->nothing_base < n && used[run->nothing_base] == USED_ASIDE)
+            run->nothing_base++;
         if (n > run->nothing_base) {
             char *got = xml_serialize(items[run->nothing_base], items[run->nothing_base]->ns, NULL,
                                       NULL);
@@ -906,8 +929,8 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
         int score = 0;
 
         for (i = 0; want != NULL && i < n; i++) {
-            unused += !used[i];
-            for (k = 0; k < nwant && !used[i]; k++) {
+            unused += used[i] == USED_FREE;
+            for (k = 0; k < nwant && used[i] != USED_TAKEN; k++) {
                 int sc = match_score(want[k], items[i]);
 
                 if (sc > score) {

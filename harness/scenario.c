@@ -37,8 +37,8 @@ struct parser {
 };
 
 /* Header keys and step verbs, sorted: the one place the language's words are listed. */
-static const char *const header_keys[] = {"requires", "skip",  "tags", "timeout",
-                                          "title",    "xfail", "zone"};
+static const char *const header_keys[] = {"clause",  "requires", "skip",  "tags",
+                                          "timeout", "title",    "xfail", "zone"};
 
 struct verb {
     const char *words; /* after the actor name */
@@ -233,6 +233,41 @@ find_zone(struct parser *p, const char *file, int col)
     return 0;
 }
 
+/* 1 if text starts with "RFC N", "XEP-N" or "seed" and a word boundary: the document the
+ * clause is in (RFC 6121 §4.3.2, XEP-0220 §2.1, seed: the flow it reproduces). */
+static int
+names_document(const char *text)
+{
+    size_t k = 0;
+
+    if (strncasecmp(text, "seed", 4) == 0)
+        return text[4] == '\0' || text[4] == ':' || text[4] == ' ';
+    if (strncmp(text, "RFC ", 4) == 0)
+        k = 4;
+    else if (strncmp(text, "XEP-", 4) == 0)
+        k = 4;
+    else
+        return 0;
+    if (!isdigit((unsigned char)text[k]))
+        return 0;
+    while (isdigit((unsigned char)text[k]))
+        k++;
+    return text[k] == '\0' || text[k] == ' ' || text[k] == ',' || text[k] == ';';
+}
+
+/* clause: one line per clause the scenario checks, each naming its document. */
+static int
+clause_header(struct parser *p, const char *value, int col)
+{
+    if (!names_document(value))
+        return perr(p, col,
+                    "clause \"%s\": expected the document first, e.g. \"RFC 6121 §4.3.2\", "
+                    "\"XEP-0220 §2.1\" or \"seed: the flow\"",
+                    value);
+    push(&p->s->clauses, &p->s->nclauses, value);
+    return 0;
+}
+
 static int
 header(struct parser *p, const char *key, char *value, int col)
 {
@@ -240,7 +275,9 @@ header(struct parser *p, const char *key, char *value, int col)
 
     if (p->in_steps)
         return perr(p, 1, "\"%s:\" belongs in the header, before the actors and steps", key);
-    if (strcmp(key, "title") == 0) {
+    if (strcmp(key, "clause") == 0) {
+        return clause_header(p, value, col);
+    } else if (strcmp(key, "title") == 0) {
         free(s->title);
         s->title = xstrdup(value);
     } else if (strcmp(key, "tags") == 0) {
@@ -1043,6 +1080,9 @@ scenario_free(struct scenario *s)
     for (i = 0; i < s->ntags; i++)
         free(s->tags[i]);
     free(s->tags);
+    for (i = 0; i < s->nclauses; i++)
+        free(s->clauses[i]);
+    free(s->clauses);
     for (i = 0; i < s->nzones; i++)
         free(s->zones[i]);
     free(s->zones);

@@ -5,6 +5,8 @@
  *
  *   # comment (a line whose first non-blank character is '#')
  *   title: A SUT user subscribes to a Google Talk-like contact
+ *   clause: RFC 6121 §3.1.2              -- what the scenario checks, document first (RFC N,
+ *                                           XEP-N, seed: FLOW); one line per clause
  *   tags: seed, dialback, gtalk          -- for --tags selection
  *   zone: federation.zone                -- next to the scenario, else in dnsfixtures/; repeatable
  *   timeout: 10s                         -- default bound of every wait (ms, s)
@@ -121,6 +123,8 @@ struct scenario {
     char *title; /* owned */
     char **tags; /* owned */
     size_t ntags;
+    char **clauses; /* owned: what each `clause:` line names, in order */
+    size_t nclauses;
     char **zones; /* owned: resolved paths */
     size_t nzones;
     int timeout_ms;                /* 0: the runner's default */

@@ -128,6 +128,8 @@ def c2s():
              "<jid>alice@sut.test/fedsim</jid></bind></iq>"
              "<iq type='result' id='roster1'><query xmlns='jabber:iq:roster'>"
              "<item jid='jdoe1@gmail.test' subscription='both'/></query></iq>"
+             "<presence from='alice@sut.test/fedsim'/>"
+             "<iq type='result' id='sync1'/>"
              "<iq type='set' id='push1'><query xmlns='jabber:iq:roster'>"
              "<item jid='jdoe2@gmail.test' subscription='none' ask='subscribe'/></query></iq>"
              "<message from='jdoe1@gmail.test/x' to='alice@sut.test/fedsim' type='chat'>"

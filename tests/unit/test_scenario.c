@@ -99,6 +99,9 @@ test_tls_and_modes(void **state)
 {
     static const char text[] =
             "requires: tls optional|required\n"
+            "clause: RFC 6120 §5.4.3.1\n"
+            "clause: XEP-0178 §2, the EXTERNAL exchange\n"
+            "clause: seed: the SUT adds a contact\n"
             "peer j: profile modern, domain jabber.test, cert=expired\n"
             "j authenticates ${sut.domain} by sasl external over direct tls within 2s\n"
             "j is authenticated to ${sut.domain} over tls by dialback\n"
@@ -119,6 +122,10 @@ test_tls_and_modes(void **state)
     assert_false(scenario_fits_tls(s, "off"));
     assert_false(scenario_fits_tls(s, NULL)); /* no tls line in the SUT file: off */
     assert_false(scenario_fits_tls(s, "option"));
+    assert_int_equal(s->nclauses, 3);
+    assert_string_equal(s->clauses[0], "RFC 6120 §5.4.3.1");
+    assert_string_equal(s->clauses[1], "XEP-0178 §2, the EXTERNAL exchange");
+    assert_string_equal(s->clauses[2], "seed: the SUT adds a contact");
     assert_int_equal(s->steps[0].auth, STEP_AUTH_SASL);
     assert_int_equal(s->steps[0].tls, STEP_TLS_DIRECT);
     assert_int_equal(s->steps[0].within_ms, 2000);
@@ -200,6 +207,11 @@ test_errors(void **state)
     expect_error("client alice\nalice sends\n", "ends with ':'");
     expect_error("client alice\nalice connects:\n", "takes no stanza");
     expect_error("requires: tls sometimes\nclient a\na connects\n", "unknown TLS variant");
+    expect_error("clause: TLS works\nclient a\na connects\n",
+                 "x.scn:1:9: clause \"TLS works\": expected the document first");
+    expect_error("clause: RFC6121 §4\nclient a\na connects\n", "expected the document first");
+    expect_error("clause: XEP-22x\nclient a\na connects\n", "expected the document first");
+    expect_error("clause: seedling\nclient a\na connects\n", "expected the document first");
     expect_error("requires: dane\nclient a\na connects\n", "requires: tls off|optional|required");
     expect_error("peer p: profile gtalk, domain d.test\np closes connections after 0 bytes\n",
                  "closes connections after N bytes");
