@@ -55,12 +55,14 @@ probe optout optout.test
 check "the \".\" target: a failure" eval "[ $rc -eq 1 ] && has optout '^fail +SRV .*\".\" target'"
 # A firewall dropping SYNs to the target (127.0.0.10:5269).
 coproc BH { exec "$blackhole" 127.0.0.10:5269 60; }
-read -r -t 5 ready <&"${BH[0]}" || ready=""
+# bash unsets BH and BH_PID as soon as the coprocess ends: keep what is needed of them.
+bh_pid=$BH_PID bh_out=${BH[0]} bh_in=${BH[1]}
+read -r -t 5 ready <&"$bh_out" || ready=""
 probe dropped dropped.test
 check "a firewall dropping 5269 ($ready): a failure naming it, with the seed's remedy" eval "
     [ $rc -eq 1 ] && has dropped '^fail +TCP 127\.0\.0\.10:5269 .*no answer in 3000 ms: a firewall drops it; remedy: NAT/PAT'"
-exec {BH[1]}>&-
-wait "$BH_PID" 2> /dev/null || true
+exec {bh_in}>&-
+wait "$bh_pid" 2> /dev/null || true
 sut_req=$(FEDSIM=$fedsim "$src/ci/sut/prosody/start" --dir "$T_TMP/sut-req" --tls required)
 at_exit "\"$src/ci/sut/prosody/stop\" \"$T_TMP/sut-req\""
 "$fedsim" dns --sut "$sut_req" > "$T_TMP/dns-req.out" 2> "$T_TMP/dns-req.err" &
