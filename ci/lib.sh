@@ -8,6 +8,7 @@ FEDSIM_PACKAGES=(
     libevent-dev libssl-dev libunbound-dev      # the loop, TLS, fedsim's own resolver
     libldns-dev libexpat1-dev libcmocka-dev     # DNS messages and zones, XML streams, unit tests
     bind9-dnsutils                              # dig, the real DNS client in the tests
+    nsd                                         # the reference DNS server of a differential test
     prosody lua-unbound                         # the bundled SUT, resolving through fedsim
     ejabberd                                    # the second bundled SUT (ci/sut/ejabberd)
     jabberd2 sqlite3                            # the third bundled SUT (ci/sut/jabberd2), its accounts

@@ -1,13 +1,15 @@
 /*
- * dns_answer.h: turns one DNS query message into the authoritative response from a zone set.
- *
- * AA is set; NXDOMAIN and NODATA carry the zone's SOA in authority (TTL per RFC 2308); CNAME
- * chains are followed inside served zones (at most 8 links); A/AAAA of SRV, MX and NS targets go
- * in the additional section; EDNS0 is echoed (our size 1232, BADVERS for versions other than 0)
- * and the client's UDP size is honoured: over UDP an answer that does not fit loses its
- * additional section first, then is sent empty with TC=1. Names outside every zone get
- * REFUSED, undecodable queries FORMERR, opcodes other than QUERY NOTIMP. The question is echoed
- * exactly as asked (letter case included).
+ * dns_answer.h: turns one DNS query message into the authoritative response from a zone set, as
+ * NSD gives it: RFC 1034 §4.3.2 over the deepest enclosing zone, with RFC 4592 wildcards,
+ * referrals below zone cuts (AA clear, NS in authority, glue), DS at a cut from the parent side,
+ * RFC 6672 DNAME, CNAME chains through every served zone (loops end on a repeated rrset),
+ * NXDOMAIN and NODATA with the zone's SOA (TTL per RFC 2308), the zone's NS set after positive
+ * answers, A/AAAA of NS, MX, KX and SRV targets in additional, one rrset for ANY (RFC 8482).
+ * EDNS0 is echoed (our size 1232, BADVERS for versions other than 0); an answer must fit in 512
+ * bytes, the client's EDNS size up to 1232, or 65535 over TCP, filled rrset by rrset: what does
+ * not fit in answer or authority sets TC, optional rrsets are left out. Names outside every zone
+ * get REFUSED, undecodable queries FORMERR, opcodes other than QUERY NOTIMP. The question is
+ * echoed exactly as asked (letter case included).
  */
 #ifndef FEDSIM_DNS_ANSWER_H
 #define FEDSIM_DNS_ANSWER_H
@@ -56,10 +58,10 @@ int dns_answer_faulty(const struct dns_zoneset *zs, const struct dns_faults *fau
  * dns_answer_faulty with flags. A plain query (one question without compression, at most an
  * OPT record of version 0 without options and a size of 512 or more, no fault in `faults`) is
  * answered from the zone set's cache when it holds that answer: the bytes ldns encoded for the
- * same lower-cased name, type, class and EDNS presence, with this query's id, RD and CD and
- * its question as asked. The first such query of a kind is answered by ldns and its answer
- * kept, one per size outcome (whole, without additional records, TC), so every answer is the
- * one ldns gives. Anything else is always answered by ldns.
+ * same lower-cased name, type, class, EDNS presence and size limit (512, the EDNS size up to
+ * 1232, or TCP), with this query's id, RD and CD and its question as asked. The first such
+ * query of a kind is answered by ldns and its answer kept, so every answer is the one ldns
+ * gives. Anything else is always answered by ldns.
  */
 int dns_answer_query(const struct dns_zoneset *zs, const struct dns_faults *faults,
                      const uint8_t *q, size_t qlen, int tcp, unsigned flags, uint8_t **out,

@@ -77,15 +77,23 @@ name_str(const ldns_rdf *name)
     return s;
 }
 
+/* A record and its place in the file: the sort keeps file order within an rrset. */
+struct placed_rr {
+    ldns_rr *rr;
+    size_t at;
+};
+
 static int
 rr_cmp(const void *a, const void *b)
 {
-    const ldns_rr *x = *(ldns_rr *const *)a, *y = *(ldns_rr *const *)b;
-    int c = ldns_dname_compare(ldns_rr_owner(x), ldns_rr_owner(y));
+    const struct placed_rr *x = a, *y = b;
+    int c = ldns_dname_compare(ldns_rr_owner(x->rr), ldns_rr_owner(y->rr));
 
     if (c != 0)
         return c;
-    return (int)ldns_rr_get_type(x) - (int)ldns_rr_get_type(y);
+    if (ldns_rr_get_type(x->rr) != ldns_rr_get_type(y->rr))
+        return (int)ldns_rr_get_type(x->rr) - (int)ldns_rr_get_type(y->rr);
+    return x->at < y->at ? -1 : x->at > y->at;
 }
 
 static int
@@ -104,14 +112,15 @@ static int
 pending_finish(struct pending_zone *p, const char *file, char *err, size_t errlen)
 {
     struct dns_zone *z = p->zone;
-    ldns_rr **sorted = xreallocarray(NULL, p->nrrs, sizeof(*sorted));
+    struct placed_rr *sorted = xreallocarray(NULL, p->nrrs, sizeof(*sorted));
     size_t i;
 
-    memcpy(sorted, p->rrs, p->nrrs * sizeof(*sorted));
+    for (i = 0; i < p->nrrs; i++)
+        sorted[i] = (struct placed_rr){.rr = p->rrs[i], .at = i};
     qsort(sorted, p->nrrs, sizeof(*sorted), rr_cmp);
     z->sets = xcalloc(p->nrrs, sizeof(*z->sets));
     for (i = 0; i < p->nrrs; i++) {
-        ldns_rr *rr = sorted[i];
+        ldns_rr *rr = sorted[i].rr;
         struct dns_rrset *last = z->nsets > 0 ? &z->sets[z->nsets - 1] : NULL;
 
         if (last != NULL && ldns_dname_compare(last->owner, ldns_rr_owner(rr)) == 0 &&
@@ -136,6 +145,7 @@ pending_finish(struct pending_zone *p, const char *file, char *err, size_t errle
         z->sets[z->nsets].owner = ldns_rr_owner(rr);
         z->sets[z->nsets].type = ldns_rr_get_type(rr);
         z->sets[z->nsets].rrs = ldns_rr_list_new();
+        z->sets[z->nsets].order = sorted[i].at;
         ldns_rr_list_push_rr(z->sets[z->nsets].rrs, rr);
         z->nsets++;
     }

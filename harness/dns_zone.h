@@ -17,7 +17,8 @@
 struct dns_rrset {
     ldns_rdf *owner; /* borrowed from the first record */
     ldns_rr_type type;
-    ldns_rr_list *rrs; /* owned, with its records */
+    ldns_rr_list *rrs; /* owned, with its records, in file order */
+    size_t order;      /* where its first record is in the zone's file (ANY picks by it) */
 };
 
 struct dns_zone {
