@@ -61,9 +61,9 @@ struct peer {
     void *observe_arg;
     /* Counters, for summaries and tests. */
     unsigned unsolicited_dialback;
-    /* What went wrong with the SUT, for a failure's diagnosis (runner.c): connections to the
-     * SUT refused or timed out (and where), the SUT not found in DNS, streams the SUT opened,
-     * dialback answers each way, domain-collision refusals. */
+    /* What went wrong with the SUT, for a failure's diagnosis (runner.c, diagnose.h):
+     * connections to the SUT refused or timed out (and where), the SUT not found in DNS,
+     * streams the SUT opened, dialback answers each way, domain-collision refusals, TLS. */
     struct peer_facts {
         unsigned sut_refused, sut_timeout, sut_unresolved, sut_connected;
         char sut_addr[NET_ADDRSTRLEN];
@@ -71,6 +71,11 @@ struct peer {
         unsigned accepted;         /* connections accepted, resets included */
         unsigned invalid_from_sut; /* the SUT answered our db:result invalid */
         unsigned collision;        /* we refused the SUT as a domain we host */
+        unsigned in_authenticated, out_authenticated; /* streams authenticated, each way */
+        unsigned db_invalid_sent; /* we answered the SUT's dialback key invalid */
+        unsigned db_ignored;      /* the SUT's dialback requests we left unanswered (fault) */
+        unsigned verify_invalid;  /* as authoritative, we said our own key is invalid */
+        unsigned tls_done, tls_failed, cert_refused; /* cert_refused: the SUT's, by us */
     } facts;
     /* The conditions of the stream errors the SUT sent to the peer, in order (owned). */
     char *stream_errors[32];

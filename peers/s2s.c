@@ -245,6 +245,7 @@ verify_answered(struct peer *p, const char *id, const char *remote, const char *
         in->valid[in->nvalid++] = xstrdup(remote);
         send_and_free(in, db_element("result", in->local, remote, NULL, "valid"));
         enter_state(in, S2S_ESTABLISHED);
+        p->facts.in_authenticated++;
         if (in->conn != NULL) {
             xconn_set_idle_timeout(in->conn, 0);
             xconn_set_deadline(in->conn, 0);
@@ -253,6 +254,7 @@ verify_answered(struct peer *p, const char *id, const char *remote, const char *
                     remote, remote);
     } else if (strcmp(type, "invalid") == 0) {
         send_and_free(in, db_element("result", in->local, remote, NULL, "invalid"));
+        p->facts.db_invalid_sent++;
         peer_report(p, "s2s in #%u: %s's dialback key is INVALID", in->id, remote);
     } else {
         send_db_error(in, "result", in->local, remote, type);
@@ -270,6 +272,7 @@ cert_acceptable(struct s2s *s, const struct tls_info *info)
     if (v == PROFILE_VERIFY_NONE ||
         (info->has_cert && info->chain_ok && (v == PROFILE_VERIFY_CHAIN || info->name_ok)))
         return 1;
+    s->peer->facts.cert_refused++;
     peer_report(s->peer, "s2s %s #%u %s: the SUT's certificate is refused: %s", role_str(s->role),
                 s->id, s->remote != NULL ? s->remote : "", info->why);
     return 0;
@@ -372,6 +375,7 @@ in_sasl(struct s2s *s, const struct xml_node *n)
         s->valid = xreallocarray(s->valid, s->nvalid + 1, sizeof(*s->valid));
         s->valid[s->nvalid++] = xstrdup(s->remote);
         s->sasl_done = 1;
+        s->peer->facts.in_authenticated++;
         xconn_send_raw(s->conn, success, sizeof(success) - 1);
         xconn_restart(s->conn);
         xconn_set_idle_timeout(s->conn, 0);
@@ -474,6 +478,7 @@ answer_verify(struct s2s *s, const struct xml_node *n)
         return;
     }
     if (s->peer->dialback == PEER_DB_IGNORE) {
+        s->peer->facts.db_ignored++;
         peer_report(s->peer,
                     "authoritative: %s asked to verify our key for stream %s: no answer "
                     "(fault)",
@@ -484,6 +489,7 @@ answer_verify(struct s2s *s, const struct xml_node *n)
     /* The key we would have made as originating server `to`, for receiving server `from`. */
     dialback_key(s->peer->secret, from, to, id, expected);
     ok = dialback_key_equal(key, expected) && s->peer->dialback != PEER_DB_INVALID;
+    s->peer->facts.verify_invalid += !ok;
     {
         struct xml_node *a = db_element("verify", to, from, id, ok ? "valid" : "invalid");
 
@@ -600,6 +606,10 @@ in_stanza(struct s2s *s, struct xml_node *n)
                         s->peer->dialback == PEER_DB_INVALID ? "invalid" : "no answer");
             if (s->peer->dialback == PEER_DB_INVALID)
                 send_and_free(s, db_element("result", to, from, NULL, "invalid"));
+            if (s->peer->dialback == PEER_DB_INVALID)
+                s->peer->facts.db_invalid_sent++;
+            else
+                s->peer->facts.db_ignored++;
             return;
         }
         {
@@ -869,6 +879,7 @@ out_stanza(struct s2s *s, struct xml_node *n)
         return;
     }
     if (xml_is(n, NS_TLS, "failure")) {
+        s->peer->facts.tls_failed++;
         peer_report(s->peer, "s2s %s #%u to %s: STARTTLS failed (the SUT said <failure/>)",
                     role_str(s->role), s->id, s->remote);
         drop_queue(s, "STARTTLS failed");
@@ -877,6 +888,7 @@ out_stanza(struct s2s *s, struct xml_node *n)
     }
     if (xml_is(n, NS_SASL, "success") && s->state == S2S_SASL) {
         s->sasl_done = 1;
+        s->peer->facts.out_authenticated++;
         peer_report(s->peer, "s2s out #%u to %s: authenticated by SASL EXTERNAL", s->id, s->remote);
         xconn_restart(s->conn);
         enter_state(s, S2S_WAIT_HEADER);
@@ -933,6 +945,7 @@ out_stanza(struct s2s *s, struct xml_node *n)
                 l->state = strcmp(type, "valid") == 0 ? LOCAL_VALID : LOCAL_INVALID;
             if (l != NULL && l->state == LOCAL_VALID) {
                 enter_state(s, S2S_ESTABLISHED);
+                s->peer->facts.out_authenticated++;
                 xconn_set_idle_timeout(s->conn, 0);
                 xconn_set_deadline(s->conn, 0);
                 flush_queue(s);
@@ -1047,6 +1060,8 @@ conn_end(struct xconn *c, enum xconn_end why, const char *msg, void *arg)
     (void)c;
     if (s->state == S2S_CLOSED)
         return;
+    if (why == XCONN_END_TLS)
+        s->peer->facts.tls_failed++;
     peer_report(s->peer, "s2s %s #%u%s%s: %s%s%s", role_str(s->role), s->id,
                 s->remote != NULL ? " " : "", s->remote != NULL ? s->remote : "",
                 xconn_end_str(why), msg != NULL ? ": " : "", msg != NULL ? msg : "");
@@ -1071,6 +1086,7 @@ conn_tls(struct xconn *c, SSL *ssl, void *arg)
 
     (void)c;
     s->tls_done = 1;
+    s->peer->facts.tls_done++;
     tls_info_get(ssl, s->remote, &info);
     tls_info_format(&info, line, sizeof(line));
     peer_report(s->peer, "s2s %s #%u%s%s: %s done: %s", role_str(s->role), s->id,
