@@ -13,6 +13,7 @@
 #include "c2s.h"
 #include "xconn.h"
 #include "clock.h"
+#include "diagnose.h"
 #include "dns_answer.h"
 #include "dns_server.h"
 #include "fixture.h"
@@ -70,6 +71,7 @@ struct run {
     char **dom_from, **dom_to; /* owned */
     size_t ndom;
     struct dns_faults faults; /* owned: what `dns answers/drops/...` steps injected */
+    struct diagnose_facts *facts; /* owned: what happened, for a failure's diagnosis */
     struct match_vars vars;
     struct dnsq *queries;
     size_t nqueries;
@@ -236,6 +238,72 @@ on_peer_stanza(struct peer *p, const struct xml_node *n, void *arg)
     kick(run);
 }
 
+/*
+ * The facts a failure's diagnosis is built from (diagnose.h), collected here as they happen:
+ * DNS answers as given, faults as injected, peers as set up. What the peers' sessions saw is
+ * read from their counters when the scenario ends (diagnosis()).
+ */
+static void
+note_dns_fact(struct run *run, const struct dns_query_record *rec)
+{
+    char type[16];
+
+    dns_answer_type_str(rec->info.qtype, type, sizeof(type));
+    diagnose_note_dns(run->facts, rec->info.qname, type, rec->info.rcode, rec->info.ancount,
+                      rec->info.truncated, rec->tcp,
+                      resolve_is_own_query((const struct sockaddr *)&rec->client), rec->info.fault,
+                      rec->info.delay_ms);
+}
+
+/* A `dns answers|drops|delays|truncates|replaces|restores` step that took effect. */
+static void
+note_dns_fault_fact(struct run *run, const struct scenario_step *st, const char *name)
+{
+    static const enum diagnose_fault_kind kinds[] = {
+            [DNS_FAULT_RCODE] = DIAGNOSE_FAULT_DNS_RCODE,
+            [DNS_FAULT_DROP] = DIAGNOSE_FAULT_DNS_DROP,
+            [DNS_FAULT_DELAY] = DIAGNOSE_FAULT_DNS_DELAY,
+            [DNS_FAULT_TRUNCATE] = DIAGNOSE_FAULT_DNS_TRUNCATE,
+            [DNS_FAULT_REPLACE] = DIAGNOSE_FAULT_DNS_REPLACE};
+    char value[160] = "";
+    size_t i, n = 0;
+
+    if (st->kind == STEP_DNS_RESTORE) {
+        diagnose_note_restore(run->facts, name, st->arg2, st->line);
+        return;
+    }
+    /* The replacing records as the scenario wrote them, on one line: "; " between records,
+     * runs of blanks as one. */
+    for (i = 0; st->records && st->stanza != NULL && st->stanza[i] != '\0'; i++) {
+        const char *add = st->stanza[i] == '\n' ? "; " : st->stanza[i] == ' ' ? " " : NULL;
+        char one[2] = {st->stanza[i], '\0'};
+
+        if (add != NULL && n > 0 && value[n - 1] == ' ')
+            continue;
+        n += (size_t)snprintf(value + n, sizeof(value) - n, "%s", add != NULL ? add : one);
+        if (n >= sizeof(value) - 1) {
+            n = sizeof(value) - 1;
+            break;
+        }
+    }
+    while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == ';'))
+        n--;
+    value[n] = '\0';
+    diagnose_note_fault(run->facts, kinds[st->fault], (size_t)-1, name, st->arg2,
+                        st->records ? value : st->arg3, st->line);
+}
+
+/* The peer actor's index in the facts (peers are added in actor order). */
+static size_t
+fact_peer(const struct run *run, size_t actor)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < actor; i++)
+        k += run->peers[i] != NULL;
+    return k;
+}
+
 static void
 on_query(const struct dns_query_record *rec, void *arg)
 {
@@ -245,6 +313,7 @@ on_query(const struct dns_query_record *rec, void *arg)
     size_t len;
 
     dns_server_format_record(rec, line, sizeof(line));
+    note_dns_fact(run, rec);
     if (resolve_is_own_query((const struct sockaddr *)&rec->client)) {
         /* fedsim's peers looking something up: not what the SUT asked. */
         note(run, "dns (fedsim's own lookup): %s", line + 25);
@@ -688,6 +757,8 @@ do_dns_fault(struct run *run, const struct scenario_step *st)
         finish(run, RUN_ERROR, st->line, "%s:%d: %s", run->s->path, st->line, err);
         rc = -1;
     }
+    if (rc == 0)
+        note_dns_fault_fact(run, st, name);
     free(name);
     free(records);
     return rc == 0 ? STEP_DONE : STEP_FAILED;
@@ -809,6 +880,7 @@ try_step(struct run *run, const struct scenario_step *st)
             finish(run, RUN_ERROR, st->line, "%s:%d: %s", run->s->path, st->line, err);
             return STEP_FAILED;
         }
+        diagnose_note_mode(run->facts, fact_peer(run, st->actor), st->arg1, st->line);
         return STEP_DONE;
     }
     }
@@ -1101,6 +1173,20 @@ setup(struct run *run)
                 finish(run, RUN_ERROR, a->line, "%s:%d: %s", run->s->path, a->line, err);
                 return -1;
             }
+            diagnose_add_peer(run->facts, run->peers[i]->domain, a->domain);
+            for (k = 0; k < a->nknobs; k++) { /* the knobs that are faults */
+                const char *v = strchr(a->knobs[k], '=');
+
+                if (v == NULL)
+                    continue;
+                if (strncmp(a->knobs[k], "collision=", 10) == 0 && strcmp(v + 1, "none") != 0)
+                    diagnose_note_fault(run->facts, DIAGNOSE_FAULT_COLLISION,
+                                        run->facts->npeers - 1, NULL, NULL, v + 1, a->line);
+                if (strncmp(a->knobs[k], "cert=", 5) == 0 && strcmp(v + 1, "valid") != 0 &&
+                    strcmp(v + 1, "wildcard") != 0)
+                    diagnose_note_fault(run->facts, DIAGNOSE_FAULT_CERT, run->facts->npeers - 1,
+                                        NULL, NULL, v + 1, a->line);
+            }
             run->peers[i]->claimed = run->sut->domain;
             run->peers[i]->report = on_peer_report;
             run->peers[i]->report_arg = run;
@@ -1155,83 +1241,67 @@ on_peer_resolved(enum resolve_service_status st, const struct resolve_target *t,
     free(w);
 }
 
-/* 1 if the SUT asked fedsim's DNS for `service.domain` SRV. */
-static int
-sut_asked_srv(const struct run *run, const char *service, const char *domain)
-{
-    char name[300];
-
-    snprintf(name, sizeof(name), "%s.%s", service, domain);
-    return dns_was_asked(run, name, "SRV");
-}
-
 /*
- * After a failure: what the peers saw of the SUT, as causes in the words of the seed
- * document's troubleshooting (nslookup of the SRV records, telnet to 5269 through the
- * firewall both ways, the federation service, the domain registered at Google or WebEx).
- * Appends "\n  diagnosis: ..." lines to buf.
+ * After a failure: what the peers' sessions saw joins the facts collected as events happened,
+ * with the failing step, and diagnose_run() says the causes. Appends "\n  diagnosis: ..." lines
+ * to buf.
  */
 static void
-diagnose(const struct run *run, char *buf, size_t len)
+diagnosis(struct run *run, char *buf, size_t len)
 {
+    struct diagnose_facts *f = run->facts;
     const struct scenario_step *st = run->step < run->s->nsteps ? &run->s->steps[run->step] : NULL;
-    const char *sd = run->sut->domain;
-    size_t used = strlen(buf), i;
+    struct diagnose_cause causes[16];
+    size_t used = strlen(buf), i, k, n;
 
-#define SAY(...)                                                                                   \
-    do {                                                                                           \
-        if (used < len)                                                                            \
-            used += (size_t)snprintf(buf + used, len - used, "\n  diagnosis: " __VA_ARGS__);       \
-    } while (0)
+    snprintf(f->sut_domain, sizeof(f->sut_domain), "%s", run->sut->domain);
     for (i = 0; i < run->s->nactors; i++) {
         const struct peer *p = run->peers[i];
-        const struct peer_facts *f;
+        struct diagnose_peer *d;
 
-        if (p == NULL)
+        if (p == NULL || (k = fact_peer(run, i)) >= f->npeers)
             continue;
-        f = &p->facts;
-        if (f->sut_unresolved > 0)
-            SAY("%s could not find the SUT in DNS (_xmpp-server._tcp.%s SRV, or its target's "
-                "address): check the SUT's records with nslookup, set type=SRV, "
-                "_xmpp-server._tcp.%s (the seed's troubleshooting, step 1), and fix them with "
-                "the DNS provider",
-                p->domain, sd, sd);
-        if (f->sut_refused > 0)
-            SAY("%s's connections to the SUT at %s were refused: XMPP federation is not "
-                "configured on the SUT, or its federation service is not running, or a firewall "
-                "rejects inbound TCP 5269 (the seed: telnet to the SUT's 5269 from outside, "
-                "then from inside)",
-                p->domain, f->sut_addr);
-        if (f->sut_timeout > 0)
-            SAY("%s's connections to the SUT at %s timed out: a firewall drops inbound TCP "
-                "5269 (the seed: telnet to the SUT's public address on 5269 from outside: a "
-                "blank screen means the firewall passes it)",
-                p->domain, f->sut_addr);
-        if (f->collision > 0)
-            SAY("%s's provider hosts %s itself, so the SUT gets an \"unexpected dialback "
-                "response\": remove %s from that service (the seed: ask Google or WebEx "
-                "support)",
-                p->domain, sd, sd);
-        if (f->invalid_from_sut > 0)
-            SAY("the SUT answered %s's dialback invalid: it could not verify %s's key by "
-                "connecting back to it (outbound TCP 5269, the seed's troubleshooting step 2)",
-                p->domain, p->domain);
-        if (st == NULL || st->actor != i ||
-            (st->kind != STEP_RECEIVE && st->kind != STEP_AUTHENTICATES))
-            continue;
-        /* The failing step waited for the SUT to come to this peer. */
-        if (f->in_streams == 0 && sut_asked_srv(run, "_xmpp-server._tcp", p->domain))
-            SAY("the SUT looked %s up (_xmpp-server._tcp.%s) but never connected to it: "
-                "outbound TCP 5269 is blocked (the seed's troubleshooting, step 2: from the "
-                "SUT's network, nslookup the SRV record and telnet to its port 5269)",
-                p->domain, p->domain);
-        else if (f->in_streams == 0)
-            SAY("the SUT never looked up _xmpp-server._tcp.%s in fedsim's DNS: it does not "
-                "resolve through fedsim (its DNS settings), or XMPP federation is not enabled "
-                "on it (the seed: enable XMPP federation, start the federation service)",
-                p->domain);
+        d = &f->peers[k];
+        d->accepted = p->facts.accepted;
+        d->in_streams = p->facts.in_streams;
+        d->in_authenticated = p->facts.in_authenticated;
+        d->db_invalid_sent = p->facts.db_invalid_sent;
+        d->db_ignored = p->facts.db_ignored;
+        d->verify_invalid = p->facts.verify_invalid;
+        d->collision = p->facts.collision;
+        d->sut_unresolved = p->facts.sut_unresolved;
+        d->sut_refused = p->facts.sut_refused;
+        d->sut_timeout = p->facts.sut_timeout;
+        d->sut_connected = p->facts.sut_connected;
+        snprintf(d->sut_addr, sizeof(d->sut_addr), "%s", p->facts.sut_addr);
+        d->out_authenticated = p->facts.out_authenticated;
+        d->invalid_from_sut = p->facts.invalid_from_sut;
+        d->tls_done = p->facts.tls_done;
+        d->tls_failed = p->facts.tls_failed;
+        d->cert_refused = p->facts.cert_refused;
+        for (d->nstream_errors = 0;
+             d->nstream_errors < p->nstream_errors && d->nstream_errors < DIAGNOSE_MAX_ERRORS;
+             d->nstream_errors++)
+            snprintf(d->stream_errors[d->nstream_errors], sizeof(d->stream_errors[0]), "%s",
+                     p->stream_errors[d->nstream_errors]);
     }
-#undef SAY
+    f->nsteps = run->s->nsteps;
+    f->steps_passed = run->step;
+    f->wait = DIAGNOSE_WAIT_OTHER;
+    if (st != NULL && run->peers[st->actor] != NULL) {
+        f->line = st->line;
+        f->peer = fact_peer(run, st->actor);
+        if (st->kind == STEP_RECEIVE || st->kind == STEP_AUTHENTICATES ||
+            st->kind == STEP_STREAM_ERROR)
+            f->wait = DIAGNOSE_WAIT_AT_PEER;
+        else if (st->kind == STEP_AUTHENTICATED_TO)
+            f->wait = DIAGNOSE_WAIT_FROM_PEER;
+    } else if (st != NULL) {
+        f->line = st->line;
+    }
+    n = diagnose_run(f, causes, sizeof(causes) / sizeof(causes[0]));
+    for (i = 0; i < n && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "\n  diagnosis: %s", causes[i].text);
 }
 
 /* The last TAIL_LINES lines of the SUT's log, indented, into buf. */
@@ -1299,6 +1369,7 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
     run.client_failed = xcalloc(na + 1, sizeof(*run.client_failed));
     run.client_why = xcalloc(na + 1, sizeof(*run.client_why));
     run.accounts = xcalloc(na + 1, sizeof(*run.accounts));
+    run.facts = xcalloc(1, sizeof(*run.facts));
     if (setup(&run) == 0) {
         for (i = 0; i < na; i++) {
             struct listen_wait *w;
@@ -1341,7 +1412,7 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
         }
     }
     if (r->outcome == RUN_FAIL)
-        diagnose(&run, run.msg, sizeof(run.msg));
+        diagnosis(&run, run.msg, sizeof(run.msg));
     /* Everything per scenario goes: clients, peers, resolver, DNS, the loop itself. */
     for (i = 0; i < na; i++) {
         size_t k;
@@ -1391,6 +1462,7 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
     free(run.dom_from);
     free(run.dom_to);
     dns_faults_clear(&run.faults);
+    free(run.facts);
     /* Verdict: xfail turns a failure into an expected one, and a pass into a failure. */
     if ((xfail = scenario_xfail(s, sut->name)) != NULL) {
         if (r->outcome == RUN_FAIL) {
