@@ -713,10 +713,10 @@ peer_faults(const struct diagnose_facts *f, size_t p, struct out *o)
                 d, x->line);
             break;
         case DIAGNOSE_FAULT_NET_SLOW:
-            if (f->wait == DIAGNOSE_WAIT_AT_PEER && f->peer == p)
+            if (f->wait != DIAGNOSE_WAIT_OTHER && f->peer == p)
                 say(o, DIAGNOSE_PEER_NET_FAULT, 1, p,
                     "the scenario made %s write slowly (line %d, 512 bytes/s): what it sends "
-                    "arrives late",
+                    "arrives late, its stream headers and dialback included",
                     d, x->line);
             break;
         case DIAGNOSE_FAULT_DB_INVALID:
@@ -781,38 +781,44 @@ peer_faults(const struct diagnose_facts *f, size_t p, struct out *o)
     }
 }
 
+/* What a stream error condition says (RFC 6120 §4.9.3), with its section. */
 static const char *
-stream_error_meaning(const char *cond)
+stream_error_meaning(const char *cond, const char **section)
 {
     static const struct {
-        const char *cond, *meaning;
+        const char *cond, *section, *meaning;
     } table[] = {
-            {"host-unknown", "it does not serve the domain the stream is for (§4.9.3.6)"},
-            {"host-gone", "the domain the stream is for is no longer served by it (§4.9.3.5)"},
-            {"not-authorized", "it did not accept the peer's authentication (§4.9.3.12)"},
-            {"policy-violation",
-             "a local policy refused the stream, such as TLS or a certificate it requires "
-             "(§4.9.3.14)"},
-            {"invalid-from", "the from address does not match an authenticated domain (§4.9.3.9)"},
-            {"improper-addressing", "a stanza lacked a from or to it needs (§4.9.3.7)"},
-            {"invalid-namespace", "the stream or a stanza has a wrong namespace (§4.9.3.10)"},
-            {"invalid-xml", "the peer sent XML it could not accept (§4.9.3.11)"},
-            {"not-well-formed", "the peer sent XML that is not well-formed (§4.9.3.13)"},
-            {"unsupported-version", "it does not support the stream's version (§4.9.3.25)"},
-            {"connection-timeout", "the stream was idle too long for it (§4.9.3.4)"},
-            {"remote-connection-failed",
-             "it could not connect to the peer's authoritative server to verify it (§4.9.3.15)"},
-            {"undefined-condition", "a condition with no name (§4.9.3.21)"},
-            {"resource-constraint", "it lacks the resources to serve the stream (§4.9.3.17)"},
-            {"system-shutdown", "it is shutting down (§4.9.3.20)"},
-            {"conflict", "a newer stream for the same domains replaces this one (§4.9.3.3)"},
+            {"conflict", "4.9.3.3", "a newer stream for the same domains replaces this one"},
+            {"connection-timeout", "4.9.3.4", "the stream was idle, or too slow, for it"},
+            {"host-gone", "4.9.3.5", "the domain the stream is for is no longer served by it"},
+            {"host-unknown", "4.9.3.6", "it does not serve the domain the stream is for"},
+            {"improper-addressing", "4.9.3.7", "a stanza lacked a from or to it needs"},
+            {"invalid-from", "4.9.3.9",
+             "a from address does not match a domain the stream authenticated"},
+            {"invalid-namespace", "4.9.3.10", "the stream or a stanza has a wrong namespace"},
+            {"invalid-xml", "4.9.3.11", "the peer sent XML it could not accept"},
+            {"not-authorized", "4.9.3.12",
+             "it did not accept the peer's authentication, or the peer sent data it was not "
+             "authorized to send (such as a stanza from a domain not authenticated)"},
+            {"not-well-formed", "4.9.3.13", "the peer sent XML that is not well-formed"},
+            {"policy-violation", "4.9.3.14",
+             "a local policy refused the stream, such as TLS or a certificate it requires"},
+            {"remote-connection-failed", "4.9.3.15",
+             "it could not connect to the peer's authoritative server to verify it"},
+            {"resource-constraint", "4.9.3.17", "it lacks the resources to serve the stream"},
+            {"system-shutdown", "4.9.3.20", "it is shutting down"},
+            {"undefined-condition", "4.9.3.21", "a condition with no name of its own"},
+            {"unsupported-version", "4.9.3.25", "it does not support the stream's version"},
     };
     size_t i;
 
     for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-        if (strcmp(table[i].cond, cond) == 0)
+        if (strcmp(table[i].cond, cond) == 0) {
+            *section = table[i].section;
             return table[i].meaning;
-    return "see RFC 6120 §4.9.3";
+        }
+    *section = "4.9.3";
+    return "a condition fedsim has no words for";
 }
 
 /* What the peers saw of the SUT, not explained by a fault already said. */
@@ -900,9 +906,13 @@ stream_errors(const struct diagnose_facts *f, size_t p, struct out *o)
     const struct diagnose_peer *pe = &f->peers[p];
     size_t i;
 
-    for (i = 0; i < pe->nstream_errors; i++)
-        say(o, DIAGNOSE_STREAM_ERROR, 0, p, "the SUT closed %s's stream with <%s/>: %s (RFC 6120)",
-            pe->shown, pe->stream_errors[i], stream_error_meaning(pe->stream_errors[i]));
+    for (i = 0; i < pe->nstream_errors; i++) {
+        const char *section, *meaning = stream_error_meaning(pe->stream_errors[i], &section);
+
+        say(o, DIAGNOSE_STREAM_ERROR, 0, p,
+            "the SUT closed %s's stream with <%s/>: %s (RFC 6120 §%s)", pe->shown,
+            pe->stream_errors[i], meaning, section);
+    }
 }
 
 /* The step waited for the SUT to come to peer p and nothing said explains why it did not. */

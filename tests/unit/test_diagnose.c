@@ -585,7 +585,18 @@ test_stream_error(void **state)
     snprintf(f->peers[gm].stream_errors[0], sizeof(f->peers[gm].stream_errors[0]), "host-unknown");
     run();
     assert_said(DIAGNOSE_STREAM_ERROR, "the SUT closed gmail.test's stream with <host-unknown/>: "
-                                       "it does not serve the domain");
+                                       "it does not serve the domain the stream is for (RFC 6120 "
+                                       "§4.9.3.6)");
+    /* A slow peer explains a <connection-timeout/> on its stream: the fault is said instead. */
+    f->peers[gm].nstream_errors = 1;
+    snprintf(f->peers[gm].stream_errors[0], sizeof(f->peers[gm].stream_errors[0]),
+             "connection-timeout");
+    diagnose_note_mode(f, gm, "writes slowly", 5);
+    f->wait = DIAGNOSE_WAIT_FROM_PEER;
+    f->peer = gm;
+    run();
+    assert_said(DIAGNOSE_PEER_NET_FAULT, "the scenario made gmail.test write slowly (line 5");
+    assert_not_said(DIAGNOSE_STREAM_ERROR);
 }
 
 /* --- order, and the collection -------------------------------------------------------------- */
