@@ -33,7 +33,9 @@
 enum step_result { STEP_DONE, STEP_WAIT, STEP_FAILED };
 
 struct inbox {
-    struct xml_node **items; /* owned (peers) */
+    struct xml_node **items; /* owned: every stanza the actor received in the run (peers: in
+                                order, also what steps match; clients: what never receives
+                                checks, steps match c2s_received's, per session) */
     size_t n;
     char *used; /* owned: per stanza, USED_* (peers and clients) */
     size_t nused;
@@ -78,6 +80,7 @@ struct run {
     size_t step;
     int step_started;
     size_t nothing_base; /* receives nothing: what had arrived when it began */
+    size_t nothing_seen; /* ... and how many of the actor's stanzas it has looked at */
     struct event *timer, *kick, *watchdog;
     int done;
     char *tail[TAIL_LINES];
@@ -366,14 +369,20 @@ on_client_stanza(struct c2s_client *c, const struct xml_node *n, void *arg)
     char *text = xml_serialize(n, XML_NS_CLIENT, NULL, NULL);
     size_t nrec;
 
+    struct inbox *in = &run->inbox[client_actor(run, c)];
+
     (void)c2s_received(c, &nrec);
-    if (c2s_echo(c) == nrec - 1)
+    if (c2s_echo(c) == nrec - 1) {
         note(run,
              "%s: receives the echo of its initial presence (RFC 6121 §4.2.2; set aside: "
              "only a receives step that asks for it takes it) %s",
              run->s->actors[client_actor(run, c)].name, text);
-    else
+    } else {
         note(run, "%s: receives %s", run->s->actors[client_actor(run, c)].name, text);
+        /* For never receives, which does not see the echo either. */
+        in->items = xreallocarray(in->items, in->n + 1, sizeof(*in->items));
+        in->items[in->n++] = xml_clone(n);
+    }
     free(text);
     stanza_event(run, RUNNER_SUT, client_actor(run, c), n);
     kick(run);
@@ -737,6 +746,53 @@ do_receive(struct run *run, const struct scenario_step *st)
     return STEP_WAIT;
 }
 
+/*
+ * receives nothing [like]: every stanza of the actor that no positive step took fails it (or,
+ * with a stanza, one matching any alternative), whether it arrived before the step began or
+ * during its window; not the echo `connects` set aside. Stanzas looked at stay there for
+ * later steps.
+ */
+static enum step_result
+do_receive_nothing(struct run *run, const struct scenario_step *st)
+{
+    size_t n, i, nwant = 0;
+    char *used, *got;
+    struct xml_node *const *items = received(run, st->actor, &n, &used);
+    struct xml_node **want = NULL;
+    struct match_vars scratch = {0};
+    int hit = 0;
+
+    if (!run->step_started) {
+        run->nothing_base = n;
+        run->nothing_seen = 0;
+    }
+    if (run->nothing_seen >= n)
+        return STEP_WAIT;
+    if (st->stanza != NULL && (want = step_stanzas(run, st, &nwant)) == NULL)
+        return STEP_FAILED;
+    for (i = run->nothing_seen; i < n && !hit; i++)
+        hit = used[i] == USED_FREE &&
+              (want == NULL ||
+               match_one_of(want, nwant, items[i], MATCH_SUBSET, &scratch, NULL, 0) >= 0);
+    match_vars_clear(&scratch);
+    free_stanzas(want, nwant);
+    if (!hit) {
+        run->nothing_seen = n;
+        return STEP_WAIT; /* the timer ends it: passing */
+    }
+    i--;
+    got = xml_serialize(items[i], items[i]->ns, NULL, NULL);
+    finish(run, RUN_FAIL, st->line, "%s:%d: %s received %s (%s, and no step took it): %s",
+           run->s->path, st->line, run->s->actors[st->actor].name,
+           st->stanza != NULL ? "a stanza like the one it must not receive"
+                              : "a stanza while it should receive nothing",
+           i < run->nothing_base ? "it arrived before the step began"
+                                 : "it arrived during the step",
+           got);
+    free(got);
+    return STEP_FAILED;
+}
+
 static enum step_result
 do_dns_fault(struct run *run, const struct scenario_step *st)
 {
@@ -764,12 +820,14 @@ do_dns_fault(struct run *run, const struct scenario_step *st)
     return rc == 0 ? STEP_DONE : STEP_FAILED;
 }
 
+/* The words of an authentication step's options, for messages. */
+static const char *const auth_words[] = {"", " by dialback", " by sasl external"};
+static const char *const tls_words[] = {"", " over tls", " without tls", " over direct tls"};
+
 static enum step_result
 try_step(struct run *run, const struct scenario_step *st)
 {
-    size_t n;
-    char *arg, *used;
-    struct xml_node *const *items;
+    char *arg;
     int yes = 0;
 
     switch (st->kind) {
@@ -785,45 +843,7 @@ try_step(struct run *run, const struct scenario_step *st)
     case STEP_RECEIVE:
         return do_receive(run, st);
     case STEP_RECEIVE_NOTHING:
-        items = received(run, st->actor, &n, &used);
-        if (!run->step_started)
-            run->nothing_base = n;
-        if (n > run->nothing_base && st->stanza != NULL) {
-            /* "nothing like": only a match (of any alternative) fails. */
-            size_t i, nwant;
-            struct xml_node **want = step_stanzas(run, st, &nwant);
-            struct match_vars scratch = {0};
-
-            for (i = run->nothing_base; want != NULL && i < n && !yes; i++) {
-                if (used[i] == USED_ASIDE)
-                    continue;
-                yes = match_one_of(want, nwant, items[i], MATCH_SUBSET, &scratch, NULL, 0) >= 0;
-                if (yes)
-                    run->nothing_base = i; /* the culprit, for the report */
-            }
-            match_vars_clear(&scratch);
-            free_stanzas(want, nwant);
-            if (run->done)
-                return STEP_FAILED;
-            run->nothing_base = yes ? run->nothing_base : n;
-            if (!yes)
-                return STEP_WAIT;
-        }
-        while (run->nothing_base < n && used[run->nothing_base] == USED_ASIDE)
-            run->nothing_base++;
-        if (n > run->nothing_base) {
-            char *got = xml_serialize(items[run->nothing_base], items[run->nothing_base]->ns, NULL,
-                                      NULL);
-
-            finish(run, RUN_FAIL, st->line, "%s:%d: %s received %s: %s", run->s->path, st->line,
-                   run->s->actors[st->actor].name,
-                   st->stanza != NULL ? "a stanza like the one it must not receive"
-                                      : "a stanza while it should receive nothing",
-                   got);
-            free(got);
-            return STEP_FAILED;
-        }
-        return STEP_WAIT; /* the timer ends it: passing */
+        return do_receive_nothing(run, st);
     case STEP_AUTHENTICATES:
     case STEP_AUTHENTICATED_TO:
         if ((arg = expand(run, st, st->arg1)) == NULL)
@@ -835,6 +855,17 @@ try_step(struct run *run, const struct scenario_step *st)
                                               (enum peer_tls)st->tls);
         free(arg);
         return yes ? STEP_DONE : STEP_WAIT;
+    case STEP_NOT_AUTHENTICATES:
+        if ((arg = expand(run, st, st->arg1)) == NULL)
+            return STEP_FAILED;
+        yes = peer_authenticated_from(run->peers[st->actor], arg, (enum peer_auth)st->auth,
+                                      (enum peer_tls)st->tls);
+        if (yes)
+            finish(run, RUN_FAIL, st->line, "%s:%d: %s authenticated a stream from %s%s%s",
+                   run->s->path, st->line, run->s->actors[st->actor].name, arg,
+                   auth_words[st->auth], tls_words[st->tls]);
+        free(arg);
+        return yes ? STEP_FAILED : STEP_WAIT; /* the timer ends it: passing */
     case STEP_STREAM_ERROR:
         return peer_got_stream_error(run->peers[st->actor], st->arg1) ? STEP_DONE : STEP_WAIT;
     case STEP_MAX_CONNECTIONS: {
@@ -853,7 +884,10 @@ try_step(struct run *run, const struct scenario_step *st)
         free(arg);
         return yes ? STEP_DONE : STEP_WAIT;
     case STEP_DNS_NEVER_ASKED:
+    case STEP_NEVER_RECEIVES:
         return STEP_DONE; /* checked when the scenario ends */
+    case STEP_WAIT_TIME:
+        return STEP_WAIT; /* the timer ends it: passing */
     case STEP_DNS_FAULT:
     case STEP_DNS_RESTORE:
         return do_dns_fault(run, st);
@@ -897,6 +931,36 @@ wait_ms(const struct run *run, const struct scenario_step *st)
     return run->o->default_timeout_ms;
 }
 
+/* never receives: over every stanza the actor received in the whole run, taken or not.
+ * Returns -1 when it failed the run. */
+static int
+check_never_receives(struct run *run, const struct scenario_step *st)
+{
+    const struct inbox *in = &run->inbox[st->actor];
+    size_t nwant, i;
+    struct xml_node **want = step_stanzas(run, st, &nwant);
+    struct match_vars scratch = {0};
+    ssize_t k = -1;
+
+    if (want == NULL)
+        return -1;
+    for (i = 0; i < in->n && k < 0; i++)
+        k = match_one_of(want, nwant, in->items[i], MATCH_SUBSET, &scratch, NULL, 0);
+    match_vars_clear(&scratch);
+    free_stanzas(want, nwant);
+    if (k >= 0) {
+        char *got = xml_serialize(in->items[i - 1], in->items[i - 1]->ns, NULL, NULL);
+
+        finish(run, RUN_FAIL, st->line,
+               "%s:%d: %s never receives: it received, as stanza %zu of %zu in the run: %s",
+               run->s->path, st->line, run->s->actors[st->actor].name, i, in->n, got);
+        free(got);
+        return -1;
+    }
+    return 0;
+}
+
+/* The checks made when all steps are done: dns never asked, never receives. */
 static void
 check_never_asked(struct run *run)
 {
@@ -906,6 +970,8 @@ check_never_asked(struct run *run)
         const struct scenario_step *st = &run->s->steps[i];
         char *name;
 
+        if (st->kind == STEP_NEVER_RECEIVES && check_never_receives(run, st) != 0)
+            return;
         if (st->kind != STEP_DNS_NEVER_ASKED)
             continue;
         if ((name = expand(run, st, st->arg1)) == NULL)
@@ -967,7 +1033,12 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
 
     (void)fd;
     (void)events;
-    if (st->kind == STEP_RECEIVE_NOTHING) {
+    if ((st->kind == STEP_RECEIVE_NOTHING || st->kind == STEP_NOT_AUTHENTICATES) &&
+        (try_step(run, st) == STEP_FAILED || run->done)) /* the window's last look */
+        return;
+    if (st->kind == STEP_RECEIVE_NOTHING || st->kind == STEP_WAIT_TIME ||
+        st->kind == STEP_NOT_AUTHENTICATES) {
+        note(run, "step %s:%d passed", run->s->path, st->line);
         run->step_started = 0;
         run->step++;
         advance(run);
@@ -1036,8 +1107,6 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
         snprintf(what, sizeof(what), "%s receives stream error %s: not so",
                  run->s->actors[st->actor].name, st->arg1);
     } else if (st->kind == STEP_AUTHENTICATES || st->kind == STEP_AUTHENTICATED_TO) {
-        static const char *const auth[] = {"", " by dialback", " by sasl external"};
-        static const char *const tls[] = {"", " over tls", " without tls", " over direct tls"};
 
         char *dom = expand(run, st, st->arg1);
 
@@ -1046,8 +1115,8 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
             return;
         }
         snprintf(what, sizeof(what), "%s %s %s%s%s: not so", run->s->actors[st->actor].name,
-                 scenario_step_str(st->kind), dom != NULL ? dom : st->arg1, auth[st->auth],
-                 tls[st->tls]);
+                 scenario_step_str(st->kind), dom != NULL ? dom : st->arg1, auth_words[st->auth],
+                 tls_words[st->tls]);
         free(dom);
     } else {
         snprintf(what, sizeof(what), "%s %s: nothing", run->s->actors[st->actor].name,

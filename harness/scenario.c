@@ -50,6 +50,7 @@ struct verb {
 
 static const struct verb verbs[] = {
         {"accepts connections", STEP_PEER_MODE, 0, 1, 0, 0},
+        {"answers dialback after", STEP_PEER_MODE, 0, 1, 0, 0},
         {"answers dialback invalid", STEP_PEER_MODE, 0, 1, 0, 0},
         {"answers dialback normally", STEP_PEER_MODE, 0, 1, 0, 0},
         {"authenticates", STEP_AUTHENTICATES, 0, 1, 0, 1},
@@ -58,8 +59,10 @@ static const struct verb verbs[] = {
         {"drops connections", STEP_PEER_MODE, 0, 1, 0, 0},
         {"drops ipv6 connections", STEP_PEER_MODE, 0, 1, 0, 0},
         {"disconnects", STEP_DISCONNECT, 1, 0, 0, 0},
+        {"does not authenticate", STEP_NOT_AUTHENTICATES, 0, 1, 0, 1},
         {"ignores dialback", STEP_PEER_MODE, 0, 1, 0, 0},
         {"is authenticated to", STEP_AUTHENTICATED_TO, 0, 1, 0, 1},
+        {"never receives", STEP_NEVER_RECEIVES, 1, 1, 1, 0},
         {"receives", STEP_RECEIVE, 1, 1, 1, 0},
         {"receives nothing", STEP_RECEIVE_NOTHING, 1, 1, 0, 0},
         {"receives nothing like", STEP_RECEIVE_NOTHING, 1, 1, 1, 0},
@@ -109,6 +112,12 @@ scenario_step_str(enum scenario_step_kind k)
         return "receives stream error";
     case STEP_MAX_CONNECTIONS:
         return "saw at most";
+    case STEP_NEVER_RECEIVES:
+        return "never receives";
+    case STEP_WAIT_TIME:
+        return "wait";
+    case STEP_NOT_AUTHENTICATES:
+        return "does not authenticate";
     }
     return "?";
 }
@@ -119,7 +128,7 @@ static int perr(struct parser *p, int col, const char *fmt, ...)
 static int
 perr(struct parser *p, int col, const char *fmt, ...)
 {
-    char msg[768];
+    char msg[2048];
     va_list ap;
 
     va_start(ap, fmt);
@@ -372,7 +381,7 @@ valid_name(const char *n)
     for (; *n != '\0'; n++)
         if (!isalnum((unsigned char)*n) && *n != '_' && *n != '-')
             return 0;
-    return strcmp(n, "dns") != 0 && strcmp(n, "sut") != 0;
+    return 1;
 }
 
 /* "peer gmail: profile gtalk, domain gmail.test, version=1.0" */
@@ -389,10 +398,11 @@ actor_line(struct parser *p, int is_peer, char *rest)
     if (colon != NULL)
         *colon = '\0';
     name = trim(rest);
-    if (!valid_name(name) || strcmp(name, "dns") == 0 || strcmp(name, "sut") == 0)
+    if (!valid_name(name) || strcmp(name, "dns") == 0 || strcmp(name, "sut") == 0 ||
+        strcmp(name, "wait") == 0 || strcmp(name, "or") == 0)
         return perr(p, 6,
                     "\"%s\" is not a usable actor name (letters, digits, - and _; not "
-                    "dns or sut)",
+                    "dns, sut, wait or or)",
                     name);
     if (actor_index(p->s, name) >= 0)
         return perr(p, 6, "actor \"%s\" is declared twice", name);
@@ -416,7 +426,7 @@ actor_line(struct parser *p, int is_peer, char *rest)
             a->domain = xstrdup(trim(it + 7));
         } else if (is_peer && strchr(it, '=') != NULL && sp == NULL) {
             struct profile probe = profile_gtalk;
-            char kerr[256];
+            char kerr[2048]; /* the whole list of knobs: not cut */
 
             if (profile_set_knob(&probe, it, kerr, sizeof(kerr)) != 0)
                 return perr(p, 1, "%s", kerr);
@@ -617,6 +627,54 @@ out:
     return rc;
 }
 
+/* "wait T": the scenario waits that long (stanzas go on arriving and are kept). */
+static int
+wait_step(struct parser *p, char *rest)
+{
+    char *words[4];
+    size_t n = split_words(rest, words, 4);
+    struct scenario_step *st;
+    int ms = n == 1 ? duration_ms(words[0]) : -1;
+
+    if (ms <= 0)
+        return perr(p, 6, "expected \"wait T\", T a duration like 2s or 500ms");
+    st = add_step(p, STEP_WAIT_TIME, 0);
+    st->within_ms = ms;
+    return 0;
+}
+
+/* The steps an actor of this kind can take, as a reader writes them, comma-separated. */
+static void
+verb_list(enum scenario_actor_kind kind, char *buf, size_t len)
+{
+    size_t i, used = 0;
+
+    buf[0] = '\0';
+    for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]) && used < len; i++) {
+        const struct verb *v = &verbs[i];
+        const char *arg = "";
+
+        if (!(kind == ACTOR_CLIENT ? v->client : v->peer))
+            continue;
+        if (v->kind == STEP_STREAM_ERROR)
+            arg = " CONDITION";
+        else if (v->kind == STEP_NOT_AUTHENTICATES)
+            arg = " DOMAIN within T";
+        else if (v->domain_arg)
+            arg = " DOMAIN";
+        else if (v->kind == STEP_MAX_CONNECTIONS)
+            arg = " N connections";
+        else if (strcmp(v->words, "closes connections after") == 0)
+            arg = " N bytes";
+        else if (strcmp(v->words, "answers dialback after") == 0)
+            arg = " T";
+        else if (v->kind == STEP_RECEIVE_NOTHING)
+            arg = " within T";
+        used += (size_t)snprintf(buf + used, len - used, "%s%s%s%s", used > 0 ? ", " : "", v->words,
+                                 arg, v->block ? ":" : "");
+    }
+}
+
 static int
 actor_step(struct parser *p, char *line)
 {
@@ -677,21 +735,40 @@ actor_step(struct parser *p, char *line)
         }
     }
     if (bestlen == 0) {
-        const char *names[sizeof(verbs) / sizeof(verbs[0])];
+        enum scenario_actor_kind kind = p->s->actors[ai].kind;
+        const char *hint = NULL;
+        size_t bestd = 3;
 
-        for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-            names[i] = verbs[i].words;
+        /* Only the steps this kind of actor can take, each against as many words of the line
+         * as it has. */
+        for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]) && n > 1; i++) {
+            char said[128] = "";
+            size_t vn = 1, k, d, used = 0;
+
+            if (!(kind == ACTOR_CLIENT ? verbs[i].client : verbs[i].peer))
+                continue;
+            for (const char *c = verbs[i].words; *c != '\0'; c++)
+                vn += *c == ' ';
+            for (k = 1; k <= vn && k < n && used < sizeof(said); k++)
+                used += (size_t)snprintf(said + used, sizeof(said) - used, "%s%s", k > 1 ? " " : "",
+                                         words[k]);
+            if ((d = distance(said, verbs[i].words)) < bestd) {
+                bestd = d;
+                hint = verbs[i].words;
+            }
+        }
         {
-            const char *hint = n > 1 ? closest(words[1], names, i) : NULL;
+            char list[1536];
 
-            if (hint != NULL)
+            if (hint != NULL) {
                 perr(p, (int)(words[1] - copy) + 1, "unknown step \"%s\" (did you mean \"%s\"?)",
                      words[1], hint);
-            else
+            } else {
+                verb_list(kind, list, sizeof(list));
                 perr(p, n > 1 ? (int)(words[1] - copy) + 1 : (int)strlen(line) + 1,
-                     "expected a step after \"%s\": connects, disconnects, sends:, receives:, "
-                     "receives nothing within T, authenticates D, is authenticated to D",
-                     words[0]);
+                     "expected a step after %s \"%s\": %s",
+                     kind == ACTOR_CLIENT ? "client" : "peer", words[0], list);
+            }
         }
         goto out;
     }
@@ -723,6 +800,16 @@ actor_step(struct parser *p, char *line)
         }
         st->arg1 = xasprintf("%s %lu bytes", v->words, nbytes);
         pos += 2;
+    } else if (v->kind == STEP_PEER_MODE && strcmp(v->words, "answers dialback after") == 0) {
+        int ms = pos < n ? duration_ms(words[pos]) : -1;
+
+        if (ms <= 0) {
+            perr(p, pos < n ? (int)(words[pos] - copy) + 1 : (int)strlen(line) + 1,
+                 "expected \"answers dialback after T\", T a duration like 3s");
+            goto out;
+        }
+        st->arg1 = xasprintf("%s %d ms", v->words, ms);
+        pos++;
     } else if (v->kind == STEP_PEER_MODE) {
         st->arg1 = xstrdup(v->words);
     } else if (v->kind == STEP_MAX_CONNECTIONS) {
@@ -745,13 +832,18 @@ actor_step(struct parser *p, char *line)
         }
         st->arg1 = xstrdup(words[pos++]);
     }
+    if (v->kind == STEP_NEVER_RECEIVES && pos < n) {
+        perr(p, (int)(words[pos] - copy) + 1,
+             "\"never receives\" takes no options (it is checked over the whole run when the "
+             "steps are done)");
+        goto out;
+    }
     if (options(p, words, n, &pos, st, v->kind == STEP_RECEIVE,
                 v->domain_arg && v->kind != STEP_STREAM_ERROR) != 0)
         goto out;
-    if (v->kind == STEP_RECEIVE_NOTHING && st->within_ms == 0) {
-        perr(p, (int)strlen(line) + 1,
-             "\"receives nothing\" needs \"within T\" (how long to "
-             "listen)");
+    if ((v->kind == STEP_RECEIVE_NOTHING || v->kind == STEP_NOT_AUTHENTICATES) &&
+        st->within_ms == 0) {
+        perr(p, (int)strlen(line) + 1, "\"%s\" needs \"within T\" (how long to listen)", v->words);
         goto out;
     }
     if (block)
@@ -767,7 +859,8 @@ out:
 static int
 takes_alternatives(const struct scenario_step *st)
 {
-    return st->kind == STEP_RECEIVE || st->kind == STEP_RECEIVE_NOTHING;
+    return st->kind == STEP_RECEIVE || st->kind == STEP_RECEIVE_NOTHING ||
+           st->kind == STEP_NEVER_RECEIVES;
 }
 
 /* The stanza lines gathered so far become the step's stanza or its next alternative, once their
@@ -888,6 +981,8 @@ parse_line(struct parser *p, char *raw)
         return dns_step(p, 1, line + 16);
     if (strncmp(line, "dns ", 4) == 0)
         return dns_fault_step(p, line);
+    if (strncmp(line, "wait ", 5) == 0 || strcmp(line, "wait") == 0)
+        return wait_step(p, line + 4);
     {
         char *colon = strchr(line, ':');
         size_t klen = colon != NULL ? (size_t)(colon - line) : 0;

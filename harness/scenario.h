@@ -32,16 +32,24 @@
  *   or                                      between stanzas; any one matching passes (also
  *       <stanza/>                           for nothing like: any one matching fails)
  *   CLIENT receives nothing within T     -- any stanza in that time fails the step
- *   CLIENT receives nothing like within T: -- only a stanza matching the one below fails it
+ *   CLIENT receives nothing like within T: -- only a stanza matching the one below fails it;
+ *                                        both see every stanza no positive step took, whether
+ *                                        it arrived before the step began or during the wait
+ *   CLIENT never receives:               -- + stanza (or alternatives): checked when the steps
+ *   PEER never receives:                    are done, over every stanza of the whole run
+ *   wait T                               -- the scenario waits T (stanzas keep arriving)
  *   PEER receives nothing within T
  *   PEER authenticates DOMAIN [AUTH] [within T] -- an inbound stream from DOMAIN is authenticated
  *   PEER is authenticated to DOMAIN [AUTH] [within T] -- its outbound stream to DOMAIN is
  *                                        AUTH: by dialback | by sasl external, over tls |
  *                                        over direct tls | without tls (any way if not given)
+ *   PEER does not authenticate DOMAIN [AUTH] within T -- no inbound stream from DOMAIN is
+ *                                        authenticated (that way) before or during the wait
  *   PEER receives stream error CONDITION [within T] -- e.g. invalid-id, host-unknown
  *   PEER saw at most N connections       -- from the SUT so far (no reconnect storm)
  *   PEER refuses connections | stays silent | resets connections | accepts connections
- *   PEER answers dialback invalid | ignores dialback | answers dialback normally
+ *   PEER answers dialback invalid | ignores dialback | answers dialback after T |
+ *        answers dialback normally      -- normally: what was held (ignored, late) is answered
  *   dns asked: NAME TYPE [within T]      -- the SUT (or anyone) asked fedsim's DNS
  *   dns never asked: NAME TYPE
  *   dns answers NAME TYPE with RCODE     -- NXDOMAIN, SERVFAIL, REFUSED...; TYPE may be *
@@ -70,12 +78,15 @@ enum scenario_step_kind {
     STEP_AUTHENTICATED_TO, /* peer: outbound to DOMAIN valid */
     STEP_DNS_ASKED,
     STEP_DNS_NEVER_ASKED,
-    STEP_DNS_FAULT,       /* arg1 NAME, arg2 TYPE, fault kind, arg3 value, stanza = records */
-    STEP_DNS_RESTORE,     /* arg1 NAME (or "all"), arg2 TYPE */
-    STEP_PEER_MODE,       /* arg1: the mode's words (peer_set_mode) */
-    STEP_SEND_RAW,        /* stanza: the bytes */
-    STEP_STREAM_ERROR,    /* peer: the SUT sent it a stream error, arg1 the condition */
-    STEP_MAX_CONNECTIONS, /* peer: at most arg1 connections from the SUT so far */
+    STEP_DNS_FAULT,         /* arg1 NAME, arg2 TYPE, fault kind, arg3 value, stanza = records */
+    STEP_DNS_RESTORE,       /* arg1 NAME (or "all"), arg2 TYPE */
+    STEP_PEER_MODE,         /* arg1: the mode's words (peer_set_mode) */
+    STEP_SEND_RAW,          /* stanza: the bytes */
+    STEP_STREAM_ERROR,      /* peer: the SUT sent it a stream error, arg1 the condition */
+    STEP_MAX_CONNECTIONS,   /* peer: at most arg1 connections from the SUT so far */
+    STEP_NEVER_RECEIVES,    /* checked when the steps are done, over the whole run */
+    STEP_WAIT_TIME,         /* `wait T`: within_ms; no actor */
+    STEP_NOT_AUTHENTICATES, /* peer: no inbound stream from DOMAIN is authenticated within T */
 };
 
 enum scenario_actor_kind { ACTOR_CLIENT, ACTOR_PEER, ACTOR_DNS };
@@ -102,7 +113,7 @@ struct scenario_alt {
 struct scenario_step {
     enum scenario_step_kind kind;
     int line;
-    size_t actor; /* index into actors (ACTOR_DNS steps: unused) */
+    size_t actor; /* index into actors (dns steps and wait: unused) */
     char *stanza; /* owned: the stanza text, variables not expanded yet */
     int stanza_line;
     struct scenario_alt *alts; /* owned: the further alternatives, after each `or` line */

@@ -125,6 +125,24 @@ peer_is_local(const struct peer *p, const char *domain)
     return 0;
 }
 
+/* A dialback request held back (peer_hold_dialback). */
+struct peer_held {
+    struct peer *p;           /* borrowed */
+    unsigned session;         /* the s2s session's id: it may be gone when answered */
+    struct xml_node *request; /* owned */
+    struct event *due;        /* owned: when a late answer goes (NULL: ignored, held) */
+    struct peer_held *next;
+};
+
+static void
+held_free(struct peer_held *h)
+{
+    if (h->due != NULL)
+        event_free(h->due);
+    xml_node_free(h->request);
+    free(h);
+}
+
 void
 peer_free(struct peer *p)
 {
@@ -132,6 +150,12 @@ peer_free(struct peer *p)
 
     if (p == NULL)
         return;
+    while (p->held != NULL) {
+        struct peer_held *h = p->held;
+
+        p->held = h->next;
+        held_free(h);
+    }
     while (p->sessions != NULL)
         s2s_free(p->sessions);
     for (i = 0; i < p->nblackholes; i++)
@@ -194,6 +218,7 @@ on_accept(int fd, const struct sockaddr *from, void *arg)
 }
 
 const char *const peer_modes[] = {"accepts connections",
+                                  "answers dialback after N ms",
                                   "answers dialback invalid",
                                   "answers dialback normally",
                                   "closes connections after N bytes",
@@ -242,6 +267,56 @@ resume(struct peer *p, char *err, size_t errlen)
         return 0;
     stop_listening(p);
     return listen_again(p, err, errlen);
+}
+
+/* Answers a held request now (on its session, if still there), and forgets it. */
+static void
+held_answer(struct peer_held *h)
+{
+    struct peer *p = h->p;
+    struct peer_held **pp;
+    struct s2s *s;
+
+    for (pp = &p->held; *pp != NULL && *pp != h; pp = &(*pp)->next)
+        ;
+    if (*pp != NULL)
+        *pp = h->next;
+    for (s = p->sessions; s != NULL && s->id != h->session; s = s->next)
+        ;
+    if (s == NULL)
+        peer_report(p, "held db:%s for s2s #%u: the stream is gone, no answer", h->request->name,
+                    h->session);
+    else
+        s2s_dialback_release(s, h->request);
+    held_free(h);
+}
+
+static void
+on_held_due(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    held_answer(arg);
+}
+
+void
+peer_hold_dialback(struct peer *p, const struct s2s *s, const struct xml_node *request)
+{
+    struct peer_held *h = xcalloc(1, sizeof(*h)), **tail;
+
+    h->p = p;
+    h->session = s->id;
+    h->request = xml_clone(request);
+    if (p->dialback == PEER_DB_LATE) {
+        struct timeval tv = {.tv_sec = p->dialback_late_ms / 1000,
+                             .tv_usec = (p->dialback_late_ms % 1000) * 1000};
+
+        h->due = evtimer_new(loop_base(), on_held_due, h);
+        evtimer_add(h->due, &tv);
+    }
+    for (tail = &p->held; *tail != NULL; tail = &(*tail)->next)
+        ;
+    *tail = h;
 }
 
 int
@@ -315,6 +390,22 @@ peer_set_mode(struct peer *p, const char *mode, char *err, size_t errlen)
         p->dialback = PEER_DB_IGNORE;
     } else if (strcmp(mode, "answers dialback normally") == 0) {
         p->dialback = PEER_DB_NORMAL;
+        peer_report(p, "now %s", mode);
+        /* What it held back is answered now, in the order it came. */
+        while (p->held != NULL)
+            held_answer(p->held);
+        return 0;
+    } else if (strncmp(mode, "answers dialback after ", 23) == 0) {
+        unsigned long ms;
+        char unit[8];
+
+        if (sscanf(mode + 23, "%lu %7s", &ms, unit) != 2 || ms == 0 || ms > 3600000 ||
+            strcmp(unit, "ms") != 0) {
+            snprintf(err, errlen, "expected \"answers dialback after N ms\" (N > 0)");
+            return -1;
+        }
+        p->dialback = PEER_DB_LATE;
+        p->dialback_late_ms = (unsigned)ms;
     } else {
         snprintf(err, errlen, "unknown peer mode \"%s\"", mode);
         return -1;

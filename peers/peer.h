@@ -90,7 +90,11 @@ struct peer {
     } net;
     struct net_blackhole *blackholes[PEER_MAX_LISTENERS]; /* owned, while dropping SYNs */
     size_t nblackholes;
-    enum peer_dialback { PEER_DB_NORMAL, PEER_DB_INVALID, PEER_DB_IGNORE } dialback;
+    enum peer_dialback { PEER_DB_NORMAL, PEER_DB_INVALID, PEER_DB_IGNORE, PEER_DB_LATE } dialback;
+    unsigned dialback_late_ms; /* PEER_DB_LATE: how long each answer waits */
+    /* Dialback requests not answered yet (ignored, or late): answered when their time comes
+     * or when the peer answers normally again (owned; peer_hold_dialback). */
+    struct peer_held *held;
     size_t cut_after;  /* new connections are cut after this many bytes read (0: never) */
     size_t write_rate; /* new connections write at most this many bytes/s (0: no limit) */
     struct net_addr listen_addrs[PEER_MAX_LISTENERS]; /* where it listens (or did, refusing) */
@@ -146,11 +150,19 @@ int peer_listen_targets(struct peer *p, const struct resolve_target *targets, si
  *   "writes slowly"        new connections write 512 bytes/s, 64 at a time
  *   "writes normally"
  *   "answers dialback invalid"  every key is invalid (as receiving and authoritative server)
- *   "ignores dialback"     dialback requests get no answer
- *   "answers dialback normally"
+ *   "ignores dialback"     dialback requests get no answer (until answers dialback normally)
+ *   "answers dialback after N ms"  each dialback request is answered N ms late
+ *   "answers dialback normally"  and the requests held until now are answered at once
  * Returns 0, or -1 with the reason in err.
  */
 int peer_set_mode(struct peer *p, const char *mode, char *err, size_t errlen);
+
+/*
+ * Holds a dialback request (db:result or db:verify, cloned) that arrived on session s while
+ * the peer ignores dialback or answers it late: s2s_dialback_release() answers it when its
+ * time comes (late), or when the peer answers normally again; nothing if s is gone by then.
+ */
+void peer_hold_dialback(struct peer *p, const struct s2s *s, const struct xml_node *request);
 
 /* The mode words peer_set_mode() knows, for the scenario parser ("|"-separated). */
 extern const char *const peer_modes[];

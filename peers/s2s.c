@@ -458,6 +458,21 @@ in_open(struct s2s *s, struct xml_node *header)
                 from != NULL ? from : "(no from)", version != NULL ? " version 1.0" : "", id);
 }
 
+/* Set while a held dialback request is answered (s2s_dialback_release): not held again. */
+static int releasing;
+
+/* How a held request is answered, for the report. */
+static const char *
+held_words(const struct peer *p)
+{
+    static char buf[64];
+
+    if (p->dialback == PEER_DB_IGNORE)
+        return "no answer, held";
+    snprintf(buf, sizeof(buf), "held, answered in %u ms", p->dialback_late_ms);
+    return buf;
+}
+
 /* db:verify without type, on any stream: we are the authoritative server. */
 static void
 answer_verify(struct s2s *s, const struct xml_node *n)
@@ -477,12 +492,12 @@ answer_verify(struct s2s *s, const struct xml_node *n)
         free(key);
         return;
     }
-    if (s->peer->dialback == PEER_DB_IGNORE) {
-        s->peer->facts.db_ignored++;
-        peer_report(s->peer,
-                    "authoritative: %s asked to verify our key for stream %s: no answer "
-                    "(fault)",
-                    from, id);
+    if ((s->peer->dialback == PEER_DB_IGNORE || s->peer->dialback == PEER_DB_LATE) && !releasing) {
+        if (s->peer->dialback == PEER_DB_IGNORE)
+            s->peer->facts.db_ignored++;
+        peer_report(s->peer, "authoritative: %s asked to verify our key for stream %s: %s (fault)",
+                    from, id, held_words(s->peer));
+        peer_hold_dialback(s->peer, s, n);
         free(key);
         return;
     }
@@ -600,16 +615,21 @@ in_stanza(struct s2s *s, struct xml_node *n)
             send_and_free(s, db_element("result", to, from, NULL, "invalid"));
             return;
         }
-        if (s->peer->dialback != PEER_DB_NORMAL) {
+        if (s->peer->dialback == PEER_DB_INVALID) {
+            peer_report(s->peer,
+                        "s2s in #%u: %s asks to be authenticated (dialback): invalid "
+                        "(fault)",
+                        s->id, from);
+            send_and_free(s, db_element("result", to, from, NULL, "invalid"));
+            s->peer->facts.db_invalid_sent++;
+            return;
+        }
+        if (s->peer->dialback != PEER_DB_NORMAL && !releasing) {
             peer_report(s->peer, "s2s in #%u: %s asks to be authenticated (dialback): %s (fault)",
-                        s->id, from,
-                        s->peer->dialback == PEER_DB_INVALID ? "invalid" : "no answer");
-            if (s->peer->dialback == PEER_DB_INVALID)
-                send_and_free(s, db_element("result", to, from, NULL, "invalid"));
-            if (s->peer->dialback == PEER_DB_INVALID)
-                s->peer->facts.db_invalid_sent++;
-            else
+                        s->id, from, held_words(s->peer));
+            if (s->peer->dialback == PEER_DB_IGNORE)
                 s->peer->facts.db_ignored++;
+            peer_hold_dialback(s->peer, s, n);
             return;
         }
         {
@@ -861,6 +881,18 @@ flush_queue(struct s2s *s)
         free(s->queue);
         s->queue = NULL;
     }
+}
+
+void
+s2s_dialback_release(struct s2s *s, struct xml_node *request)
+{
+    peer_report(s->peer, "s2s #%u: answering the held db:%s now", s->id, request->name);
+    releasing = 1;
+    if (xml_is(request, XML_NS_DIALBACK, "verify"))
+        answer_verify(s, request);
+    else
+        in_stanza(s, request);
+    releasing = 0;
 }
 
 static void

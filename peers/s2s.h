@@ -67,6 +67,10 @@ struct s2s {
     struct s2s *prev, *next;
 };
 
+/* Answers a dialback request the peer held back (peer_hold_dialback) as it would have when it
+ * came, on session s (request borrowed). */
+void s2s_dialback_release(struct s2s *s, struct xml_node *request);
+
 /* A session for a connection the SUT opened to one of the peer's listeners (fd owned);
  * direct_tls: the TLS handshake comes first (XEP-0368). */
 struct s2s *s2s_accept(struct peer *p, int fd, const struct sockaddr *from, int direct_tls);

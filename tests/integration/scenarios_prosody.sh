@@ -90,7 +90,7 @@ rc=0
 run "$src/tests/scenarios/lang" > "$T_TMP/lang.out" 2>&1 || rc=$?
 nlang=$(find "$src/tests/scenarios/lang" -name '*.scn' | wc -l)
 if [ $rc -eq 0 ] && grep -qx "$nlang passed, 0 failed, 0 skipped" "$T_TMP/lang.out"; then
-    ok "tests/scenarios/lang: $nlang passed (alternatives, ...)"
+    ok "tests/scenarios/lang: $nlang passed (alternatives, negative steps, wait, late dialback)"
 else
     not_ok "tests/scenarios/lang (exit $rc)" "$T_TMP/lang.out"
 fi
@@ -112,11 +112,19 @@ secs=$(sed -nE 's/^fail +([0-9.]+)s .*never-comes.scn.*/\1/p' "$T_TMP/failing.ou
 check "... and not much later (${secs:-?} s for a 1 s wait plus set-up)" \
     awk -v s="${secs:-99}" 'BEGIN { exit !(s < 5) }'
 check "receives nothing like: a matching stanza fails the step at its line, and is shown" \
-    has 'nothing-like-fails.scn:21: gmail received a stanza like the one it must not receive: <presence'
+    has 'nothing-like-fails.scn:21: gmail received a stanza like the one it must not receive ('
+check "... also one that arrived before the step began, which no step took, named" eval "
+    grep -F \"nothing-like-vacuous.scn:19: gmail received a stanza like the one it must not receive (it arrived before the step began, and no step took it): <message \" '$T_TMP/failing.out' |
+    grep -q \"id='b'\""
+check "never receives: checked over the whole run at its end, a taken stanza too, named" \
+    eval "has 'never-receives.scn:16: gmail never receives: it received, as stanza 1 of 1 in the run: <message' &&
+    ! has 'never-receives.scn:14: '"
 check "alternatives: none matching fails at the step's line, listing each as the run saw it" eval "
     has 'alternatives-none-match.scn:12: gmail receives: nothing within 1000 ms' &&
     has 'expected one of:' && has \"<iq type='error' id='alt2' from='nobody-here@sut.test'>\" &&
     has 'difference (from the closest alternative): /iq/error/remote-server-not-found: missing'"
+check "does not authenticate: an authentication within the window fails it, saying how" \
+    has 'does-not-authenticate.scn:13: gmail authenticated a stream from sut.test by dialback'
 check "a scenario marked xfail for this SUT is an expected failure" \
     eval "grep -qE '^xfail .*xfail-marked.scn' '$T_TMP/failing.out'"
 nfailing=$(find "$src/tests/scenarios/failing" -name '*.scn' | wc -l)

@@ -110,7 +110,9 @@ test_tls_and_modes(void **state)
             "j writes slowly\n"
             "j sends 50 times:\n"
             "    <presence type='probe' from='a@jabber.test' to='b@sut.test'/>\n"
-            "j saw at most 3 connections\n";
+            "j saw at most 3 connections\n"
+            "j answers dialback after 1.5s\n"
+            "j does not authenticate ${sut.domain} by dialback within 3s\n";
     char err[512] = "";
     struct scenario *s = scenario_parse("tls.scn", text, NULL, err, sizeof(err));
 
@@ -139,6 +141,12 @@ test_tls_and_modes(void **state)
     assert_int_equal(s->steps[5].repeat, 50);
     assert_int_equal(s->steps[6].kind, STEP_MAX_CONNECTIONS);
     assert_string_equal(s->steps[6].arg1, "3");
+    assert_int_equal(s->steps[7].kind, STEP_PEER_MODE);
+    assert_string_equal(s->steps[7].arg1, "answers dialback after 1500 ms");
+    assert_int_equal(s->steps[8].kind, STEP_NOT_AUTHENTICATES);
+    assert_string_equal(s->steps[8].arg1, "${sut.domain}");
+    assert_int_equal(s->steps[8].auth, STEP_AUTH_DIALBACK);
+    assert_int_equal(s->steps[8].within_ms, 3000);
     scenario_free(s);
 }
 
@@ -184,10 +192,41 @@ test_alternatives(void **state)
     scenario_free(s);
 }
 
+/* Run-wide checks and plain waits. */
+static void
+test_never_and_wait(void **state)
+{
+    static const char text[] = "peer p: profile gtalk, domain d.test\n"
+                               "client a\n"
+                               "wait 1.5s\n"
+                               "p never receives:\n"
+                               "    <message id='x'/>\n"
+                               "or\n"
+                               "    <message id='y'/>\n"
+                               "a never receives:\n"
+                               "    <message type='error'/>\n";
+    char err[512] = "";
+    struct scenario *s = scenario_parse("never.scn", text, NULL, err, sizeof(err));
+
+    (void)state;
+    if (s == NULL)
+        fail_msg("%s", err);
+    assert_int_equal(s->nsteps, 3);
+    assert_int_equal(s->steps[0].kind, STEP_WAIT_TIME);
+    assert_int_equal(s->steps[0].within_ms, 1500);
+    assert_int_equal(s->steps[1].kind, STEP_NEVER_RECEIVES);
+    assert_int_equal(s->steps[1].actor, 0);
+    assert_int_equal(s->steps[1].nalts, 1);
+    assert_int_equal(s->steps[2].kind, STEP_NEVER_RECEIVES);
+    assert_int_equal(s->steps[2].actor, 1);
+    assert_string_equal(scenario_step_str(s->steps[2].kind), "never receives");
+    scenario_free(s);
+}
+
 static void
 expect_error(const char *text, const char *want)
 {
-    char err[512] = "";
+    char err[2048] = "";
     struct scenario *s = scenario_parse("x.scn", text, NULL, err, sizeof(err));
 
     assert_null(s);
@@ -240,6 +279,48 @@ test_errors(void **state)
     expect_error("client alice\ndns truncates x.test BOGUS\n", "not a DNS type");
     expect_error("peer p: profile gtalk, domain d.test\np connects\n",
                  "a peer cannot \"connects\"");
+    expect_error("peer p: profile gtalk, domain d.test\np answers dialback after soon\n",
+                 "x.scn:2:26: expected \"answers dialback after T\"");
+    expect_error("peer p: profile gtalk, domain d.test\np answers dialback after\n",
+                 "expected \"answers dialback after T\"");
+    expect_error("peer p: profile gtalk, domain d.test\np does not authenticate x.test\n",
+                 "\"does not authenticate\" needs \"within T\"");
+    expect_error("peer p: profile gtalk, domain d.test\np does not authenticate within 2s\n",
+                 "unexpected \"2s\"");
+    expect_error("client a\na does not authenticate x.test within 2s\n",
+                 "a client cannot \"does not authenticate\"");
+    expect_error("client a\nwait\n", "x.scn:2:6: expected \"wait T\"");
+    expect_error("client a\nwait 2 s\n", "expected \"wait T\"");
+    expect_error("client a\nwait soon\n", "expected \"wait T\"");
+    expect_error("client wait\nwait connects\n", "not a usable actor name");
+    expect_error("client a\na never receives within 2s:\n    <message/>\n",
+                 "x.scn:2:18: \"never receives\" takes no options");
+    expect_error("client a\na never receives\n", "ends with ':'");
+    /* An unknown knob's message lists every knob, however long the name (not cut at 255). */
+    expect_error("peer p: profile gtalk, domain d.test, "
+                 "a-knob-name-long-enough-to-push-the-message-past-two-hundred-and-fifty-five-"
+                 "characters-which-used-to-be-cut=1\n",
+                 "known: features verify");
+    expect_error("peer p: profile gtalk, domain d.test, "
+                 "a-knob-name-long-enough-to-push-the-message-past-two-hundred-and-fifty-five-"
+                 "characters-which-used-to-be-cut=1\n",
+                 " cert; docs/profiles.md)");
+    /* An unknown step lists the steps that actor can take: a peer's fault steps, not a client's
+     * connects; a client's, not a peer's. */
+    expect_error("peer p: profile gtalk, domain d.test\np frobnicates\n",
+                 "x.scn:2:3: expected a step after peer \"p\": accepts connections, answers "
+                 "dialback after T, answers dialback invalid, answers dialback normally, "
+                 "authenticates DOMAIN, closes connections after N bytes, drops connections");
+    expect_error("peer p: profile gtalk, domain d.test\np frobnicates\n",
+                 "stays silent, times out its streams, writes normally, writes slowly");
+    expect_error("client a\na frobnicates\n",
+                 "x.scn:2:3: expected a step after client \"a\": connects, disconnects, never "
+                 "receives:, receives:, receives nothing within T, receives nothing like within "
+                 "T:, sends:");
+    expect_error("client a\na stays\n", "expected a step after client \"a\": connects,");
+    expect_error("peer p: profile gtalk, domain d.test\np conects\n", "after peer \"p\"");
+    expect_error("peer p: profile gtalk, domain d.test\np ignore dialback\n",
+                 "unknown step \"ignore\" (did you mean \"ignores dialback\"?)");
     /* Alternatives. */
     expect_error("client a\na sends:\n    <message/>\nor\n    <presence/>\n",
                  "x.scn:4:1: \"or\": only receives, receives nothing like and never receives take "
@@ -258,10 +339,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_good),
-            cmocka_unit_test(test_errors),
-            cmocka_unit_test(test_tls_and_modes),
-            cmocka_unit_test(test_alternatives),
+            cmocka_unit_test(test_good),           cmocka_unit_test(test_errors),
+            cmocka_unit_test(test_tls_and_modes),  cmocka_unit_test(test_alternatives),
+            cmocka_unit_test(test_never_and_wait),
     };
 
     return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
