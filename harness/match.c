@@ -226,16 +226,122 @@ static int match_node(const struct xml_node *want, const struct xml_node *got, e
                       const struct match_vars *vars, struct captures *cap, const char *path,
                       char *why, size_t whylen);
 
+/* An attribute's name as written: xml:lang for the XML namespace's. */
+static void
+attr_label(const char *ns, const char *name, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s", ns != NULL && strcmp(ns, XML_NS_XML) == 0 ? "xml:" : "", name);
+}
+
+/* 1 if the expected attribute list names this received attribute. */
+static int
+wants_attr(const struct xml_node *want, const struct xml_attr *a)
+{
+    size_t i;
+
+    for (i = 0; i < want->nattrs; i++)
+        if (strcmp(want->attrs[i].name, a->name) == 0 &&
+            (want->attrs[i].ns == NULL) == (a->ns == NULL) &&
+            (a->ns == NULL || strcmp(want->attrs[i].ns, a->ns) == 0))
+            return 1;
+    return 0;
+}
+
+/* What an expected element asks for: itself, its attributes, its text, its children's. */
+static size_t
+size_of(const struct xml_node *want)
+{
+    const struct xml_node *c;
+    size_t k = 1 + want->nattrs;
+    char *t = trimmed_text(want);
+
+    k += t[0] != '\0';
+    free(t);
+    for (c = want->children; c != NULL; c = c->next)
+        if (c->kind == XML_ELEMENT)
+            k += size_of(c);
+    return k;
+}
+
+/* The number of differences: names, attributes, texts and children (recursively, each
+ * expected child against its closest candidate). */
+static size_t
+distance(const struct xml_node *want, const struct xml_node *got, enum match_mode mode,
+         const struct match_vars *vars)
+{
+    const struct xml_node *w, *g;
+    struct captures scratch = {0};
+    size_t d = 0, i;
+    char *wt, *gt;
+
+    if (!xml_is(got, want->ns, want->name))
+        return size_of(want);
+    for (i = 0; i < want->nattrs; i++) {
+        const char *v = xml_attr_ns(got, want->attrs[i].ns, want->attrs[i].name);
+
+        d += v == NULL || !value_matches(want->attrs[i].value, v, vars, &scratch);
+    }
+    for (i = 0; mode == MATCH_STRICT && i < got->nattrs; i++)
+        d += !wants_attr(want, &got->attrs[i]);
+    wt = trimmed_text(want);
+    gt = trimmed_text(got);
+    if (wt[0] != '\0' ? !value_matches(wt, gt, vars, &scratch)
+                      : mode == MATCH_STRICT && gt[0] != '\0')
+        d++;
+    free(wt);
+    free(gt);
+    for (w = want->children; w != NULL; w = w->next) {
+        size_t best;
+
+        if (w->kind != XML_ELEMENT)
+            continue;
+        best = size_of(w);
+        for (g = got->children; g != NULL; g = g->next) {
+            size_t dg;
+
+            if (g->kind == XML_ELEMENT && xml_is(g, w->ns, w->name) &&
+                (dg = distance(w, g, mode, vars)) < best)
+                best = dg;
+        }
+        d += best;
+    }
+    if (mode == MATCH_STRICT && count_elements(got) > count_elements(want))
+        d += count_elements(got) - count_elements(want);
+    match_vars_clear(&scratch.v);
+    return d;
+}
+
+/* The first element child of got whose name want does not ask for: an extra one (strict). */
+static const struct xml_node *
+extra_child(const struct xml_node *want, const struct xml_node *got)
+{
+    const struct xml_node *g, *w;
+
+    for (g = got->children; g != NULL; g = g->next) {
+        int asked = 0;
+
+        if (g->kind != XML_ELEMENT)
+            continue;
+        for (w = want->children; w != NULL && !asked; w = w->next)
+            asked = w->kind == XML_ELEMENT && xml_is(g, w->ns, w->name);
+        if (!asked)
+            return g;
+    }
+    return NULL;
+}
+
 static int
 match_children(const struct xml_node *want, const struct xml_node *got, enum match_mode mode,
                const struct match_vars *vars, struct captures *cap, const char *path, char *why,
                size_t whylen)
 {
-    const struct xml_node *w, *from = got->children;
+    const struct xml_node *w, *from = got->children, *prev = NULL, *taken[64];
+    size_t ntaken = 0;
     char sub[512];
 
     for (w = want->children; w != NULL; w = w->next) {
-        const struct xml_node *g;
+        const struct xml_node *g, *closest = NULL;
+        size_t closest_d = (size_t)-1;
         int found = 0;
 
         if (w->kind != XML_ELEMENT)
@@ -244,7 +350,7 @@ match_children(const struct xml_node *want, const struct xml_node *got, enum mat
         /* In document order: each expected child after the previous one's match. */
         for (g = from; g != NULL && !found; g = g->next) {
             struct captures trial = {0};
-            size_t i;
+            size_t i, d;
 
             if (!xml_is(g, w->ns, w->name))
                 continue;
@@ -253,18 +359,57 @@ match_children(const struct xml_node *want, const struct xml_node *got, enum mat
                     match_vars_set(&cap->v, trial.v.names[i], trial.v.values[i]);
                 found = 1;
                 from = g->next;
+                if (ntaken < sizeof(taken) / sizeof(taken[0]))
+                    taken[ntaken++] = g;
+            } else if ((d = distance(w, g, mode, vars)) < closest_d) {
+                closest_d = d;
+                closest = g;
             }
             match_vars_clear(&trial.v);
         }
-        if (!found) {
-            if (why[0] == '\0' || strncmp(why, sub, strlen(sub)) != 0)
-                snprintf(why, whylen, "%s: missing child <%s xmlns='%s'>", sub, w->name, w->ns);
-            return 0;
+        if (found) {
+            prev = w;
+            continue;
         }
+        /* Before the previous expected child's match: there, but out of order. */
+        for (g = got->children; g != NULL && g != from; g = g->next) {
+            struct captures trial = {0};
+            char scratch[8];
+            size_t k;
+            int ok;
+
+            for (k = 0; k < ntaken && taken[k] != g; k++)
+                ;
+            ok = k == ntaken && xml_is(g, w->ns, w->name) &&
+                 match_node(w, g, mode, vars, &trial, sub, scratch, sizeof(scratch));
+
+            match_vars_clear(&trial.v);
+            if (ok) {
+                snprintf(why, whylen,
+                         "%s: child <%s xmlns='%s'> is there, but before <%s/>: children match "
+                         "in document order",
+                         sub, w->name, w->ns, prev != NULL ? prev->name : "?");
+                return 0;
+            }
+        }
+        if (closest != NULL) { /* the closest candidate says what differs */
+            struct captures trial = {0};
+
+            match_node(w, closest, mode, vars, &trial, sub, why, whylen);
+            match_vars_clear(&trial.v);
+        } else {
+            snprintf(why, whylen, "%s: missing child <%s xmlns='%s'>", sub, w->name, w->ns);
+        }
+        return 0;
     }
     if (mode == MATCH_STRICT && count_elements(got) != count_elements(want)) {
-        snprintf(why, whylen, "%s: %zu child elements, expected %zu (strict)", path,
-                 count_elements(got), count_elements(want));
+        const struct xml_node *x = extra_child(want, got);
+
+        if (x != NULL)
+            snprintf(why, whylen, "%s: extra child <%s xmlns='%s'> (strict)", path, x->name, x->ns);
+        else
+            snprintf(why, whylen, "%s: %zu child elements, expected %zu (strict)", path,
+                     count_elements(got), count_elements(want));
         return 0;
     }
     return 1;
@@ -287,18 +432,26 @@ match_node(const struct xml_node *want, const struct xml_node *got, enum match_m
         const struct xml_attr *a = &want->attrs[i];
         const char *v = xml_attr_ns(got, a->ns, a->name);
 
+        char label[160];
+
+        attr_label(a->ns, a->name, label, sizeof(label));
         if (v == NULL) {
-            snprintf(why, whylen, "%s: attribute %s missing", path, a->name);
+            snprintf(why, whylen, "%s: attribute %s missing", path, label);
             return 0;
         }
         if (!value_matches(a->value, v, vars, cap)) {
-            snprintf(why, whylen, "%s: %s='%s', expected '%s'", path, a->name, v, a->value);
+            snprintf(why, whylen, "%s: %s='%s', expected '%s'", path, label, v, a->value);
             return 0;
         }
     }
-    if (mode == MATCH_STRICT && got->nattrs != want->nattrs) {
-        snprintf(why, whylen, "%s: %zu attributes, expected %zu (strict)", path, got->nattrs,
-                 want->nattrs);
+    for (i = 0; mode == MATCH_STRICT && i < got->nattrs; i++) {
+        char label[160];
+
+        if (wants_attr(want, &got->attrs[i]))
+            continue;
+        attr_label(got->attrs[i].ns, got->attrs[i].name, label, sizeof(label));
+        snprintf(why, whylen, "%s: extra attribute %s='%s' (strict)", path, label,
+                 got->attrs[i].value);
         return 0;
     }
     wt = trimmed_text(want);
@@ -345,27 +498,9 @@ match_one_of(struct xml_node *const *want, size_t nwant, const struct xml_node *
     return -1;
 }
 
-int
-match_score(const struct xml_node *want, const struct xml_node *got)
+size_t
+match_distance(const struct xml_node *want, const struct xml_node *got, enum match_mode mode,
+               const struct match_vars *vars)
 {
-    const struct xml_node *w;
-    size_t i;
-    int score;
-
-    if (!xml_is(got, want->ns, want->name))
-        return 0;
-    score = 1;
-    for (i = 0; i < want->nattrs; i++) {
-        const char *v = xml_attr_ns(got, want->attrs[i].ns, want->attrs[i].name);
-
-        score += v != NULL;
-        score += v != NULL && strcmp(v, want->attrs[i].value) == 0;
-    }
-    for (w = want->children; w != NULL; w = w->next) {
-        const struct xml_node *g = w->kind == XML_ELEMENT ? xml_child(got, w->ns, w->name) : NULL;
-
-        if (g != NULL)
-            score += match_score(w, g);
-    }
-    return score;
+    return distance(want, got, mode, vars);
 }

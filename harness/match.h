@@ -51,8 +51,14 @@ int match_stanza(const struct xml_node *want, const struct xml_node *got, enum m
 ssize_t match_one_of(struct xml_node *const *want, size_t nwant, const struct xml_node *got,
                      enum match_mode mode, struct match_vars *vars, char *why, size_t whylen);
 
-/* How close got comes to want (higher is closer; 0: another element), to pick the nearest
- * miss for a failure report. */
-int match_score(const struct xml_node *want, const struct xml_node *got);
+/*
+ * How far got is from matching want: the number of differing element names, attributes
+ * (expected ones missing or different; under strict, extra ones too), texts and children
+ * (each expected child against its closest candidate; a missing one counts all it asks for).
+ * 0 for a match (captures aside: vars are read, never set). Picks the nearest miss for a
+ * failure report.
+ */
+size_t match_distance(const struct xml_node *want, const struct xml_node *got, enum match_mode mode,
+                      const struct match_vars *vars);
 
 #endif

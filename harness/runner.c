@@ -1065,19 +1065,23 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
             return;
     }
     if (st->kind == STEP_RECEIVE) {
-        size_t nwant, n, i, k, best = (size_t)-1, bestk = 0, unused = 0;
+        size_t nwant, n, i, k, best = (size_t)-1, bestk = 0, unused = 0, bestd = (size_t)-1;
         struct xml_node **want = step_stanzas(run, st, &nwant);
         char *used;
         struct xml_node *const *items = received(run, st->actor, &n, &used);
-        int score = 0;
+        enum match_mode mode = st->strict ? MATCH_STRICT : MATCH_SUBSET;
 
         for (i = 0; want != NULL && i < n; i++) {
             unused += used[i] == USED_FREE;
             for (k = 0; k < nwant && used[i] != USED_TAKEN; k++) {
-                int sc = match_score(want[k], items[i]);
+                size_t d;
 
-                if (sc > score) {
-                    score = sc;
+                /* The closest by distance, among stanzas of the element asked for. */
+                if (!xml_is(items[i], want[k]->ns, want[k]->name))
+                    continue;
+                d = match_distance(want[k], items[i], mode, &run->vars);
+                if (d < bestd) {
+                    bestd = d;
                     best = i;
                     bestk = k;
                 }
@@ -1087,8 +1091,10 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
             char why[512], *got = xml_serialize(items[best], want[bestk]->ns, NULL, NULL);
             struct match_vars scratch = {0};
 
-            match_stanza(want[bestk], items[best], st->strict ? MATCH_STRICT : MATCH_SUBSET,
-                         &scratch, why, sizeof(why));
+            for (i = 0; i < run->vars.n; i++) /* known captures must recur; none is kept */
+                match_vars_set(&scratch, run->vars.names[i], run->vars.values[i]);
+
+            match_stanza(want[bestk], items[best], mode, &scratch, why, sizeof(why));
             snprintf(extra, sizeof(extra), "\n  closest received: %.600s\n  difference%s: %.400s",
                      got, nwant > 1 ? " (from the closest alternative)" : "", why);
             free(got);

@@ -105,6 +105,8 @@ check "a wrong expectation fails at its line with the closest stanza and the dif
     has 'wrong-expectation.scn:15: alice receives: nothing within 1000 ms' &&
     has \"closest received: <presence\" &&
     has \"difference: /presence: type='subscribed', expected 'unsubscribed'\""
+check "... the expected stanza as the run saw it (the run's name for gmail.test, not the text)" \
+    eval "grep -qE \"^ +expected: <presence type='unsubscribed' from='jdoe1@r[0-9a-f]{6}\\.gmail\\.test'/>\" '$T_TMP/failing.out'"
 check "failure reports end with the SUT's log" has "last lines of the SUT's log"
 check "a stanza that never comes fails at its 1 s timeout" \
     has 'never-comes.scn:10: gmail receives: nothing within 1000 ms'
@@ -122,7 +124,7 @@ check "never receives: checked over the whole run at its end, a taken stanza too
 check "alternatives: none matching fails at the step's line, listing each as the run saw it" eval "
     has 'alternatives-none-match.scn:12: gmail receives: nothing within 1000 ms' &&
     has 'expected one of:' && has \"<iq type='error' id='alt2' from='nobody-here@sut.test'>\" &&
-    has 'difference (from the closest alternative): /iq/error/remote-server-not-found: missing'"
+    has 'difference (from the closest alternative): /iq/error/item-not-found: missing'"
 check "does not authenticate: an authentication within the window fails it, saying how" \
     has 'does-not-authenticate.scn:13: gmail authenticated a stream from sut.test by dialback'
 check "a scenario marked xfail for this SUT is an expected failure" \

@@ -133,20 +133,71 @@ test_expand(void **state)
 }
 
 static void
-test_score(void **state)
+test_distance(void **state)
 {
     struct xml_node *w = x("<message type='chat' to='a'><body>x</body></message>");
-    struct xml_node *near = x("<message type='chat' to='b'><body>y</body></message>");
+    struct xml_node *same = x("<message type='chat' to='a' id='1'><body>x</body></message>");
+    struct xml_node *near = x("<message type='chat' to='b'><body>x</body></message>");
     struct xml_node *far = x("<message type='normal'/>");
     struct xml_node *other = x("<presence/>");
+    struct match_vars v = {0};
 
     (void)state;
-    assert_true(match_score(w, near) > match_score(w, far));
-    assert_int_equal(match_score(w, other), 0);
+    assert_int_equal(match_distance(w, same, MATCH_SUBSET, &v), 0);
+    assert_int_equal(match_distance(w, same, MATCH_STRICT, &v), 1); /* the extra id */
+    assert_int_equal(match_distance(w, near, MATCH_SUBSET, &v), 1); /* to */
+    /* type differs, to missing, body missing (the element and its text). */
+    assert_int_equal(match_distance(w, far, MATCH_SUBSET, &v), 4);
+    /* Another element: everything it asks for (itself, 2 attributes, body and its text). */
+    assert_int_equal(match_distance(w, other, MATCH_SUBSET, &v), 5);
     xml_node_free(w);
+    xml_node_free(same);
     xml_node_free(near);
     xml_node_free(far);
     xml_node_free(other);
+}
+
+/* The difference line: the closest candidate child, order, extras under strict, xml:lang. */
+static void
+test_difference(void **state)
+{
+    struct match_vars v = {0};
+    char why[256];
+
+    (void)state;
+    /* Two candidate bodies: the closest one (same xml:lang) is described, not the last. */
+    assert_false(m("<message><body xml:lang='de'>Grüsse</body></message>",
+                   "<message><body xml:lang='de'>Grüße</body><body "
+                   "xml:lang='en'>Hello</body></message>",
+                   MATCH_SUBSET, &v, why));
+    assert_string_equal(why, "/message/body: text \"Grüße\", expected \"Grüsse\"");
+    assert_false(m("<message><body xml:lang='de'>Grüsse</body></message>",
+                   "<message><body xml:lang='en'>Hello</body><body "
+                   "xml:lang='de'>Grüße</body></message>",
+                   MATCH_SUBSET, &v, why));
+    assert_string_equal(why, "/message/body: text \"Grüße\", expected \"Grüsse\"");
+    /* Children there, in another order. */
+    assert_false(m("<iq><a xmlns='urn:x'/><b xmlns='urn:x'/></iq>",
+                   "<iq><b xmlns='urn:x'/><a xmlns='urn:x'/></iq>", MATCH_SUBSET, &v, why));
+    assert_string_equal(why, "/iq/b: child <b xmlns='urn:x'> is there, but before <a/>: children "
+                             "match in document order");
+    /* Twice the same child, once there: missing, not out of order. */
+    assert_false(m("<iq><a xmlns='urn:x'/><a xmlns='urn:x'/></iq>", "<iq><a xmlns='urn:x'/></iq>",
+                   MATCH_SUBSET, &v, why));
+    assert_string_equal(why, "/iq/a: missing child <a xmlns='urn:x'>");
+    /* xml:lang by its name. */
+    assert_false(m("<message xml:lang='de'/>", "<message/>", MATCH_SUBSET, &v, why));
+    assert_string_equal(why, "/message: attribute xml:lang missing");
+    assert_false(m("<message xml:lang='de'/>", "<message xml:lang='en'/>", MATCH_SUBSET, &v, why));
+    assert_string_equal(why, "/message: xml:lang='en', expected 'de'");
+    /* strict names what is extra. */
+    assert_false(m("<presence type='subscribed' to='a'/>",
+                   "<presence type='subscribed' to='a' xml:lang='en'/>", MATCH_STRICT, &v, why));
+    assert_string_equal(why, "/presence: extra attribute xml:lang='en' (strict)");
+    assert_false(m("<iq type='result'/>", "<iq type='result'><query xmlns='urn:x'/></iq>",
+                   MATCH_STRICT, &v, why));
+    assert_string_equal(why, "/iq: extra child <query xmlns='urn:x'> (strict)");
+    match_vars_clear(&v);
 }
 
 /* Alternatives: the first that matches wins, its captures only. */
@@ -188,11 +239,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_subset),
-            cmocka_unit_test(test_strict),
-            cmocka_unit_test(test_any_and_captures),
-            cmocka_unit_test(test_expand),
-            cmocka_unit_test(test_score),
+            cmocka_unit_test(test_subset),           cmocka_unit_test(test_strict),
+            cmocka_unit_test(test_any_and_captures), cmocka_unit_test(test_expand),
+            cmocka_unit_test(test_distance),         cmocka_unit_test(test_difference),
             cmocka_unit_test(test_one_of),
     };
 
