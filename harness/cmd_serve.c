@@ -27,6 +27,7 @@
 #include "s2s.h"
 #include "sut.h"
 #include "tls.h"
+#include "xconn.h"
 #include "xmalloc.h"
 #include "xml_stream.h"
 
@@ -306,7 +307,7 @@ serve_exec(int argc, char **argv)
     const char *sutpath = NULL;
     uint64_t seed = clock_monotonic_us() ^ (uint64_t)getpid();
     char err[1024], buf[NET_ADDRSTRLEN];
-    int c, rc = FEDSIM_EXIT_USAGE;
+    int c, rc = FEDSIM_EXIT_USAGE, have_loop = 0;
 
     while ((c = getopt_long(argc, argv, "s:z:p:u:h", opts, NULL)) != -1) {
         char *end;
@@ -358,8 +359,12 @@ serve_exec(int argc, char **argv)
         goto out;
     }
     rc = FEDSIM_EXIT_INTERNAL;
-    if (loop_init(err, sizeof(err)) != 0 ||
-        (sv.dns = dns_server_new(loop_base(), &sv.sut->dns, NULL, sv.zones, err, sizeof(err))) ==
+    if (loop_init(err, sizeof(err)) != 0) {
+        fprintf(stderr, "fedsim serve: %s\n", err);
+        goto out;
+    }
+    have_loop = 1;
+    if ((sv.dns = dns_server_new(loop_base(), &sv.sut->dns, NULL, sv.zones, err, sizeof(err))) ==
                 NULL ||
         (sv.res = resolve_new(loop_base(), dns_server_addr(sv.dns), err, sizeof(err))) == NULL) {
         fprintf(stderr, "fedsim serve: %s\n", err);
@@ -393,6 +398,11 @@ out:
         bufferevent_free(sv.input);
     for (i = 0; i < sv.npeers; i++)
         peer_free(sv.peers[i]);
+    if (have_loop) {
+        /* The peers' streams close with their closing tags and close_notify, then go. */
+        loop_drain(50);
+        xconn_abandon_all();
+    }
     resolve_free(sv.res);
     tls_ca_free(sv.ca);
     dns_server_free(sv.dns);

@@ -37,6 +37,9 @@ struct xconn {
     struct bufferevent *rate_bev;     /* borrowed: the socket bev it is set on */
     char db_prefix[16];               /* the dialback namespace's prefix ("db") */
     int no_lang;                      /* fault: headers without xml:lang */
+    int tls_shut;                     /* closing: our close_notify was queued */
+    struct evbuffer *drain_buf;       /* borrowed: the socket bev's output, while closing */
+    struct evbuffer_cb_entry *drain_cb; /* on drain_buf: frees once the close_notify is out */
     struct xconn *prev, *next;        /* every live connection, for xconn_abandon_all() */
 };
 
@@ -201,6 +204,54 @@ on_read(struct bufferevent *bev, void *arg)
         start_tls(c);
 }
 
+/* While closing: the socket's output is empty, so the close_notify is out; the TCP close may
+ * follow. */
+static void
+on_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    struct xconn *c = arg;
+
+    (void)info;
+    if (!c->dead && evbuffer_get_length(buf) == 0)
+        xconn_free(c);
+}
+
+/*
+ * Closing, and everything queued went out of our bufferevent. A TLS stream then sends its
+ * close_notify alert (RFC 8446 §6.1: "Each party MUST send a close_notify alert before closing
+ * its write side"): libevent never calls SSL_shutdown, and freeing the TLS bufferevent closes
+ * the socket, so an OpenSSL 3 reader of ours would see an unexpected EOF. The TLS filter's
+ * records (the last stanzas, </stream:stream>, the alert) sit in the socket's bufferevent
+ * until written: the free waits for it to empty.
+ */
+static void
+close_flushed(struct xconn *c)
+{
+    struct bufferevent *under;
+
+    if (c->ssl != NULL && !c->tls_shut) {
+        c->tls_shut = 1;
+        /* Not during a handshake (nothing to close yet), nor after a fatal alert. */
+        if (!c->handshaking && SSL_is_init_finished(c->ssl) &&
+            !(SSL_get_shutdown(c->ssl) & SSL_SENT_SHUTDOWN)) {
+            if (SSL_shutdown(c->ssl) < 0)
+                log_trace(LOG_TRACE_TLS, "%s: no close_notify: SSL_shutdown failed", c->label);
+            else
+                log_trace(LOG_TRACE_TLS, "%s: TLS close_notify sent", c->label);
+            ERR_clear_error();
+        }
+    }
+    under = c->ssl != NULL ? bufferevent_get_underlying(c->bev) : NULL;
+    if (under != NULL && evbuffer_get_length(bufferevent_get_output(under)) > 0) {
+        if (c->drain_cb == NULL) {
+            c->drain_buf = bufferevent_get_output(under);
+            c->drain_cb = evbuffer_add_cb(c->drain_buf, on_drained, c);
+        }
+        return;
+    }
+    xconn_free(c);
+}
+
 static void
 on_write(struct bufferevent *bev, void *arg)
 {
@@ -208,7 +259,7 @@ on_write(struct bufferevent *bev, void *arg)
 
     (void)bev;
     if (c->closing && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-        xconn_free(c);
+        close_flushed(c);
 }
 
 static void
@@ -286,6 +337,8 @@ really_free(void *arg)
         c->next->prev = c->prev;
     if (c->rate_bev != NULL)
         bufferevent_set_rate_limit(c->rate_bev, NULL); /* it must not outlive its cfg */
+    if (c->drain_cb != NULL)
+        evbuffer_remove_cb_entry(c->drain_buf, c->drain_cb);
     bufferevent_free(c->bev);
     xml_stream_free(c->xs);
     free(c->label);
@@ -463,8 +516,10 @@ xconn_starttls(struct xconn *c, SSL_CTX *ctx, int accepting, const char *sni)
     c->tls_ctx = ctx;
     c->tls_accepting = accepting;
     c->tls_sni = sni != NULL ? xstrdup(sni) : NULL;
-    /* The stream restarts after the element that asked for TLS. */
+    /* The stream restarts after the element that asked for TLS: a new one of ours is opened by
+     * its own header (a close before it has no stream to close). */
     xml_stream_restart(c->xs);
+    c->header_sent = 0;
     if (!c->in_read)
         start_tls(c);
 }
@@ -510,6 +565,7 @@ void
 xconn_restart(struct xconn *c)
 {
     xml_stream_restart(c->xs);
+    c->header_sent = 0; /* the next header of ours opens the new stream (RFC 6120 §6.4.6) */
 }
 
 void

@@ -105,7 +105,10 @@ s2s_free(struct s2s *s)
 
     unlink_session(s);
     net_connect_cancel(s->connecting);
-    xconn_free(s->conn);
+    /* A stream still open at the end (of a scenario, of serve) is closed properly: its closing
+     * tag and, with TLS, a close_notify; it frees itself once flushed. */
+    if (s->conn != NULL)
+        xconn_close(s->conn);
     drop_queue(s, NULL);
     dialback_pending_free(s->pending);
     for (i = 0; i < s->nvalid; i++)

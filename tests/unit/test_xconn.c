@@ -1,0 +1,384 @@
+/* test_xconn.c: how an xconn closes a TLS stream, as the TLS server (a peer's STARTTLS or direct
+ * TLS listener) and as the TLS client (a peer dialling out, probe, the c2s client): the last
+ * bytes, </stream:stream> when a stream is open, then a close_notify before the TCP close
+ * (RFC 8446 §6.1), whoever closes first and however much is still queued. The other end is a
+ * plain OpenSSL SSL on a socketpair, driven step by step between turns of the loop. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "loop.h"
+#include "tls.h"
+#include "xconn.h"
+#include "xml.h"
+
+#define BIG (1024 * 1024)
+
+struct fixture {
+    struct tls_ca *ca;
+    struct tls_cert cert;
+    SSL_CTX *server, *client; /* for either end */
+};
+
+/* The raw end: what it read, and how its reading ended. */
+struct raw {
+    SSL *ssl;
+    int fd;
+    char *data;
+    size_t len, cap;
+    int err; /* SSL_get_error() of the read that ended it */
+    unsigned long reason;
+};
+
+/* The xconn end's handler state. */
+struct end_state {
+    int tls_up, ended;
+    enum xconn_end why;
+    int close_on_end; /* the owner closes when told of the end, as s2s and c2s do */
+};
+
+static void
+on_open(struct xconn *c, struct xml_node *header, void *arg)
+{
+    (void)c;
+    (void)arg;
+    xml_node_free(header);
+}
+
+static void
+on_stanza(struct xconn *c, struct xml_node *stanza, void *arg)
+{
+    (void)c;
+    (void)arg;
+    xml_node_free(stanza);
+}
+
+static void
+on_end(struct xconn *c, enum xconn_end why, const char *msg, void *arg)
+{
+    struct end_state *st = arg;
+
+    (void)msg;
+    st->ended = 1;
+    st->why = why;
+    if (st->close_on_end)
+        xconn_close(c);
+}
+
+static void
+on_tls(struct xconn *c, SSL *ssl, void *arg)
+{
+    struct end_state *st = arg;
+
+    (void)c;
+    (void)ssl;
+    st->tls_up = 1;
+}
+
+static const struct xconn_handler handler = {
+        .open = on_open, .stanza = on_stanza, .end = on_end, .tls = on_tls};
+
+static int
+setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    char err[256];
+
+    assert_non_null(f);
+    assert_int_equal(loop_init(err, sizeof(err)), 0);
+    f->ca = tls_ca_ephemeral();
+    assert_int_equal(tls_cert_issue(f->ca, "peer.test", TLS_CERT_VALID, &f->cert, err, sizeof(err)),
+                     0);
+    f->server = tls_ctx_new(1, &f->cert, NULL, 0, err, sizeof(err));
+    f->client = tls_ctx_new(0, NULL, NULL, 0, err, sizeof(err));
+    assert_non_null(f->server);
+    assert_non_null(f->client);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    xconn_abandon_all();
+    loop_free();
+    SSL_CTX_free(f->server);
+    SSL_CTX_free(f->client);
+    tls_cert_clear(&f->cert);
+    tls_ca_free(f->ca);
+    free(f);
+    return 0;
+}
+
+/* Turns the loop and tries step until it says done; 0 after 5 s. */
+static int
+pump(int (*step)(struct raw *), struct raw *r)
+{
+    int i;
+
+    for (i = 0; i < 5000; i++) {
+        event_base_loop(loop_base(), EVLOOP_NONBLOCK);
+        if (step(r))
+            return 1;
+        usleep(1000);
+    }
+    return 0;
+}
+
+static int
+raw_handshake(struct raw *r)
+{
+    int rc = SSL_do_handshake(r->ssl), e;
+
+    if (rc == 1)
+        return 1;
+    e = SSL_get_error(r->ssl, rc);
+    if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+        fail_msg("raw end: handshake failed (%d)", e);
+    return 0;
+}
+
+/* Reads until the stream of TLS records ends, however it ends. */
+static int
+raw_read_to_end(struct raw *r)
+{
+    char buf[16384];
+
+    for (;;) {
+        int n = SSL_read(r->ssl, buf, sizeof(buf)), e;
+
+        if (n > 0) {
+            if (r->len + (size_t)n + 1 > r->cap) {
+                r->cap = (r->len + (size_t)n + 1) * 2;
+                r->data = realloc(r->data, r->cap);
+                assert_non_null(r->data);
+            }
+            memcpy(r->data + r->len, buf, (size_t)n);
+            r->len += (size_t)n;
+            r->data[r->len] = '\0';
+            continue;
+        }
+        e = SSL_get_error(r->ssl, n);
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+            return 0;
+        r->err = e;
+        r->reason = ERR_peek_last_error();
+        ERR_clear_error();
+        return 1;
+    }
+}
+
+/* A connected pair: the xconn on one end (TLS started as `accepting` says), the raw end's SSL
+ * on the other, the handshake done. */
+static struct xconn *
+pair(struct fixture *f, int accepting, struct raw *r, struct end_state *st, int plain_header)
+{
+    int fds[2];
+    struct bufferevent *bev;
+    struct xconn *c;
+
+    memset(r, 0, sizeof(*r));
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    assert_int_equal(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
+    assert_int_equal(fcntl(fds[1], F_SETFL, O_NONBLOCK), 0);
+    bev = bufferevent_socket_new(loop_base(), fds[0], BEV_OPT_CLOSE_ON_FREE);
+    c = xconn_new(bev, "test", XML_NS_SERVER, 0, &handler, st);
+    if (plain_header) /* a stream before STARTTLS, replaced by the one after (RFC 6120 §5.4.3.3) */
+        xconn_send_header(c, "peer.test", "sut.test", "plain", "1.0", 0);
+    xconn_starttls(c, accepting ? f->server : f->client, accepting, "peer.test");
+    r->fd = fds[1];
+    r->ssl = SSL_new(accepting ? f->client : f->server);
+    SSL_set_fd(r->ssl, fds[1]);
+    /* The raw end is strict, as Python's ssl is: an EOF without close_notify is an error. */
+    SSL_clear_options(r->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+    if (accepting)
+        SSL_set_connect_state(r->ssl);
+    else
+        SSL_set_accept_state(r->ssl);
+    if (plain_header) {
+        /* The raw end reads the plain header off the socket before its handshake. */
+        char buf[512];
+        ssize_t n;
+        int i;
+
+        for (i = 0; i < 5000; i++) {
+            event_base_loop(loop_base(), EVLOOP_NONBLOCK);
+            n = recv(fds[1], buf, sizeof(buf), MSG_PEEK);
+            if (n > 0 && memchr(buf, '>', (size_t)n) != NULL &&
+                memmem(buf, (size_t)n, "plain", 5) != NULL)
+                break;
+            usleep(1000);
+        }
+        n = recv(fds[1], buf, sizeof(buf), 0);
+        assert_true(n > 0 && memmem(buf, (size_t)n, "</stream:stream>", 16) == NULL);
+    }
+    assert_true(pump(raw_handshake, r));
+    for (int i = 0; i < 5000 && !st->tls_up; i++) {
+        event_base_loop(loop_base(), EVLOOP_NONBLOCK);
+        usleep(1000);
+    }
+    assert_true(st->tls_up);
+    return c;
+}
+
+static void
+raw_free(struct raw *r)
+{
+    SSL_free(r->ssl);
+    close(r->fd);
+    free(r->data);
+}
+
+/* The read ended on the other side's close_notify: SSL_ERROR_ZERO_RETURN, not an EOF that
+ * OpenSSL 3 reports as "unexpected eof while reading". */
+static void
+assert_close_notify(const struct raw *r)
+{
+    if (r->err != SSL_ERROR_ZERO_RETURN)
+        fail_msg("the TLS stream ended without a close_notify: SSL error %d (%s)", r->err,
+                 r->reason != 0 ? ERR_reason_error_string(r->reason) : "no reason");
+}
+
+static void
+close_after_header(void **state, int accepting)
+{
+    struct fixture *f = *state;
+    struct end_state st = {0};
+    struct raw r;
+    struct xconn *c = pair(f, accepting, &r, &st, 0);
+
+    xconn_send_header(c, "peer.test", "sut.test", "id1", "1.0", 0);
+    xconn_close(c);
+    assert_true(pump(raw_read_to_end, &r));
+    assert_non_null(r.data);
+    assert_non_null(strstr(r.data, "<stream:stream"));
+    assert_non_null(strstr(r.data, "</stream:stream>"));
+    assert_close_notify(&r);
+    raw_free(&r);
+}
+
+/* fedsim closes its TLS server end (a peer's STARTTLS or direct TLS listener). */
+static void
+test_close_as_server(void **state)
+{
+    close_after_header(state, 1);
+}
+
+/* fedsim closes its TLS client end (a peer dialling out, probe, the c2s client). */
+static void
+test_close_as_client(void **state)
+{
+    close_after_header(state, 0);
+}
+
+/* A stream error closes the same way. */
+static void
+test_stream_error(void **state)
+{
+    struct fixture *f = *state;
+    struct end_state st = {0};
+    struct raw r;
+    struct xconn *c = pair(f, 1, &r, &st, 0);
+
+    xconn_stream_error(c, "policy-violation", NULL);
+    assert_true(pump(raw_read_to_end, &r));
+    assert_non_null(r.data);
+    assert_non_null(strstr(r.data, "<policy-violation"));
+    assert_non_null(strstr(r.data, "</stream:stream>"));
+    assert_close_notify(&r);
+    raw_free(&r);
+}
+
+/* The other side closes first (a checker's </stream:stream> and close_notify): the owner's
+ * close answers with ours. */
+static void
+test_other_side_first(void **state)
+{
+    struct fixture *f = *state;
+    struct end_state st = {.close_on_end = 1};
+    struct raw r;
+    static const char hello[] = "<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
+                                "xmlns:stream='http://etherx.jabber.org/streams' to='peer.test' "
+                                "version='1.0'></stream:stream>";
+    struct xconn *c = pair(f, 1, &r, &st, 0);
+
+    xconn_send_header(c, "peer.test", NULL, "id2", "1.0", 0);
+    assert_int_equal(SSL_write(r.ssl, hello, (int)strlen(hello)), (int)strlen(hello));
+    assert_true(pump(raw_read_to_end, &r));
+    assert_true(st.ended);
+    assert_int_equal(st.why, XCONN_END_CLOSED);
+    assert_non_null(r.data);
+    assert_non_null(strstr(r.data, "</stream:stream>"));
+    assert_close_notify(&r);
+    raw_free(&r);
+}
+
+/* A megabyte still queued at the close: all of it, then the close_notify. */
+static void
+test_close_with_backlog(void **state)
+{
+    struct fixture *f = *state;
+    struct end_state st = {0};
+    struct raw r;
+    struct xconn *c = pair(f, 0, &r, &st, 0);
+    char *big = malloc(BIG);
+
+    assert_non_null(big);
+    memset(big, ' ', BIG);
+    xconn_send_header(c, "peer.test", "sut.test", "id3", "1.0", 0);
+    xconn_send_raw(c, big, BIG);
+    free(big);
+    xconn_close(c);
+    assert_true(pump(raw_read_to_end, &r));
+    assert_true(r.len > BIG);
+    assert_non_null(strstr(r.data + BIG, "</stream:stream>"));
+    assert_close_notify(&r);
+    raw_free(&r);
+}
+
+/* After STARTTLS, a close before our new header has no stream to close: only the
+ * close_notify (the plain stream's header does not count). */
+static void
+test_close_before_new_header(void **state)
+{
+    struct fixture *f = *state;
+    struct end_state st = {0};
+    struct raw r;
+    struct xconn *c = pair(f, 1, &r, &st, 1);
+
+    xconn_close(c);
+    assert_true(pump(raw_read_to_end, &r));
+    assert_int_equal(r.len, 0);
+    assert_close_notify(&r);
+    raw_free(&r);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_close_as_server, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_close_as_client, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_stream_error, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_other_side_first, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_close_with_backlog, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_close_before_new_header, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
