@@ -511,6 +511,17 @@ report_stanza(struct peer *p, const char *dir, const struct xml_node *n)
     free(text);
 }
 
+static void send_available(struct peer *p, struct peer_user *u, const char *to);
+static void send_unavailable(struct peer *p, struct peer_user *u, const char *to);
+
+/* The four presence types of RFC 6121 §3 that change subscription state. */
+static int
+is_subscription(const char *type)
+{
+    return type != NULL && (strcmp(type, "subscribe") == 0 || strcmp(type, "subscribed") == 0 ||
+                            strcmp(type, "unsubscribe") == 0 || strcmp(type, "unsubscribed") == 0);
+}
+
 void
 peer_send(struct peer *p, const struct xml_node *stanza)
 {
@@ -518,18 +529,23 @@ peer_send(struct peer *p, const struct xml_node *stanza)
     const char *type = xml_attr(stanza, "type");
     char dom[256], bare[512], tobare[512];
     struct peer_user *u;
+    enum roster_duty duty = ROSTER_DUTY_NONE;
 
     if (to == NULL || from == NULL) {
         peer_report(p, "not sent (a stanza needs from and to): <%s/>", stanza->name);
         return;
     }
     u = peer_user(p, peer_jid_bare(from, bare, sizeof(bare)));
-    if (u != NULL && xml_is(stanza, NULL, "presence") && type != NULL) {
+    if (u != NULL && xml_is(stanza, NULL, "presence") && is_subscription(type)) {
         char st[64];
 
-        roster_outbound(&u->roster, peer_jid_bare(to, tobare, sizeof(tobare)), type);
+        duty = roster_outbound(&u->roster, peer_jid_bare(to, tobare, sizeof(tobare)), type);
         peer_report(p, "%s's subscription with %s: %s", u->jid, tobare,
                     roster_state_str(roster_find(&u->roster, tobare), st, sizeof(st)));
+        /* RFC 6121 §3.2.2: while the user still sees the contact's presence, that is before
+         * the "unsubscribed" goes out. */
+        if (duty == ROSTER_DUTY_UNAVAILABLE)
+            send_unavailable(p, u, tobare);
     }
     report_stanza(p, "sends", stanza);
     {
@@ -551,6 +567,9 @@ peer_send(struct peer *p, const struct xml_node *stanza)
         }
         s2s_send(out_session(p, fromdom, peer_jid_domain(to, dom, sizeof(dom))), stanza);
     }
+    /* RFC 6121 §3.1.5: an approval is followed by the contact's current presence. */
+    if (duty == ROSTER_DUTY_AVAILABLE)
+        send_available(p, u, tobare);
 }
 
 /* Our user's available presence, with the profile's resource and legacy caps. */
@@ -575,6 +594,21 @@ send_available(struct peer *p, struct peer_user *u, const char *to)
     free(full);
 }
 
+/* Our user's resource goes offline for `to` (RFC 6121 §3.2.2, §3.3.3). */
+static void
+send_unavailable(struct peer *p, struct peer_user *u, const char *to)
+{
+    struct xml_node *pr = xml_element_new(XML_NS_SERVER, "presence");
+    char *full = xasprintf("%s/%s", u->jid, p->prof.resource);
+
+    xml_set_attr(pr, NULL, "from", full);
+    xml_set_attr(pr, NULL, "to", to);
+    xml_set_attr(pr, NULL, "type", "unavailable");
+    peer_send(p, pr);
+    xml_node_free(pr);
+    free(full);
+}
+
 static void
 send_presence(struct peer *p, const char *from, const char *to, const char *type)
 {
@@ -593,6 +627,7 @@ autopilot_presence(struct peer *p, struct peer_user *u, const struct xml_node *n
 {
     const char *type = xml_attr(n, "type");
     const struct roster_item *it;
+    enum roster_duty duty;
     char st[64];
 
     if (type == NULL || strcmp(type, "unavailable") == 0 || strcmp(type, "error") == 0)
@@ -606,18 +641,23 @@ autopilot_presence(struct peer *p, struct peer_user *u, const struct xml_node *n
                         u->jid);
         return;
     }
-    if (roster_inbound(&u->roster, from_bare, type)) {
+    duty = roster_inbound(&u->roster, from_bare, type);
+    if (duty == ROSTER_DUTY_SUBSCRIBED) {
         send_presence(p, u->jid, from_bare, "subscribed");
         return;
     }
     peer_report(p, "%s's subscription with %s: %s", u->jid, from_bare,
                 roster_state_str(roster_find(&u->roster, from_bare), st, sizeof(st)));
+    if (duty == ROSTER_DUTY_UNAVAILABLE) {
+        send_unavailable(p, u, from_bare);
+        return;
+    }
     if (strcmp(type, "subscribe") != 0)
         return;
     switch (p->prof.subscription) {
     case PROFILE_SUB_ACCEPT:
+        /* peer_send follows the approval with the current presence (§3.1.5). */
         send_presence(p, u->jid, from_bare, "subscribed");
-        send_available(p, u, from_bare);
         break;
     case PROFILE_SUB_DENY:
         send_presence(p, u->jid, from_bare, "unsubscribed");

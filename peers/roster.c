@@ -89,7 +89,14 @@ lose_from(struct roster_item *it)
     it->pending_in = 0;
 }
 
-void
+/* 1 while the contact sees our user's presence (RFC 6121 §3.2.2, §3.3.3). */
+static int
+has_from(const struct roster_item *it)
+{
+    return it->sub == ROSTER_FROM || it->sub == ROSTER_BOTH;
+}
+
+enum roster_duty
 roster_outbound(struct roster *r, const char *contact, const char *type)
 {
     struct roster_item *it = roster_get(r, contact);
@@ -98,31 +105,61 @@ roster_outbound(struct roster *r, const char *contact, const char *type)
         if (it->sub == ROSTER_NONE || it->sub == ROSTER_FROM)
             it->pending_out = 1;
     } else if (strcmp(type, "subscribed") == 0) {
-        gain_from(it); /* without a request: a pre-approval, which changes nothing here */
+        /* Without a request: a pre-approval, which changes nothing here (§3.1.5). */
+        int approves = it->pending_in;
+
+        gain_from(it);
+        return approves ? ROSTER_DUTY_AVAILABLE : ROSTER_DUTY_NONE;
     } else if (strcmp(type, "unsubscribe") == 0) {
         lose_to(it);
     } else if (strcmp(type, "unsubscribed") == 0) {
+        /* A cancel, or the denial of a pending request (nothing was shown: no duty). */
+        int shown = has_from(it);
+
         lose_from(it);
+        return shown ? ROSTER_DUTY_UNAVAILABLE : ROSTER_DUTY_NONE;
     }
+    return ROSTER_DUTY_NONE;
 }
 
-int
+enum roster_duty
 roster_inbound(struct roster *r, const char *contact, const char *type)
 {
     struct roster_item *it = roster_get(r, contact);
 
     if (strcmp(type, "subscribe") == 0) {
-        if (it->sub == ROSTER_FROM || it->sub == ROSTER_BOTH)
-            return 1;
+        if (has_from(it))
+            return ROSTER_DUTY_SUBSCRIBED;
         it->pending_in = 1;
     } else if (strcmp(type, "subscribed") == 0) {
         gain_to(it); /* unsolicited when we did not ask: ignored */
     } else if (strcmp(type, "unsubscribe") == 0) {
+        /* §3.3.3: only a contact that was subscribed had presence to lose; a pending request
+         * is just withdrawn. */
+        int shown = has_from(it);
+
         lose_from(it);
+        return shown ? ROSTER_DUTY_UNAVAILABLE : ROSTER_DUTY_NONE;
     } else if (strcmp(type, "unsubscribed") == 0) {
         lose_to(it);
     }
-    return 0;
+    return ROSTER_DUTY_NONE;
+}
+
+const char *
+roster_duty_str(enum roster_duty d)
+{
+    switch (d) {
+    case ROSTER_DUTY_NONE:
+        return "none";
+    case ROSTER_DUTY_SUBSCRIBED:
+        return "auto-reply subscribed (RFC 6121 §3.1.3)";
+    case ROSTER_DUTY_AVAILABLE:
+        return "current presence after the approval (RFC 6121 §3.1.5)";
+    case ROSTER_DUTY_UNAVAILABLE:
+        return "unavailable presence (RFC 6121 §3.2.2, §3.3.3)";
+    }
+    return "?";
 }
 
 const char *

@@ -26,14 +26,34 @@ struct roster_item *roster_get(struct roster *r, const char *contact);
 const struct roster_item *roster_find(const struct roster *r, const char *contact);
 void roster_clear(struct roster *r);
 
-/* Our user sends presence of `type` (subscribe, subscribed, unsubscribe, unsubscribed). */
-void roster_outbound(struct roster *r, const char *contact, const char *type);
-
 /*
- * Our user receives presence of `type` from contact. Returns 1 when the server answers on the
- * user's behalf with "subscribed" (a subscribe from a contact already approved), else 0.
+ * What the server of the user whose roster this is owes on its user's behalf after a
+ * subscription stanza, beyond routing or delivering it (RFC 6121 §3):
  */
-int roster_inbound(struct roster *r, const char *contact, const char *type);
+enum roster_duty {
+    ROSTER_DUTY_NONE,
+    /* §3.1.3: a subscribe from a contact already approved: auto-reply "subscribed" from the
+     * user's bare JID. */
+    ROSTER_DUTY_SUBSCRIBED,
+    /* §3.1.5: the user approved a pending request: after the "subscribed", the current
+     * presence of each of the user's available resources goes to the contact. */
+    ROSTER_DUTY_AVAILABLE,
+    /* §3.2.2: the user cancels the contact's subscription, and §3.3.3: the contact
+     * unsubscribes from the user, while the contact was subscribed to the user's presence:
+     * "unavailable" from each of the user's available resources to the contact (for §3.2.2
+     * before the "unsubscribed" is routed). */
+    ROSTER_DUTY_UNAVAILABLE,
+};
+
+/* Our user sends presence of `type` (subscribe, subscribed, unsubscribe, unsubscribed) to
+ * contact: the new state, and the duty that goes with it (none, available, unavailable). */
+enum roster_duty roster_outbound(struct roster *r, const char *contact, const char *type);
+
+/* Our user receives presence of `type` from contact: the new state, and the duty (none,
+ * subscribed, unavailable). */
+enum roster_duty roster_inbound(struct roster *r, const char *contact, const char *type);
+
+const char *roster_duty_str(enum roster_duty d);
 
 /* "none", "to", "from", "both", with " +pending-in"/" +pending-out" when set (into buf). */
 const char *roster_state_str(const struct roster_item *it, char *buf, size_t len);
