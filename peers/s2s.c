@@ -233,9 +233,13 @@ find_in_stream(struct peer *p, const char *id)
     return NULL;
 }
 
-/* An answer to our own verify request about stream `id`, from whichever stream carried it. */
+/* An answer to our own verify request about stream `id`, from whichever stream carried it.
+ * local: the domain the SUT's db:result was addressed to, which answers it (XEP-0220 §2.1.3:
+ * the result's from is the request's to): a tenant of a stream whose header named no domain,
+ * or another target on a multiplexed one, is not the stream's own domain. */
 static void
-verify_answered(struct peer *p, const char *id, const char *remote, const char *type)
+verify_answered(struct peer *p, const char *id, const char *local, const char *remote,
+                const char *type)
 {
     struct s2s *in = find_in_stream(p, id);
 
@@ -246,7 +250,7 @@ verify_answered(struct peer *p, const char *id, const char *remote, const char *
     if (strcmp(type, "valid") == 0) {
         in->valid = xreallocarray(in->valid, in->nvalid + 1, sizeof(*in->valid));
         in->valid[in->nvalid++] = xstrdup(remote);
-        send_and_free(in, db_element("result", in->local, remote, NULL, "valid"));
+        send_and_free(in, db_element("result", local, remote, NULL, "valid"));
         enter_state(in, S2S_ESTABLISHED);
         p->facts.in_authenticated++;
         if (in->conn != NULL) {
@@ -256,11 +260,11 @@ verify_answered(struct peer *p, const char *id, const char *remote, const char *
         peer_report(p, "s2s in #%u: %s authenticated by dialback (verified with %s)", in->id,
                     remote, remote);
     } else if (strcmp(type, "invalid") == 0) {
-        send_and_free(in, db_element("result", in->local, remote, NULL, "invalid"));
+        send_and_free(in, db_element("result", local, remote, NULL, "invalid"));
         p->facts.db_invalid_sent++;
         peer_report(p, "s2s in #%u: %s's dialback key is INVALID", in->id, remote);
     } else {
-        send_db_error(in, "result", in->local, remote, type);
+        send_db_error(in, "result", local, remote, type);
         peer_report(p, "s2s in #%u: cannot verify %s: %s", in->id, remote, type);
     }
 }
@@ -445,6 +449,7 @@ in_open(struct s2s *s, struct xml_node *header)
     s->remote = from != NULL ? xstrdup(from) : NULL;
     free(s->local);
     s->local = xstrdup(to != NULL ? to : s->peer->domain);
+    s->local_named = to != NULL;
     RAND_bytes(rnd, sizeof(rnd));
     for (i = 0; i < sizeof(rnd); i++)
         snprintf(id + 2 * i, 3, "%02x", rnd[i]);
@@ -594,6 +599,13 @@ in_stanza(struct s2s *s, struct xml_node *n)
             send_db_error(s, "result", to != NULL ? to : s->peer->domain, from != NULL ? from : "",
                           "item-not-found");
             return;
+        }
+        if (!s->local_named) {
+            /* A header without 'to': the first request says which of our domains the stream
+             * is for; only a later one for another domain multiplexes targets. */
+            free(s->local);
+            s->local = xstrdup(to);
+            s->local_named = 1;
         }
         if (!s->peer->prof.feature_dialback && s->local != NULL && strcasecmp(to, s->local) != 0) {
             /* XEP-0220 §2.6.2: target multiplexing needs dialback errors support; a legacy
@@ -955,7 +967,7 @@ out_stanza(struct s2s *s, struct xml_node *n)
             return;
         }
         if (kind == DIALBACK_VERIFY) {
-            verify_answered(s->peer, xml_attr(n, "id"), from, type);
+            verify_answered(s->peer, xml_attr(n, "id"), to, from, type);
             if (s->role == S2S_VERIFY)
                 s2s_close(s);
             return;
@@ -1101,7 +1113,7 @@ conn_end(struct xconn *c, enum xconn_end why, const char *msg, void *arg)
                 s->remote != NULL ? " " : "", s->remote != NULL ? s->remote : "",
                 xconn_end_str(why), msg != NULL ? ": " : "", msg != NULL ? msg : "");
     if (s->role == S2S_VERIFY && dialback_pending_count(s->pending) > 0)
-        verify_answered(s->peer, s->verify_stream_id, s->remote, "remote-server-timeout");
+        verify_answered(s->peer, s->verify_stream_id, s->local, s->remote, "remote-server-timeout");
     drop_queue(s, "the connection ended");
     xconn_close(s->conn); /* flushes a pending stream error, then frees itself */
     s->conn = NULL;
@@ -1240,7 +1252,8 @@ fail_session(struct s2s *s, const char *why)
 {
     peer_report(s->peer, "s2s %s #%u to %s failed: %s", role_str(s->role), s->id, s->remote, why);
     if (s->role == S2S_VERIFY)
-        verify_answered(s->peer, s->verify_stream_id, s->remote, "remote-connection-failed");
+        verify_answered(s->peer, s->verify_stream_id, s->local, s->remote,
+                        "remote-connection-failed");
     drop_queue(s, why);
     s2s_close(s);
 }

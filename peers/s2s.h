@@ -42,6 +42,8 @@ struct s2s {
     char *stream_id; /* owned: in: the id we issued; out/verify: the one we got */
     char peer_addr[NET_ADDRSTRLEN];
     int version10;                    /* both headers carry version 1.0 */
+    int local_named; /* in: the SUT's header named our domain (jabberd2 without TLS does not:
+                      * then its first db:result does) */
     int silent;                       /* fault: read everything, answer nothing */
     int tls_done;                     /* the stream runs over TLS */
     int direct_tls;                   /* ... from the first byte (XEP-0368), not STARTTLS */
