@@ -28,6 +28,7 @@
 #define PROBE_ID                 "fedsim-probe-ping"
 #define NS_TLS                   "urn:ietf:params:xml:ns:xmpp-tls"
 #define NS_SASL                  "urn:ietf:params:xml:ns:xmpp-sasl"
+#define NS_DIALBACK_FEATURE       "urn:xmpp:features:dialback"
 
 struct probe {
     const char *domain, *from, *ca_file, *listen;
@@ -229,6 +230,13 @@ on_srv(enum resolve_status st, const ldns_pkt *a, const char *why, void *arg)
     }
 }
 
+/* 1 if a and b are the same address and port. */
+static int
+same_addr(const struct net_addr *a, const struct net_addr *b)
+{
+    return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
+}
+
 static void
 on_targets(enum resolve_service_status st, const struct resolve_target *t, size_t n,
            const char *why, void *arg)
@@ -249,12 +257,28 @@ on_targets(enum resolve_service_status st, const struct resolve_target *t, size_
         done(p);
         return;
     }
+    /* Each address once, in order: two SRV targets (or a target and a CNAME to it) for one
+     * address are one server; the address line names every target that led there. */
     p->targets = xcalloc(n, sizeof(*t));
-    memcpy(p->targets, t, n * sizeof(*t));
-    p->ntargets = n;
-    for (i = 0; i < n; i++)
-        line(p, "ok", "address: %s -> %s", t[i].host,
-             net_addr_format((const struct sockaddr *)&t[i].addr.ss, buf, sizeof(buf)));
+    p->ntargets = 0;
+    for (i = 0; i < n; i++) {
+        size_t k;
+
+        for (k = 0; k < p->ntargets; k++)
+            if (same_addr(&p->targets[k].addr, &t[i].addr))
+                break;
+        if (k == p->ntargets) {
+            p->targets[p->ntargets++] = t[i];
+            continue;
+        }
+        if (strlen(p->targets[k].host) + strlen(t[i].host) + 3 < sizeof(p->targets[k].host)) {
+            strcat(p->targets[k].host, ", ");
+            strcat(p->targets[k].host, t[i].host);
+        }
+    }
+    for (i = 0; i < p->ntargets; i++)
+        line(p, "ok", "address: %s -> %s", p->targets[i].host,
+             net_addr_format((const struct sockaddr *)&p->targets[i].addr.ss, buf, sizeof(buf)));
     try_next(p);
 }
 
@@ -294,6 +318,25 @@ on_open(struct xconn *c, struct xml_node *h, void *arg)
     xml_node_free(h);
 }
 
+/* What the dialback stream feature says (XEP-0220 §2.4.2): offered; <errors/>: dialback
+ * errors understood (§2.5), which target multiplexing needs (§2.6.2); <required/>: the
+ * server lets no one in another way. */
+static void
+dialback_line(struct probe *p, const struct xml_node *db)
+{
+    int errors, required;
+
+    if (db == NULL) {
+        line(p, "info", "dialback not announced");
+        return;
+    }
+    errors = xml_child(db, NS_DIALBACK_FEATURE, "errors") != NULL;
+    required = xml_child(db, NS_DIALBACK_FEATURE, "required") != NULL;
+    line(p, "ok", "dialback offered%s, %s errors support%s", required ? " and required" : "",
+         errors ? "with" : "without",
+         errors ? "" : " (so no target multiplexing to it, XEP-0220 §2.6.2)");
+}
+
 static void
 on_stanza(struct xconn *c, struct xml_node *n, void *arg)
 {
@@ -303,7 +346,7 @@ on_stanza(struct xconn *c, struct xml_node *n, void *arg)
     if (xml_is(n, XML_NS_STREAM, "features")) {
         const struct xml_node *tls = xml_child(n, NS_TLS, "starttls");
         const struct xml_node *mechs = xml_child(n, NS_SASL, "mechanisms");
-        int dialback = xml_child(n, "urn:xmpp:features:dialback", "dialback") != NULL;
+        const struct xml_node *db = xml_child(n, NS_DIALBACK_FEATURE, "dialback");
         char *mlist = mechs != NULL ? xml_text(mechs) : NULL;
 
         if (!p->tls_done && tls != NULL) {
@@ -320,8 +363,7 @@ on_stanza(struct xconn *c, struct xml_node *n, void *arg)
                  mlist != NULL && strstr(mlist, "EXTERNAL") != NULL
                          ? "offered (our certificate would authenticate us)"
                          : "not offered to this probe");
-            line(p, dialback ? "ok" : "info", "dialback %s",
-                 dialback ? "offered (with errors support)" : "not announced");
+            dialback_line(p, db);
             done(p);
         }
         free(mlist);

@@ -2,7 +2,8 @@
 # probe.sh: `fedsim probe` against a real Prosody (TLS optional, certificate from a fedsim CA)
 # found through fedsim's DNS: a healthy set-up gives no failure; broken ones (no SRV record, a
 # target without address, the "." target, nothing listening on 5269, a certificate nobody
-# trusts) each give the expected line. With --from, the dialback round trip, healthy and with
+# trusts, two SRV targets with one address, dialback required without errors support) each give
+# the expected line. With --from, the dialback round trip, healthy and with
 # the verify-back going nowhere.
 #
 # usage: probe.sh FEDSIM SOURCE_DIR BLACKHOLE
@@ -35,15 +36,31 @@ check "... SRV, address, TCP, stream, STARTTLS, a verified certificate, dialback
     has healthy '^ok +stream: from sut\.test, version 1\.0' &&
     has healthy '^ok +STARTTLS offered' &&
     has healthy '^ok +TLS: TLSv1\.[23] .*certificate DNS:sut\.test \(verified\)' &&
-    has healthy '^ok +dialback offered'"
+    has healthy '^ok +dialback offered, without errors support'"
 probe untrusted sut.test
 check "the certificate checked against the system's CAs: a failure naming why, and the remedy" \
     eval "[ $rc -eq 1 ] && has untrusted '^fail +TLS: .*NOT verified: .*remedy: a certificate'"
 probe refused gmail.test
 n=$(grep -cE '^fail +TCP 127\.0\.0\.2:5269 .*Connection refused.*start the XMPP federation service' \
     "$T_TMP/refused.out" || true)
-check "nothing listening on 5269: both addresses refused ($n), the remedy names the service" \
-    eval "[ $rc -eq 1 ] && [ '$n' -eq 2 ]"
+check "nothing listening on 5269: the address refused once ($n), the remedy names the service" \
+    eval "[ $rc -eq 1 ] && [ '$n' -eq 1 ]"
+# gmail.test's two SRV targets (one a CNAME to the other) are one address: listed once, with
+# both names.
+n=$(grep -cE '^ok +address: ' "$T_TMP/refused.out" || true)
+check "two SRV targets with one address: one address line ($n) naming both targets" eval "
+    [ '$n' -eq 1 ] &&
+    has refused '^ok +address: (alt1\.)?xmpp-server\.l\.gmail\.test\., (alt1\.)?xmpp-server\.l\.gmail\.test\. -> 127\.0\.0\.2:5269$'"
+# jabberd2's dialback feature: <required/> and no <errors/>.
+python3 "$src/tests/integration/features_server.py" 127.0.0.13 5269 \
+    "<dialback xmlns='urn:xmpp:features:dialback'><required/></dialback>" > "$T_TMP/fs.out" 2>&1 &
+fs_pid=$!
+wait_for "$T_TMP/fs.out" '^ready' 5 && ready=ready || ready="not ready"
+probe dbrequired dbrequired.test
+check "dialback required without <errors/> ($ready): said so, no errors support claimed" eval "
+    has dbrequired '^ok +dialback offered and required, without errors support' &&
+    ! has dbrequired 'with errors support'"
+wait "$fs_pid" 2> /dev/null || true
 probe nosrv nosrv.test
 check "no SRV record: a warning with the seed's remedy, then the domain's own address" eval "
     has nosrv '^warn +SRV _xmpp-server\._tcp\.nosrv\.test: none .*create the SRV record' &&
