@@ -15,6 +15,7 @@ FEDSIM_PACKAGES=(
     chromium                                    # renders the HTML report in a test
     clang libclang-rt-14-dev                    # libFuzzer and its sanitizers (ci/fuzz)
     valgrind                                    # memcheck over seed scenarios in a test
+    nagios-check-xmppng                         # check_xmppng, an XMPP client we did not write
 )
 
 fedsim_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -55,11 +55,9 @@ serve_usage(FILE *fp)
             "Keeps a fake federation up around a running SUT until interrupted: fedsim's DNS on\n"
             "the SUT file's dns address (the zone files plus the SUT's own records), and one fake\n"
             "remote server per --peer, listening where the zone files put its domain\n"
-            "(_xmpp-server._tcp SRV -> target -> address, SRV port). Log in to the SUT with a "
-            "real\n"
-            "client and add jdoe1@DOMAIN: every DNS query, connection, dialback step and stanza "
-            "is\n"
-            "printed, one line each.\n"
+            "(_xmpp-server._tcp SRV -> target -> address, SRV port; for direct TLS also\n"
+            "_xmpps-server._tcp). Log in to the SUT with a real client and add jdoe1@DOMAIN:\n"
+            "every DNS query, connection, dialback step and stanza is printed, one line each.\n"
             "\n"
             "  -s, --sut FILE       the SUT file (ci/sut/*/start writes one)\n"
             "  -z, --zone FILE      a zone file; repeat for more\n"
@@ -216,6 +214,7 @@ on_input_event(struct bufferevent *bev, short what, void *arg)
 struct listen_job {
     struct serve *sv;  /* borrowed */
     struct peer *peer; /* borrowed */
+    int direct_tls;    /* the _xmpps-server targets (XEP-0368), TLS from the first byte */
 };
 
 static void
@@ -226,9 +225,9 @@ on_peer_resolved(enum resolve_service_status st, const struct resolve_target *t,
     char err[256];
 
     if (st != RESOLVE_SERVICE_OK)
-        peer_report(j->peer, "listens nowhere: its domain does not resolve (%s)",
-                    why != NULL ? why : "no service");
-    else if (peer_listen_targets(j->peer, t, n, 0, err, sizeof(err)) != 0)
+        peer_report(j->peer, "listens nowhere%s: its domain does not resolve (%s)",
+                    j->direct_tls ? " for direct TLS" : "", why != NULL ? why : "no service");
+    else if (peer_listen_targets(j->peer, t, n, j->direct_tls, err, sizeof(err)) != 0)
         peer_report(j->peer, "cannot listen: %s", err);
     free(j);
 }
@@ -242,7 +241,7 @@ add_peer(struct serve *sv, const char *spec, size_t users, uint64_t seed)
     struct peer *p;
     struct listen_job *j;
     char err[512];
-    int rc = -1;
+    int rc = -1, i;
 
     if (eq == NULL || sv->npeers >= SERVE_MAX_PEERS) {
         fprintf(stderr, "fedsim serve: --peer %s: expected DOMAIN=PROFILE (at most %d peers)\n",
@@ -275,14 +274,20 @@ add_peer(struct serve *sv, const char *spec, size_t users, uint64_t seed)
     p->report = say;
     p->claimed = sv->sut->domain;
     sv->peers[sv->npeers++] = p;
-    j = xcalloc(1, sizeof(*j));
-    j->sv = sv;
-    j->peer = p;
-    if (resolve_service(sv->res, "_xmpp-server._tcp", p->domain, 5269, &p->seed, 5000,
-                        on_peer_resolved, j, err, sizeof(err)) != 0) {
-        fprintf(stderr, "fedsim serve: %s: %s\n", p->domain, err);
-        free(j);
-        goto out;
+    /* The STARTTLS (or plain) targets, then the direct TLS ones when the profile has them
+     * (no fallback to the domain's own address for those). */
+    for (i = 0; i < (p->prof.direct_tls ? 2 : 1); i++) {
+        j = xcalloc(1, sizeof(*j));
+        j->sv = sv;
+        j->peer = p;
+        j->direct_tls = i == 1;
+        if (resolve_service(sv->res, i == 1 ? "_xmpps-server._tcp" : "_xmpp-server._tcp", p->domain,
+                            i == 1 ? 0 : 5269, &p->seed, 5000, on_peer_resolved, j, err,
+                            sizeof(err)) != 0) {
+            fprintf(stderr, "fedsim serve: %s: %s\n", p->domain, err);
+            free(j);
+            goto out;
+        }
     }
     rc = 0;
 out:

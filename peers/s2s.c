@@ -558,6 +558,12 @@ in_stanza(struct s2s *s, struct xml_node *n)
     const char *type = xml_attr(n, "type");
     char dom[256];
 
+    if (s->cert_refused) {
+        peer_report(s->peer, "s2s in #%u: <%s/> over TLS with a refused certificate: closing",
+                    s->id, n->name);
+        stream_error(s, "policy-violation", "certificate not acceptable");
+        return;
+    }
     if (xml_is(n, NS_TLS, "starttls")) {
         in_starttls(s);
         return;
@@ -1139,11 +1145,17 @@ conn_tls(struct xconn *c, SSL *ssl, void *arg)
     peer_report(s->peer, "s2s %s #%u%s%s: %s done: %s", role_str(s->role), s->id,
                 s->remote != NULL ? " " : "", s->remote != NULL ? s->remote : "",
                 s->direct_tls ? "direct TLS" : "STARTTLS", line);
-    if ((s->role != S2S_IN || s->peer->prof.request_client_cert) && !cert_acceptable(s, &info)) {
+    if (s->role != S2S_IN && !cert_acceptable(s, &info)) {
         drop_queue(s, "the SUT's certificate was refused");
         stream_error(s, "policy-violation", "certificate not acceptable");
         return;
     }
+    /* As receiving server the demand is on who asks to come in: the TLS stream is opened and
+     * its features sent, and the first request on it (dialback, SASL, a stanza) is refused.
+     * A client that only looks (a monitoring check without a certificate) sees a working
+     * TLS listener. */
+    if (s->role == S2S_IN && s->peer->prof.request_client_cert && !cert_acceptable(s, &info))
+        s->cert_refused = 1;
     enter_state(s, S2S_WAIT_HEADER);
     if (s->role != S2S_IN)
         send_out_header(s, "1.0");

@@ -49,6 +49,8 @@ struct s2s {
     int direct_tls;                   /* ... from the first byte (XEP-0368), not STARTTLS */
     int bidi;                         /* XEP-0288: stanzas flow both ways on this stream */
     int sasl_done;                    /* SASL EXTERNAL succeeded (in: for valid[0]) */
+    int cert_refused; /* in: the SUT's certificate is not what the profile demands: its first
+                       * request after the TLS stream's header gets <policy-violation/> */
     struct dialback_pending *pending; /* owned: our db:result / db:verify requests */
     char **valid;                     /* owned: in: remote domains whose db:result was verified */
     size_t nvalid;
