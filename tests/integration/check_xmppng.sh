@@ -113,4 +113,5 @@ if wait "$closer"; then
 else
     not_ok "fedsim serve stopping: $(tail -n 1 "$T_TMP/stop.out")" "$T_TMP/stop.out" "$T_TMP/serve.out"
 fi
+check "no sanitizer report" no_sanitizer_reports "$T_TMP/serve.out" "$T_TMP/serve.err"
 t_done

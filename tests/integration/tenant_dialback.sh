@@ -51,4 +51,5 @@ while read -r line; do
     esac
 done < "$T_TMP/check.out"
 [ "$rc" -eq 0 ] || not_ok "the fake SUT ended with status $rc" "$T_TMP/check.out" "$T_TMP/serve.out"
+check "no sanitizer report" no_sanitizer_reports "$T_TMP/serve.out"
 t_done
