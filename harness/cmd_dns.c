@@ -20,7 +20,7 @@ struct dns_opts {
     char **zones; /* borrowed from argv */
     size_t nzones;
     const char *listen, *sut, *log;
-    int tcp_idle_ms, check;
+    int tcp_idle_ms, tcp_max, tcp_max_client, check;
 };
 
 struct dns_run {
@@ -34,7 +34,8 @@ dns_usage(FILE *fp)
 {
     fprintf(fp,
             "usage: fedsim dns --zone FILE... [--sut FILE] [--listen ADDR:PORT] [--log FILE]\n"
-            "                  [--tcp-idle SECONDS] [--check]\n"
+            "                  [--tcp-idle SECONDS] [--tcp-max N] [--tcp-max-per-client N] "
+            "[--check]\n"
             "\n"
             "Serves DNS fixtures (RFC 1035 master files) over UDP and TCP on one address, as the\n"
             "authoritative server for every zone they hold; names outside them get REFUSED.\n"
@@ -51,7 +52,11 @@ dns_usage(FILE *fp)
             "  -L, --log FILE         one line per query: time, udp/tcp, client, qname, qtype,\n"
             "                         rcode, answer count, \"tc\" if truncated (default: stdout;\n"
             "                         \"-\" is stdout too). Appended and flushed per line.\n"
-            "      --tcp-idle SECONDS close idle TCP connections after this long (default 10)\n"
+            "      --tcp-idle SECONDS close idle TCP connections after this long (default 10;\n"
+            "                         a fifth of it once 3/4 of --tcp-max are open)\n"
+            "      --tcp-max N        at most N TCP connections (default 256): a new one is\n"
+            "                         taken and the one idle the longest closed (RFC 7766 6.2)\n"
+            "      --tcp-max-per-client N  the same per client address (default 3/4 of --tcp-max)\n"
             "      --check            load and check the zones, print a summary, exit\n"
             "\n"
             "The first line on stdout is \"listening ADDR:PORT\". SIGHUP reloads the zone and SUT\n"
@@ -125,11 +130,16 @@ on_hup(void *arg)
 static int
 parse_opts(int argc, char **argv, struct dns_opts *o)
 {
-    static const struct option opts[] = {
-            {"zone", required_argument, NULL, 'z'},     {"sut", required_argument, NULL, 's'},
-            {"listen", required_argument, NULL, 'l'},   {"log", required_argument, NULL, 'L'},
-            {"tcp-idle", required_argument, NULL, 'i'}, {"check", no_argument, NULL, 'c'},
-            {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"zone", required_argument, NULL, 'z'},
+                                         {"sut", required_argument, NULL, 's'},
+                                         {"listen", required_argument, NULL, 'l'},
+                                         {"log", required_argument, NULL, 'L'},
+                                         {"tcp-idle", required_argument, NULL, 'i'},
+                                         {"check", no_argument, NULL, 'c'},
+                                         {"tcp-max", required_argument, NULL, 'm'},
+                                         {"tcp-max-per-client", required_argument, NULL, 'M'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     int c;
 
     memset(o, 0, sizeof(*o));
@@ -164,6 +174,24 @@ parse_opts(int argc, char **argv, struct dns_opts *o)
             o->tcp_idle_ms = (int)(sec * 1000);
             if (o->tcp_idle_ms < 1)
                 o->tcp_idle_ms = 1;
+            break;
+        }
+        case 'm':
+        case 'M': {
+            char *end;
+            long n;
+
+            errno = 0;
+            n = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || errno != 0 || n < 1 || n > 100000) {
+                fprintf(stderr, "fedsim dns: --%s \"%s\": expected a count (1 to 100000)\n",
+                        c == 'm' ? "tcp-max" : "tcp-max-per-client", optarg);
+                return -1;
+            }
+            if (c == 'm')
+                o->tcp_max = (int)n;
+            else
+                o->tcp_max_client = (int)n;
             break;
         }
         case 'c':
@@ -238,6 +266,8 @@ dns_exec(int argc, char **argv)
         goto out;
     }
     cfg.tcp_idle_ms = o.tcp_idle_ms;
+    cfg.tcp_max_conns = o.tcp_max;
+    cfg.tcp_max_per_client = o.tcp_max_client;
     run.server = dns_server_new(loop_base(), &addr, &cfg, run.zones, err, sizeof(err));
     if (run.server == NULL) {
         fprintf(stderr, "fedsim dns: %s\n", err);
@@ -252,8 +282,10 @@ dns_exec(int argc, char **argv)
     print_summary(stderr, run.zones);
     loop_run();
     dns_server_stats(run.server, &st);
-    fprintf(stderr, "fedsim dns: stopped after %lu udp and %lu tcp queries (%lu tcp connections)\n",
-            st.udp_queries, st.tcp_queries, st.tcp_conns);
+    fprintf(stderr,
+            "fedsim dns: stopped after %lu udp and %lu tcp queries (%lu tcp connections, %lu "
+            "closed for room)\n",
+            st.udp_queries, st.tcp_queries, st.tcp_conns, st.tcp_evicted);
     rc = FEDSIM_EXIT_OK;
 out:
     dns_server_free(run.server);

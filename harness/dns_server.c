@@ -26,7 +26,7 @@ struct tcp_conn {
     struct dns_server *srv;  /* borrowed: the server outlives its connections */
     struct bufferevent *bev; /* owned */
     struct sockaddr_storage peer;
-    struct tcp_conn *prev, *next;
+    struct tcp_conn *prev, *next; /* the server's list, most recently active first */
 };
 
 struct delayed;
@@ -41,8 +41,12 @@ struct dns_server {
     int udp_fd;
     struct event *udp_ev;     /* owned */
     struct net_listener *tcp; /* owned */
-    struct tcp_conn *conns;   /* owned list */
+    struct tcp_conn *conns;   /* owned list, most recently active first */
+    struct tcp_conn *oldest;  /* borrowed: the list's tail, idle the longest */
     int nconns;
+    int pressure;             /* nconns reached 3/4 of the limit: shorter idle timeouts */
+    struct event *warn_timer; /* owned: one warning line per second at most */
+    unsigned long evicted_max, evicted_client; /* closed since the last warning line */
     FILE *log;        /* borrowed */
     int log_discards; /* the log is /dev/null: no line is formatted for it */
     dns_server_observer observer;
@@ -239,7 +243,7 @@ udp_readable(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-conn_free(struct tcp_conn *c)
+conn_unlink(struct tcp_conn *c)
 {
     struct dns_server *s = c->srv;
 
@@ -249,7 +253,44 @@ conn_free(struct tcp_conn *c)
         s->conns = c->next;
     if (c->next != NULL)
         c->next->prev = c->prev;
+    else
+        s->oldest = c->prev;
+    c->prev = c->next = NULL;
+}
+
+static void
+conn_push_front(struct tcp_conn *c)
+{
+    struct dns_server *s = c->srv;
+
+    c->prev = NULL;
+    c->next = s->conns;
+    if (s->conns != NULL)
+        s->conns->prev = c;
+    else
+        s->oldest = c;
+    s->conns = c;
+}
+
+/* The connection was active: it goes to the front, the last to be closed for room. */
+static void
+conn_touch(struct tcp_conn *c)
+{
+    if (c->srv->conns == c)
+        return;
+    conn_unlink(c);
+    conn_push_front(c);
+}
+
+static void
+conn_free(struct tcp_conn *c)
+{
+    struct dns_server *s = c->srv;
+
+    conn_unlink(c);
     s->nconns--;
+    if (s->pressure && s->nconns < s->cfg.tcp_max_conns / 2)
+        s->pressure = 0;
     bufferevent_free(c->bev);
     free(c);
 }
@@ -261,6 +302,7 @@ tcp_read(struct bufferevent *bev, void *arg)
     struct dns_server *s = c->srv;
     struct evbuffer *in = bufferevent_get_input(bev);
 
+    conn_touch(c);
     while (evbuffer_get_length(in) >= 2) {
         uint8_t hdr[2], *out = NULL;
         size_t len, outlen = 0;
@@ -296,7 +338,7 @@ tcp_read(struct bufferevent *bev, void *arg)
 static void
 tcp_write(struct bufferevent *bev, void *arg)
 {
-    (void)arg;
+    conn_touch(arg);
     if (!(bufferevent_get_enabled(bev) & EV_READ)) {
         bufferevent_enable(bev, EV_READ);
         tcp_read(bev, arg);
@@ -314,18 +356,100 @@ tcp_event(struct bufferevent *bev, short what, void *arg)
     conn_free(c);
 }
 
+/* The idle timeout for connections: shorter once 3/4 of the limit is in use (RFC 7766 §6.2.3). */
+static struct timeval
+idle_timeout(const struct dns_server *s)
+{
+    int ms = s->cfg.tcp_idle_ms;
+
+    if (s->pressure) {
+        ms /= 5;
+        if (ms < 200)
+            ms = s->cfg.tcp_idle_ms < 200 ? s->cfg.tcp_idle_ms : 200;
+    }
+    return (struct timeval){.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+}
+
+static int
+same_host(const struct sockaddr_storage *a, const struct sockaddr *b)
+{
+    if (a->ss_family != b->sa_family)
+        return 0;
+    if (b->sa_family == AF_INET)
+        return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+                      &((const struct sockaddr_in *)b)->sin_addr, sizeof(struct in_addr)) == 0;
+    if (b->sa_family == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+    return 0;
+}
+
+/* The warning about connections closed for room: at most one line a second, with counts. */
+static void
+warn_evictions(struct dns_server *s)
+{
+    struct timeval second = {.tv_sec = 1, .tv_usec = 0};
+
+    if (s->evicted_max + s->evicted_client == 0)
+        return;
+    log_warnx("dns: TCP connection limits reached: closed %lu connection%s idle the longest "
+              "(%lu at the limit of %d open, %lu at the limit of %d per client address)",
+              s->evicted_max + s->evicted_client,
+              s->evicted_max + s->evicted_client == 1 ? "" : "s", s->evicted_max,
+              s->cfg.tcp_max_conns, s->evicted_client, s->cfg.tcp_max_per_client);
+    s->evicted_max = s->evicted_client = 0;
+    evtimer_add(s->warn_timer, &second);
+}
+
+static void
+warn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    warn_evictions(arg);
+}
+
+static void
+count_eviction(struct dns_server *s, int per_client)
+{
+    if (per_client)
+        s->evicted_client++;
+    else
+        s->evicted_max++;
+    s->stats.tcp_evicted++;
+    if (!evtimer_pending(s->warn_timer, NULL))
+        warn_evictions(s);
+}
+
+/*
+ * RFC 7766 §6.2: a new connection is always taken. At the per-client limit, that client's
+ * connection idle the longest is closed; at the server's limit, the connection idle the longest
+ * of all. From 3/4 of the limit on, idle connections time out five times sooner.
+ */
 static void
 tcp_accept(int fd, const struct sockaddr *peer, void *arg)
 {
     struct dns_server *s = arg;
-    struct tcp_conn *c;
-    struct timeval idle = {.tv_sec = s->cfg.tcp_idle_ms / 1000,
-                           .tv_usec = (s->cfg.tcp_idle_ms % 1000) * 1000};
+    struct tcp_conn *c, *old;
+    struct timeval idle;
+    int same = 0;
 
-    if (s->nconns >= s->cfg.tcp_max_conns) {
-        log_warnx("dns: %d TCP connections open, refusing one more", s->nconns);
-        close(fd);
-        return;
+    for (old = s->oldest; old != NULL; old = old->prev)
+        same += same_host(&old->peer, peer);
+    if (same >= s->cfg.tcp_max_per_client) {
+        for (old = s->oldest; old != NULL && !same_host(&old->peer, peer); old = old->prev)
+            ;
+        if (old != NULL) {
+            log_trace(LOG_TRACE_DNS, "tcp: per-client limit, closing the one idle the longest");
+            conn_free(old);
+            count_eviction(s, 1);
+        }
+    }
+    if (s->nconns >= s->cfg.tcp_max_conns && s->oldest != NULL) {
+        log_trace(LOG_TRACE_DNS, "tcp: %d connections open, closing the one idle the longest",
+                  s->nconns);
+        conn_free(s->oldest);
+        count_eviction(s, 0);
     }
     c = xcalloc(1, sizeof(*c));
     c->srv = s;
@@ -335,14 +459,33 @@ tcp_accept(int fd, const struct sockaddr *peer, void *arg)
     if (c->bev == NULL)
         fatalx("cannot allocate a bufferevent");
     bufferevent_setcb(c->bev, tcp_read, tcp_write, tcp_event, c);
-    bufferevent_set_timeouts(c->bev, &idle, &idle);
-    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-    c->next = s->conns;
-    if (s->conns != NULL)
-        s->conns->prev = c;
-    s->conns = c;
+    conn_push_front(c);
     s->nconns++;
     s->stats.tcp_conns++;
+    if (!s->pressure && s->nconns >= s->cfg.tcp_max_conns - s->cfg.tcp_max_conns / 4) {
+        struct tcp_conn *k;
+
+        s->pressure = 1;
+        idle = idle_timeout(s);
+        for (k = s->conns->next; k != NULL; k = k->next)
+            bufferevent_set_timeouts(k->bev, &idle, &idle);
+    }
+    idle = idle_timeout(s);
+    bufferevent_set_timeouts(c->bev, &idle, &idle);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/* Out of file descriptors at accept: the connection idle the longest makes room. */
+static int
+reclaim_oldest(void *arg)
+{
+    struct dns_server *s = arg;
+
+    if (s->oldest == NULL)
+        return 0;
+    conn_free(s->oldest);
+    count_eviction(s, 0);
+    return 1;
 }
 
 struct dns_server *
@@ -358,6 +501,10 @@ dns_server_new(struct event_base *base, const struct net_addr *addr,
     s->udp_fd = -1;
     s->cfg.tcp_idle_ms = cfg != NULL && cfg->tcp_idle_ms > 0 ? cfg->tcp_idle_ms : 10000;
     s->cfg.tcp_max_conns = cfg != NULL && cfg->tcp_max_conns > 0 ? cfg->tcp_max_conns : 256;
+    s->cfg.tcp_max_per_client = cfg != NULL && cfg->tcp_max_per_client > 0
+                                        ? cfg->tcp_max_per_client
+                                        : s->cfg.tcp_max_conns / 4 * 3;
+    s->warn_timer = evtimer_new(base, warn_timer_cb, s);
     /* Port 0: the UDP port the kernel picks may be taken for TCP; try again a few times. */
     for (try = 0; try < BIND_TRIES; try++) {
         struct net_addr bound;
@@ -368,6 +515,7 @@ dns_server_new(struct event_base *base, const struct net_addr *addr,
         net_local_addr(s->udp_fd, &bound);
         s->tcp = net_listen(base, &bound, tcp_accept, s, err, errlen);
         if (s->tcp != NULL) {
+            net_listener_set_reclaim(s->tcp, reclaim_oldest, s);
             s->addr = bound;
             break;
         }
@@ -440,6 +588,8 @@ dns_server_free(struct dns_server *s)
         conn_free(s->conns);
     while (s->delayed != NULL)
         delayed_free(s->delayed);
+    if (s->warn_timer != NULL)
+        event_free(s->warn_timer);
     if (s->udp_ev != NULL)
         event_free(s->udp_ev);
     if (s->udp_fd >= 0)

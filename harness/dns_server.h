@@ -4,8 +4,10 @@
  * what the SUT asked.
  *
  * TCP: RFC 1035 2-byte length framing, several queries per connection (RFC 7766), an idle
- * timeout, a cap on simultaneous connections, and reading paused while a slow reader's output
- * piles up.
+ * timeout, and reading paused while a slow reader's output piles up. Connection management per
+ * RFC 7766 §6.2: a new connection is always accepted; at the limit (overall, or per client
+ * address) the connection idle the longest is closed instead; from 3/4 of the limit on, idle
+ * timeouts are five times shorter; the warning is one line a second with counts.
  */
 #ifndef FEDSIM_DNS_SERVER_H
 #define FEDSIM_DNS_SERVER_H
@@ -31,7 +33,8 @@ typedef void (*dns_server_observer)(const struct dns_query_record *rec, void *ar
 
 struct dns_server_config {
     int tcp_idle_ms;   /* close idle TCP connections after this long (default 10000) */
-    int tcp_max_conns; /* refuse TCP connections beyond this many (default 256) */
+    int tcp_max_conns; /* at most this many TCP connections (default 256) */
+    int tcp_max_per_client; /* ... from one client address (default 3/4 of tcp_max_conns) */
 };
 
 struct dns_server;
@@ -65,6 +68,7 @@ void dns_server_format_record(const struct dns_query_record *rec, char *buf, siz
 
 struct dns_server_stats {
     unsigned long udp_queries, tcp_queries, tcp_conns, dropped;
+    unsigned long tcp_evicted; /* connections closed for room (idle the longest) */
 };
 void dns_server_stats(const struct dns_server *s, struct dns_server_stats *st);
 

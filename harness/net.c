@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <event2/listener.h>
 
 #include "log.h"
@@ -191,11 +192,21 @@ net_set_nodelay(int fd)
         log_trace(LOG_TRACE_NET, "TCP_NODELAY on fd %d: %s", fd, strerror(errno));
 }
 
+/* A burst of connects (a thousand idle ones, a load run) waits in the queue instead of having
+ * its SYNs dropped and retried a second later (the kernel caps it at net.core.somaxconn). */
+#define NET_LISTEN_BACKLOG 1024
+
 struct net_listener {
     struct evconnlistener *evl; /* owned */
     struct net_addr addr;
     net_accept_cb cb;
     void *arg;
+    net_reclaim_cb reclaim; /* NULL: nothing to close for room */
+    void *reclaim_arg;
+    struct event *resume;                    /* owned: re-enables accepting after a pause */
+    struct event *warn;                      /* owned: one warning line a second at most */
+    unsigned long failed, reclaimed, paused; /* since the last warning line */
+    int last_errno;
 };
 
 static void
@@ -213,13 +224,74 @@ listener_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr 
     l->cb(fd, peer, l->arg);
 }
 
+/* The accept warning: at most one line a second, with what happened since the last one. */
+static void
+listener_warn(struct net_listener *l)
+{
+    struct timeval second = {.tv_sec = 1, .tv_usec = 0};
+    char buf[NET_ADDRSTRLEN];
+
+    if (l->failed == 0)
+        return;
+    log_warnx("accept on %s failed %lu time%s: %s (%lu connection%s closed for room, %lu pause%s "
+              "of 100 ms)",
+              net_addr_format((const struct sockaddr *)&l->addr.ss, buf, sizeof(buf)), l->failed,
+              l->failed == 1 ? "" : "s", strerror(l->last_errno), l->reclaimed,
+              l->reclaimed == 1 ? "" : "s", l->paused, l->paused == 1 ? "" : "s");
+    l->failed = l->reclaimed = l->paused = 0;
+    evtimer_add(l->warn, &second);
+}
+
+static void
+listener_warn_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    listener_warn(arg);
+}
+
+static void
+listener_resume(evutil_socket_t fd, short what, void *arg)
+{
+    struct net_listener *l = arg;
+
+    (void)fd;
+    (void)what;
+    evconnlistener_enable(l->evl);
+}
+
+/*
+ * Accepting failed. Out of file descriptors (EMFILE, ENFILE, ENOBUFS, ENOMEM): the owner may
+ * close a connection it can spare (its reclaim hook), and the pending connection is taken on
+ * the next turn of the loop; if it has none, accepting pauses for 100 ms instead of spinning
+ * on a socket that stays readable. Either way the warning is rate-limited.
+ */
 static void
 listener_error(struct evconnlistener *evl, void *arg)
 {
-    (void)evl;
-    (void)arg;
-    /* EMFILE and friends: keep listening, libevent retries on the next readiness. */
-    log_warn("accept failed");
+    struct net_listener *l = arg;
+    struct timeval pause = {.tv_sec = 0, .tv_usec = 100000};
+    int e = errno;
+
+    l->failed++;
+    l->last_errno = e;
+    if ((e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) && l->reclaim != NULL &&
+        l->reclaim(l->reclaim_arg)) {
+        l->reclaimed++;
+    } else {
+        evconnlistener_disable(evl);
+        evtimer_add(l->resume, &pause);
+        l->paused++;
+    }
+    if (!evtimer_pending(l->warn, NULL))
+        listener_warn(l);
+}
+
+void
+net_listener_set_reclaim(struct net_listener *l, net_reclaim_cb cb, void *arg)
+{
+    l->reclaim = cb;
+    l->reclaim_arg = arg;
 }
 
 struct net_listener *
@@ -231,10 +303,10 @@ net_listen(struct event_base *base, const struct net_addr *addr, net_accept_cb c
 
     l->cb = cb;
     l->arg = arg;
-    l->evl = evconnlistener_new_bind(base, listener_accept, l,
-                                     LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-                                             LEV_OPT_CLOSE_ON_EXEC,
-                                     128, (const struct sockaddr *)&addr->ss, (int)addr->len);
+    l->evl = evconnlistener_new_bind(
+            base, listener_accept, l,
+            LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, NET_LISTEN_BACKLOG,
+            (const struct sockaddr *)&addr->ss, (int)addr->len);
     if (l->evl == NULL) {
         snprintf(err, errlen, "cannot listen on tcp %s: %s",
                  net_addr_format((const struct sockaddr *)&addr->ss, buf, sizeof(buf)),
@@ -244,6 +316,10 @@ net_listen(struct event_base *base, const struct net_addr *addr, net_accept_cb c
     }
     warn_not_loopback(addr, "tcp");
     evconnlistener_set_error_cb(l->evl, listener_error);
+    l->resume = evtimer_new(base, listener_resume, l);
+    l->warn = evtimer_new(base, listener_warn_cb, l);
+    if (l->resume == NULL || l->warn == NULL)
+        fatalx("cannot allocate a listener's timers");
     net_local_addr(evconnlistener_get_fd(l->evl), &l->addr);
     return l;
 }
@@ -260,6 +336,8 @@ net_listener_free(struct net_listener *l)
     if (l == NULL)
         return;
     evconnlistener_free(l->evl);
+    event_free(l->resume);
+    event_free(l->warn);
     free(l);
 }
 

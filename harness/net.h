@@ -53,6 +53,14 @@ struct net_listener *net_listen(struct event_base *base, const struct net_addr *
                                 net_accept_cb cb, void *arg, char *err, size_t errlen);
 /* The address actually bound (with the chosen port). */
 const struct net_addr *net_listener_addr(const struct net_listener *l);
+
+/*
+ * Called when accepting fails for want of file descriptors (EMFILE, ENFILE): closes one
+ * connection the owner can spare and returns 1, or returns 0. Without one (or when it returns
+ * 0) the listener pauses for 100 ms; the warning is one line a second with counts.
+ */
+typedef int (*net_reclaim_cb)(void *arg);
+void net_listener_set_reclaim(struct net_listener *l, net_reclaim_cb cb, void *arg);
 void net_listener_free(struct net_listener *l);
 
 /*

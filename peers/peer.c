@@ -217,6 +217,30 @@ on_accept(int fd, const struct sockaddr *from, void *arg)
     s2s_accept(p, fd, from, la->direct_tls);
 }
 
+/*
+ * Out of file descriptors at accept (net_listener_set_reclaim): the SUT's connection must not
+ * wait behind streams that were opened and left idle. Closes this peer's oldest incoming
+ * session that is not established yet (each lives at most the handshake deadline anyway).
+ */
+static int
+reclaim_idle(void *arg)
+{
+    struct peer *p = arg;
+    struct s2s *s, *oldest = NULL;
+
+    for (s = p->sessions; s != NULL; s = s->next)
+        if (s->role == S2S_IN && s->state != S2S_ESTABLISHED && s->state != S2S_CLOSED)
+            oldest = s;
+    if (oldest == NULL)
+        return 0;
+    peer_report(p,
+                "s2s in #%u from %s closed: out of file descriptors, and it is the oldest "
+                "stream not established",
+                oldest->id, oldest->peer_addr);
+    s2s_free(oldest);
+    return 1;
+}
+
 const char *const peer_modes[] = {"accepts connections",
                                   "answers dialback after N ms",
                                   "answers dialback invalid",
@@ -345,6 +369,7 @@ peer_set_mode(struct peer *p, const char *mode, char *err, size_t errlen)
                 la->direct_tls = p->listen_direct[i];
                 if ((l = net_listen(loop_base(), a, on_accept, la, err, errlen)) == NULL)
                     return -1;
+                net_listener_set_reclaim(l, reclaim_idle, p);
                 p->listeners[p->nlisteners++] = l;
                 continue;
             }
@@ -435,6 +460,7 @@ peer_listen(struct peer *p, const struct net_addr *addr, int direct_tls, char *e
     l = net_listen(loop_base(), addr, on_accept, la, err, errlen);
     if (l == NULL)
         return -1;
+    net_listener_set_reclaim(l, reclaim_idle, p);
     p->listeners[p->nlisteners++] = l;
     p->listen_direct[p->nlisten_addrs] = direct_tls;
     p->listen_addrs[p->nlisten_addrs++] = *net_listener_addr(l);

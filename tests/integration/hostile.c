@@ -5,7 +5,10 @@
  * usage: hostile ATTACK ADDR:PORT [ARG]
  *   s2s (a peer's listener): laughs, xxe, big, deep, utf8, nul, tlsbytes, starttls-garbage,
  *       slow, halfopen, many N
- *   dns (fedsim's DNS): dnsflood N, dnsbad, dnstcp
+ *   s2s, against the listeners' limits: idle N (N idle connections held, then a fresh stream
+ *       must be answered within 2 s)
+ *   dns (fedsim's DNS): dnsflood N, dnsbad, dnstcp, dnsidle N (N idle TCP connections, some
+ *       with garbage or lying length prefixes, then a UDP and a TCP query answered in 2 s)
  *   c2s-server ADDR:PORT MODE: a hostile c2s server for fedsim's client (see serve_c2s)
  * Plain sockets only: it must not share fedsim's code paths it attacks. */
 #include <arpa/inet.h>
@@ -490,6 +493,211 @@ attack_dnstcp(void)
     return closed && good ? 0 : 1;
 }
 
+/* Starts n TCP connections without waiting for them (the kernel completes them, retrying the
+ * SYNs a full accept queue drops) and keeps them; their fds. */
+static int *
+hold(int n)
+{
+    int *fds = calloc((size_t)n, sizeof(int)), i;
+
+    for (i = 0; i < n; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        if (fds[i] < 0) {
+            perror("hostile: socket");
+            exit(2);
+        }
+        fcntl(fds[i], F_SETFL, O_NONBLOCK);
+        if (connect(fds[i], (struct sockaddr *)&target, sizeof(target)) != 0 &&
+            errno != EINPROGRESS) {
+            perror("hostile: connect");
+            exit(2);
+        }
+    }
+    return fds;
+}
+
+/* Waits (5 s at most) until the held connections are made; how many are. */
+static int
+wait_held(const int *fds, int n)
+{
+    double end = now() + 5;
+    int i, up = 0;
+
+    for (i = 0; i < n; i++) {
+        struct pollfd pfd = {.fd = fds[i], .events = POLLOUT};
+        double left = end - now();
+
+        up += poll(&pfd, 1, left > 0 ? (int)(left * 1000) : 0) > 0 && !(pfd.revents & POLLERR);
+    }
+    return up;
+}
+
+/* A connection made within `secs` (non-blocking connect, then blocking again), or -1. */
+static int
+dial_within(double secs)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0), e = 0;
+    socklen_t elen = sizeof(e);
+    struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    if (connect(fd, (struct sockaddr *)&target, sizeof(target)) != 0 && errno != EINPROGRESS) {
+        close(fd);
+        return -1;
+    }
+    if (poll(&pfd, 1, (int)(secs * 1000)) <= 0 ||
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) != 0 || e != 0) {
+        close(fd);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, 0);
+    return fd;
+}
+
+/* How many of the held connections the other side has closed (EOF or reset), without
+ * waiting. */
+static int
+closed_count(const int *fds, int n)
+{
+    int i, closed = 0;
+
+    for (i = 0; i < n; i++) {
+        struct pollfd pfd = {.fd = fds[i], .events = POLLIN};
+        char b[512];
+
+        if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
+            read(fds[i], b, sizeof(b)) <= 0)
+            closed++;
+    }
+    return closed;
+}
+
+static void
+release(int *fds, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++)
+        close(fds[i]);
+    free(fds);
+}
+
+/* A fresh stream on a peer listener: the answering stream header within 2 s? Its delay. */
+static double
+fresh_stream(void)
+{
+    static char buf[4096];
+    size_t got = 0;
+    double t0 = now();
+    int fd = dial_within(2.0), ok;
+
+    if (fd < 0)
+        return -1;
+    buf[0] = '\0';
+    put_header(fd);
+    collect(fd, buf, sizeof(buf), &got, " id=", 2.0 - (now() - t0));
+    ok = strstr(buf, "<stream:stream") != NULL && strstr(buf, " id=") != NULL;
+    close(fd);
+    return ok ? now() - t0 : -1;
+}
+
+/* n idle connections held on a peer listener, then a fresh stream must be answered. */
+static int
+attack_idle(int n)
+{
+    int *fds = hold(n), up = wait_held(fds, n);
+    double t;
+
+    t = fresh_stream();
+    if (t < 0)
+        printf("idle: %d idle connections held (%d made): a fresh stream was NOT answered within "
+               "2 s\n",
+               n, up);
+    else
+        printf("idle: %d idle connections held (%d made): a fresh stream answered in %.3f s (%d "
+               "of the idle ones closed by then)\n",
+               n, up, t, closed_count(fds, n));
+    release(fds, n);
+    return t >= 0 && t <= 2.0 ? 0 : 1;
+}
+
+/* One TCP query on a new connection: its delay, or -1 if not answered within 2 s. */
+static double
+dns_tcp_query(unsigned id)
+{
+    unsigned char q[514], a[4096];
+    double t0 = now();
+    int fd = dial_within(2.0), good;
+    size_t len = dns_query(q + 2, id, "_xmpp-server._tcp.gmail.test");
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+    if (fd < 0)
+        return -1;
+    q[0] = (unsigned char)(len >> 8);
+    q[1] = (unsigned char)len;
+    put(fd, q, len + 2);
+    good = poll(&pfd, 1, (int)((2.0 - (now() - t0)) * 1000)) > 0 && read(fd, a, sizeof(a)) > 6 &&
+           (a[5] & 0x0f) == 0;
+    close(fd);
+    return good ? now() - t0 : -1;
+}
+
+/* n idle TCP connections to fedsim's DNS, a few of them sending garbage or lengths that lie,
+ * then a UDP and a TCP query must be answered within 2 s. */
+static int
+attack_dnsidle(int n)
+{
+    static const struct {
+        const char *what;
+        const char *bytes;
+        size_t len;
+    } lies[] = {
+            {"a 32-byte length with 5 bytes behind it",
+             "\x00\x20"
+             "abcde",
+             7},
+            {"a 65535-byte length with 10 bytes",
+             "\xff\xff"
+             "0123456789",
+             12},
+            {"a 2-byte message of garbage", "\x00\x02\xde\xad", 4},
+            {"garbage without framing", "GET / HTTP/1.0\r\n\r\n", 18},
+            {"a zero length", "\x00\x00", 2},
+    };
+    int *fds = hold(n), up = wait_held(fds, n), udp, closed, lie[8];
+    size_t k;
+    double t_udp, t_tcp, t0;
+    unsigned char q[512];
+
+    /* Then new connections that send garbage or lengths that lie, and stay. */
+    for (k = 0; k < sizeof(lies) / sizeof(lies[0]); k++) {
+        lie[k] = dial_within(2.0);
+        if (lie[k] >= 0)
+            put(lie[k], lies[k].bytes, lies[k].len);
+    }
+    t0 = now();
+    udp = dial(SOCK_DGRAM);
+    {
+        size_t len = dns_query(q, 11, "_xmpp-server._tcp.gmail.test");
+        int rc = udp_ask(udp, q, len, 2000);
+
+        t_udp = rc == 0 ? now() - t0 : -1;
+    }
+    close(udp);
+    t_tcp = dns_tcp_query(12);
+    closed = closed_count(fds, n);
+    printf("dnsidle: %d idle TCP connections held (%d made), then %zu sending garbage or lying "
+           "lengths: a UDP query %s in %.3f s, a TCP query %s in %.3f s; %d of the idle ones "
+           "closed by fedsim\n",
+           n, up, k, t_udp >= 0 ? "answered" : "NOT answered", t_udp >= 0 ? t_udp : 2.0,
+           t_tcp >= 0 ? "answered" : "NOT answered", t_tcp >= 0 ? t_tcp : 2.0, closed);
+    for (k = 0; k < sizeof(lies) / sizeof(lies[0]); k++)
+        if (lie[k] >= 0)
+            close(lie[k]);
+    release(fds, n);
+    return t_udp >= 0 && t_udp <= 2.0 && t_tcp >= 0 && t_tcp <= 2.0 ? 0 : 1;
+}
+
 /* A hostile c2s server for fedsim's client: accepts connections one after another and answers
  * each client's stream header with `mode`: laughs, big, deep, utf8, slow, silent. */
 static int
@@ -589,6 +797,10 @@ main(int argc, char **argv)
         return attack_dnsbad();
     if (strcmp(argv[1], "dnstcp") == 0)
         return attack_dnstcp();
+    if (strcmp(argv[1], "idle") == 0)
+        return attack_idle(argc > 3 ? atoi(argv[3]) : 300);
+    if (strcmp(argv[1], "dnsidle") == 0)
+        return attack_dnsidle(argc > 3 ? atoi(argv[3]) : 300);
     fprintf(stderr, "hostile: unknown attack %s\n", argv[1]);
     return 2;
 }

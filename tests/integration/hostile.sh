@@ -6,7 +6,10 @@
 # half-open connection, 1,000 simultaneous streams, a DNS flood, malformed DNS packets (a
 # compression-pointer loop...), a stalled DNS-over-TCP length; and fedsim's c2s client against
 # a hostile c2s server (a DTD, a 10 MB stanza, deep nesting, bad UTF-8, a 1-byte-per-second
-# and a silent server). Each ends with the expected stream error or verdict; fedsim keeps serving (the slow attacks run beside the others, and a
+# and a silent server). Then the connection limits: more idle TCP connections than `fedsim
+# dns` takes (per client address, and with --tcp-max), some with garbage and lying lengths, and
+# more idle connections to a peer than its file descriptors: a normal query over UDP and TCP,
+# and a fresh stream, are answered within 2 s; warnings one line a second; peak RSS printed. Each ends with the expected stream error or verdict; fedsim keeps serving (the slow attacks run beside the others, and a
 # fresh stream is answered at the end); its peak RSS is printed and bounded.
 #
 # usage: hostile.sh FEDSIM SOURCE_DIR HOSTILE RSS_LIMIT_KB (ASan's shadow memory needs more)
@@ -104,5 +107,53 @@ check "... its peak RSS stays bounded: $hwm kB (at most $rss_limit kB)" test "$h
 n=$(grep -c 'bad XML from the other side' "$T_TMP/serve.out" || true)
 check "... and the peers reported the 7 malformed streams ($n)" test "$n" -ge 7
 [ "$T_FAIL" -eq 0 ] || not_ok "evidence" "$T_TMP/serve.err"
-check "no sanitizer report" no_sanitizer_reports "$T_TMP/serve.err"
+kill "$PID_serve" 2> /dev/null || true
+wait "$PID_serve" 2> /dev/null || true
+
+# --- More idle connections than the limit, then a normal query or stream within 2 s: fedsim
+# dns closes the TCP connection idle the longest (RFC 7766 §6.2) instead of refusing the new
+# one; a peer out of file descriptors closes its oldest stream not established.
+# warned_ok FILE REGEX SECONDS: the warning is rate-limited (a line a second at most, plus one).
+warned_ok() { test "$(grep -cE "$2" "$1" || true)" -le $(($3 + 2)); }
+for inst in dnsidle dnsmax; do
+    dport=$(free_port)
+    extra=()
+    [ $inst = dnsmax ] && extra=(--tcp-max 64 --tcp-max-per-client 1000)
+    start_bg "$inst" '^listening ' "$fedsim" dns --zone "$src/dnsfixtures/federation.zone" \
+        --listen "127.0.0.1:$dport" --log /dev/null "${extra[@]}"
+    t0=$SECONDS
+    if [ $inst = dnsidle ]; then
+        attack "$inst" dnsidle "127.0.0.1:$dport" 300
+        check "$line (300 idle > the 192 one client address may hold)" test $rc -eq 0
+    else
+        attack "$inst" dnsidle "127.0.0.1:$dport" 100
+        check "$line (100 idle > --tcp-max 64)" test $rc -eq 0
+    fi
+    pid_var=PID_$inst
+    hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/${!pid_var}/status")
+    echo "# fedsim dns's peak RSS with the idle connections: $hwm kB"
+    check "... its peak RSS stays bounded: $hwm kB (at most $rss_limit kB)" test "$hwm" -le "$rss_limit"
+    check "... the warning is one line a second: $(grep -m 1 -oE 'closed [0-9]+ connections? idle.*' "$T_TMP/$inst.err")" \
+        warned_ok "$T_TMP/$inst.err" 'TCP connection limits reached' $((SECONDS - t0))
+    kill "${!pid_var}" 2> /dev/null || true
+    wait "${!pid_var}" 2> /dev/null || true
+    check "... no sanitizer report" no_sanitizer_reports "$T_TMP/$inst.err"
+done
+# A peer limited to 256 file descriptors, 400 idle connections held to its listener.
+printf 'name = none\ndomain = sut.test\nc2s = 127.0.0.1:1\ns2s = 127.0.0.1:1\ndns = 127.0.0.1:%s\n' \
+    "$(free_port)" > "$T_TMP/sut2"
+T_STDIN=/dev/null start_bg serve2 'listening on 127\.0\.0\.2:5269' prlimit --nofile=256:256 \
+    "$fedsim" serve --sut "$T_TMP/sut2" --zone "$src/dnsfixtures/federation.zone" \
+    --peer gmail.test=gtalk
+t0=$SECONDS
+attack idle idle 127.0.0.2:5269 400
+check "$line (400 idle > the 256 file descriptors of fedsim serve)" test $rc -eq 0
+hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$PID_serve2/status")
+echo "# fedsim serve's peak RSS with the idle connections: $hwm kB"
+check "... its peak RSS stays bounded: $hwm kB (at most $rss_limit kB)" test "$hwm" -le "$rss_limit"
+check "... the accept warning is one line a second: $(grep -m 1 -oE 'failed [0-9]+ times?: .*' "$T_TMP/serve2.err")" \
+    warned_ok "$T_TMP/serve2.err" 'accept on 127.0.0.2:5269 failed' $((SECONDS - t0))
+kill "$PID_serve2" 2> /dev/null || true
+wait "$PID_serve2" 2> /dev/null || true
+check "no sanitizer report" no_sanitizer_reports "$T_TMP/serve.err" "$T_TMP/serve2.err"
 t_done
