@@ -99,7 +99,7 @@ summary_count() {
     case $1 in
     udp) sed -nE 's/.* ([0-9]+) udp and .*/\1/p' <<< "$summary" ;;
     tcp) sed -nE 's/.* ([0-9]+) tcp queries.*/\1/p' <<< "$summary" ;;
-    conns) sed -nE 's/.*\(([0-9]+) tcp connections\).*/\1/p' <<< "$summary" ;;
+    conns) sed -nE 's/.*\(([0-9]+) tcp connections[,)].*/\1/p' <<< "$summary" ;;
     esac
 }
 
