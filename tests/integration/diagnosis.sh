@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# diagnosis.sh: deliberately broken set-ups (the SUT's own SRV record missing, its s2s port
-# closed, outbound 5269 blocked, the domain collision) make scenarios fail, and each failure
-# report names the cause in the words of the seed document's troubleshooting.
+# diagnosis.sh: deliberately broken set-ups and injected faults make scenarios fail, and each
+# failure's diagnosis names the cause (the scenario's own fault first, in the words of the seed
+# document's troubleshooting where they fit) and never a cause the run's events contradict.
+#
+# Each tests/scenarios/diagnosis/*.scn says in its header:
+#   # expect: TEXT   a diagnosis line holds TEXT (one or more lines, all required)
+#   # not: TEXT      no diagnosis line holds TEXT (the look-alikes' causes)
+#   # sut: closed    run against the SUT with its s2s address on a closed port
+#   # sut: udp-only  run against a Prosody whose resolver never asks over TCP
+#   # sut: dns-elsewhere  fedsim's DNS on another port than the one the SUT asks
+#   # sut: tls-required   run against a Prosody that requires TLS and certificates
 #
 # usage: diagnosis.sh FEDSIM SOURCE_DIR
 set -euo pipefail
@@ -13,18 +21,47 @@ sut=$("$src/ci/sut/prosody/start" --dir "$T_TMP/sut")
 at_exit "\"$src/ci/sut/prosody/stop\" \"$T_TMP/sut\""
 # The same SUT, but its s2s address is a port nothing listens on (the federation service down).
 sed 's/^s2s = .*/s2s = 127.0.0.1:1/' "$sut" > "$T_TMP/sut-closed"
+# ... and one whose DNS is not where the SUT asks (fedsim's DNS on a port of its choosing).
+sed 's/^dns = .*/dns = 127.0.0.1:0/' "$sut" > "$T_TMP/sut-dns-elsewhere"
+sut_udp="" sut_tls=""
 
 for f in "$dir"/*.scn; do
     name=$(basename "$f" .scn)
-    want=$(sed -n 's/^# expect: //p' "$f")
     use=$sut
-    [ "$name" = inbound-refused ] && use=$T_TMP/sut-closed
+    case $(sed -n 's/^# sut: //p' "$f") in
+        closed) use=$T_TMP/sut-closed ;;
+        udp-only)
+            if [ -z "$sut_udp" ]; then
+                sut_udp=$("$src/ci/sut/prosody/start" --dir "$T_TMP/sut-udp" --dns-udp-only)
+                at_exit "\"$src/ci/sut/prosody/stop\" \"$T_TMP/sut-udp\""
+            fi
+            use=$sut_udp
+            ;;
+        dns-elsewhere) use=$T_TMP/sut-dns-elsewhere ;;
+        tls-required)
+            if [ -z "$sut_tls" ]; then
+                sut_tls=$("$src/ci/sut/prosody/start" --dir "$T_TMP/sut-tls" --tls required \
+                    --fedsim "$fedsim")
+                at_exit "\"$src/ci/sut/prosody/stop\" \"$T_TMP/sut-tls\""
+            fi
+            use=$sut_tls
+            ;;
+    esac
     rc=0
     "$fedsim" run --sut "$use" --fixtures "$src/dnsfixtures" "$f" > "$T_TMP/$name.out" 2>&1 || rc=$?
-    if [ $rc -eq 1 ] && grep -q "^ *diagnosis: .*$want" "$T_TMP/$name.out"; then
-        ok "$name: fails (exit 1) with a diagnosis: \"...$want...\""
+    grep '^ *diagnosis: ' "$T_TMP/$name.out" > "$T_TMP/$name.diag" || true
+    bad=""
+    [ $rc -eq 1 ] || bad="exit $rc, not 1"
+    while IFS= read -r want; do
+        grep -qF -- "$want" "$T_TMP/$name.diag" || bad+="${bad:+; }no diagnosis with \"$want\""
+    done < <(sed -n 's/^# expect: //p' "$f")
+    while IFS= read -r never; do
+        ! grep -qF -- "$never" "$T_TMP/$name.diag" || bad+="${bad:+; }a diagnosis with \"$never\""
+    done < <(sed -n 's/^# not: //p' "$f")
+    if [ -z "$bad" ]; then
+        ok "$name: fails (exit 1) with the diagnosis: $(sed -n 's/^# expect: //p' "$f" | head -n 1)"
     else
-        not_ok "$name (exit $rc): wanted a diagnosis with \"$want\"" "$T_TMP/$name.out"
+        not_ok "$name: $bad" "$T_TMP/$name.diag" "$T_TMP/$name.out"
     fi
 done
 check "no sanitizer report" no_sanitizer_reports "$T_TMP"/*.out
