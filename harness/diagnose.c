@@ -498,8 +498,9 @@ dns_faults_at_peers(const struct diagnose_facts *f, struct out *o)
                 break; /* too short to make a resolver give up */
             say(o, DIAGNOSE_DNS_DELAYED, 1, p,
                 "the scenario made fedsim's DNS delay its answers for %s %s by %s (line %d): "
-                "the SUT asked %u %s and never connected to %s; its resolver gives up sooner "
-                "(one on libunbound counts a UDP answer later than about 1.2 s as lost)",
+                "the SUT asked %u %s and never connected to %s; a resolver takes an answer "
+                "that late as lost and asks again (libunbound, past its retransmit timeout), "
+                "so the lookup took longer than the step waited",
                 name, x->type, ms_str(x->value, val, sizeof(val)), x->line, hit, times(hit), who);
             break;
         case DIAGNOSE_FAULT_DNS_TRUNCATE:
