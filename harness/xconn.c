@@ -40,6 +40,7 @@ struct xconn {
     int tls_shut;                     /* closing: our close_notify was queued */
     struct evbuffer *drain_buf;       /* borrowed: the socket bev's output, while closing */
     struct evbuffer_cb_entry *drain_cb; /* on drain_buf: frees once the close_notify is out */
+    struct event *close_timer;          /* owned: xconn_close()'s bound */
     struct xconn *prev, *next;        /* every live connection, for xconn_abandon_all() */
 };
 
@@ -339,6 +340,8 @@ really_free(void *arg)
         bufferevent_set_rate_limit(c->rate_bev, NULL); /* it must not outlive its cfg */
     if (c->drain_cb != NULL)
         evbuffer_remove_cb_entry(c->drain_buf, c->drain_cb);
+    if (c->close_timer != NULL)
+        event_free(c->close_timer);
     bufferevent_free(c->bev);
     xml_stream_free(c->xs);
     free(c->label);
@@ -392,6 +395,19 @@ xconn_set_deadline(struct xconn *c, int ms)
         evtimer_del(c->deadline);
 }
 
+/* A close that could not flush in time (the other side reads nothing, or a TLS handshake
+ * never ends): the connection goes without the rest. */
+static void
+on_close_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    struct xconn *c = arg;
+
+    (void)fd;
+    (void)what;
+    log_trace(c->trace, "%s: close not flushed within %d ms: dropped", c->label, XCONN_CLOSE_MS);
+    xconn_free(c);
+}
+
 void
 xconn_close(struct xconn *c)
 {
@@ -408,6 +424,13 @@ xconn_close(struct xconn *c)
     c->closing = 1;
     bufferevent_disable(c->bev, EV_READ);
     on_write(c->bev, c);
+    if (!c->dead) {
+        struct timeval tv = {.tv_sec = XCONN_CLOSE_MS / 1000,
+                             .tv_usec = (XCONN_CLOSE_MS % 1000) * 1000};
+
+        c->close_timer = evtimer_new(loop_base(), on_close_timeout, c);
+        evtimer_add(c->close_timer, &tv);
+    }
 }
 
 void

@@ -54,7 +54,9 @@ struct xconn *xconn_new(struct bufferevent *bev, const char *label, const char *
 void xconn_free(struct xconn *c);
 
 /* Closes after the output is flushed, then frees itself. A sent stream header gets its
- * closing tag first. No callback after this call. */
+ * closing tag first; over TLS a close_notify follows, before the TCP close. A close that has
+ * not flushed within XCONN_CLOSE_MS is dropped. No callback after this call. */
+#define XCONN_CLOSE_MS 5000
 void xconn_close(struct xconn *c);
 
 /* Sends a stream error (RFC 6120 §4.9) and closes. A header is sent first if none was. */

@@ -1,8 +1,9 @@
 /* test_xconn.c: how an xconn closes a TLS stream, as the TLS server (a peer's STARTTLS or direct
  * TLS listener) and as the TLS client (a peer dialling out, probe, the c2s client): the last
  * bytes, </stream:stream> when a stream is open, then a close_notify before the TCP close
- * (RFC 8446 §6.1), whoever closes first and however much is still queued. The other end is a
- * plain OpenSSL SSL on a socketpair, driven step by step between turns of the loop. */
+ * (RFC 8446 §6.1), whoever closes first and however much is still queued; a close that cannot
+ * flush is dropped after XCONN_CLOSE_MS. The other end is a plain OpenSSL SSL on a socketpair,
+ * driven step by step between turns of the loop. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,10 +11,12 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/bufferevent.h>
@@ -368,6 +371,45 @@ test_close_before_new_header(void **state)
     raw_free(&r);
 }
 
+/* The other side reads nothing: the close cannot flush, and is dropped after XCONN_CLOSE_MS
+ * (every wait bounded), not kept for ever. The raw end sees its socket closed (POLLHUP)
+ * without reading a byte. */
+static void
+test_close_bounded(void **state)
+{
+    struct fixture *f = *state;
+    struct end_state st = {0};
+    struct raw r;
+    struct xconn *c = pair(f, 1, &r, &st, 0);
+    char *big = malloc(BIG * 8);
+    struct timespec t0, t1;
+    struct pollfd pfd = {.fd = -1, .events = POLLIN};
+    int i, hup = 0;
+    double ms;
+
+    assert_non_null(big);
+    memset(big, ' ', BIG * 8);
+    xconn_send_header(c, "peer.test", "sut.test", "id4", "1.0", 0);
+    xconn_send_raw(c, big, BIG * 8);
+    free(big);
+    xconn_close(c);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pfd.fd = r.fd;
+    for (i = 0; i < 30000 && !hup; i++) {
+        event_base_loop(loop_base(), EVLOOP_NONBLOCK);
+        hup = poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
+        if (!hup)
+            usleep(1000);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ms = (double)(t1.tv_sec - t0.tv_sec) * 1000.0 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    if (!hup)
+        fail_msg("a close that cannot flush is still open after %.0f ms", ms);
+    /* It was the bound, not a flush: nothing was read, and the timer cannot fire early. */
+    assert_true(ms >= XCONN_CLOSE_MS - 50);
+    raw_free(&r);
+}
+
 int
 main(void)
 {
@@ -378,6 +420,7 @@ main(void)
             cmocka_unit_test_setup_teardown(test_other_side_first, setup, teardown),
             cmocka_unit_test_setup_teardown(test_close_with_backlog, setup, teardown),
             cmocka_unit_test_setup_teardown(test_close_before_new_header, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_close_bounded, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
