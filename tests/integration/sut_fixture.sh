@@ -3,7 +3,7 @@
 # of a build (ctest FIXTURES_SETUP) and stops it afterwards (FIXTURES_CLEANUP).
 # usage: sut_fixture.sh start|stop DIR SOURCE_DIR [TLS FEDSIM [NAME]]
 #   TLS: the variant (off, optional, required); FEDSIM: the binary that makes its CA;
-#   NAME: prosody (default) or ejabberd.
+#   NAME: prosody (default), ejabberd or jabberd2 (ci/sut/NAME).
 set -euo pipefail
 action=$1 dir=$2 src=$3 tls=${4:-off} fedsim=${5:-} name=${6:-prosody}
 case $action in
