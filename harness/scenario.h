@@ -31,14 +31,13 @@
  *       <stanza/>                        -- alternatives: a line `or` (indented or not)
  *   or                                      between stanzas; any one matching passes (also
  *       <stanza/>                           for nothing like: any one matching fails)
- *   CLIENT receives nothing within T     -- any stanza in that time fails the step
- *   CLIENT receives nothing like within T: -- only a stanza matching the one below fails it;
- *                                        both see every stanza no positive step took, whether
- *                                        it arrived before the step began or during the wait
+ *   CLIENT receives nothing within T     -- any stanza fails the step: every one no positive
+ *   PEER receives nothing within T          step took, there when it begins or arriving within T
+ *   CLIENT receives nothing like within T: -- only such a stanza matching the one below (or an
+ *                                           alternative) fails it
  *   CLIENT never receives:               -- + stanza (or alternatives): checked when the steps
  *   PEER never receives:                    are done, over every stanza of the whole run
  *   wait T                               -- the scenario waits T (stanzas keep arriving)
- *   PEER receives nothing within T
  *   PEER authenticates DOMAIN [AUTH] [within T] -- an inbound stream from DOMAIN is authenticated
  *   PEER is authenticated to DOMAIN [AUTH] [within T] -- its outbound stream to DOMAIN is
  *                                        AUTH: by dialback | by sasl external, over tls |
