@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "cmd_run.h"
 #include "json.h"
 #include "log.h"
 #include "redact.h"
@@ -28,19 +29,6 @@
 #include "sut.h"
 #include "xmalloc.h"
 #include "xml.h"
-
-struct run_opts {
-    const char *sut, *tags, *junit, *json, *transcript, *fixtures, *report, *sut_start;
-    int tap, timeout_ms, watchdog_ms, jobs;
-    unsigned shard, nshards; /* --shard K/N: run the scenarios i with i % N == K - 1 */
-    uint64_t seed;
-};
-
-struct done {
-    char *path, *title;   /* owned */
-    struct scenario *s;   /* owned with --report (its actors name the lifelines), else NULL */
-    struct runner_result r;
-};
 
 static void
 run_usage(FILE *fp)
@@ -489,7 +477,8 @@ worker_main(const struct run_opts *o, char **paths, int req, int res)
     while (!stop_requested && fgets(line, sizeof(line), in) != NULL && !stop_requested) {
         struct done d = {0};
         long i = strtol(line, NULL, 10);
-        int ran = run_one(o, sut, paths[i], &d);
+        int ran = o->run_item != NULL ? o->run_item(o, sut, (size_t)i, &d)
+                                      : run_one(o, sut, paths[i], &d);
 
         fprintf(out, "{\"i\": %ld, \"ran\": %d", i, ran);
         if (ran == 1) {
@@ -499,8 +488,13 @@ worker_main(const struct run_opts *o, char **paths, int req, int res)
             json_write_string(out, d.title);
             fprintf(out, ", \"message\": ");
             json_write_string(out, d.r.message != NULL ? d.r.message : "");
+            if (d.extra != NULL) {
+                fprintf(out, ", \"extra\": ");
+                json_write_string(out, d.extra);
+            }
         }
         worker_line(out, "}\n");
+        free(d.extra);
         free(d.path);
         free(d.title);
         scenario_free(d.s);
@@ -566,16 +560,22 @@ worker_result(struct worker *w, const char *text, char **paths, const struct run
             d->r.line = (int)json_get_number(j, "line", 0);
             d->r.interrupted = (int)json_get_number(j, "interrupted", 0);
             d->r.message = xstrdup(json_get_string(j, "message", ""));
-            show(o, d, *n + 1, counts);
+            if (json_get_string(j, "extra", NULL) != NULL)
+                d->extra = xstrdup(json_get_string(j, "extra", ""));
+            if (o->item_done != NULL) {
+                counts[d->r.outcome]++;
+                o->item_done(o, (size_t)json_get_number(j, "i", 0), d);
+            } else {
+                show(o, d, *n + 1, counts);
+            }
             (*n)++;
         }
     }
     json_free(j);
 }
 
-/* Runs the scenarios over o->jobs workers; returns how many ran (done[0..n)). */
-static size_t
-run_parallel(const struct run_opts *o, char **paths, struct done *done, size_t *counts,
+size_t
+cmd_run_parallel(const struct run_opts *o, char **paths, struct done *done, size_t *counts,
              int *parse_errors, struct sut *sut)
 {
     struct worker *w = xcalloc((size_t)o->jobs, sizeof(*w));
@@ -729,7 +729,7 @@ run_exec(int argc, char **argv)
         printf("TAP version 13\n");
     if (o.sut_start != NULL) {
         sut = xcalloc(1, sizeof(*sut)); /* its name, version... come from the workers */
-        n = run_parallel(&o, paths, done, counts, &parse_errors, sut);
+        n = cmd_run_parallel(&o, paths, done, counts, &parse_errors, sut);
     } else {
         for (i = 0; paths[i] != NULL; i++) {
             if (o.nshards > 0 && i % o.nshards != o.shard - 1)
@@ -799,6 +799,7 @@ run_exec(int argc, char **argv)
                                  : FEDSIM_EXIT_OK;
 out:
     for (i = 0; i < n; i++) {
+        free(done[i].extra);
         free(done[i].path);
         free(done[i].title);
         scenario_free(done[i].s);

@@ -162,6 +162,8 @@ runner_result_clear(struct runner_result *r)
     r->nevents = 0;
     free(r->message);
     r->message = NULL;
+    free(r->step_seconds);
+    r->step_seconds = NULL;
 }
 
 static void
@@ -1007,6 +1009,7 @@ advance(struct run *run)
             return;
         }
         note(run, "step %s:%d passed", run->s->path, st->line);
+        run->r->step_seconds[run->step] = (double)(clock_monotonic_us() - run->t0) / 1e6;
         evtimer_del(run->timer);
         run->step_started = 0;
         run->step++;
@@ -1039,6 +1042,7 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
     if (st->kind == STEP_RECEIVE_NOTHING || st->kind == STEP_WAIT_TIME ||
         st->kind == STEP_NOT_AUTHENTICATES) {
         note(run, "step %s:%d passed", run->s->path, st->line);
+        run->r->step_seconds[run->step] = (double)(clock_monotonic_us() - run->t0) / 1e6;
         run->step_started = 0;
         run->step++;
         advance(run);
@@ -1426,6 +1430,9 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
     const char *xfail;
 
     memset(r, 0, sizeof(*r));
+    r->step_seconds = xcalloc(s->nsteps + 1, sizeof(*r->step_seconds));
+    for (i = 0; i < s->nsteps; i++)
+        r->step_seconds[i] = -1;
     if (s->skip != NULL) {
         r->outcome = RUN_SKIP;
         r->message = xstrdup(s->skip);

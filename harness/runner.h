@@ -47,6 +47,8 @@ struct runner_result {
                           * ("" when it passed); freed by runner_result_clear */
     struct runner_event *events; /* owned, with record_events: free with runner_result_clear */
     size_t nevents;
+    double *step_seconds; /* owned: per step, when it passed (seconds since the start), -1 if it
+                           * did not; fedsim mutate bounds a mutated step's wait by it */
 };
 
 void runner_result_clear(struct runner_result *r);
