@@ -1509,13 +1509,15 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
         free(run.accounts[i].user);
         free(run.accounts[i].password);
     }
+    /* Before the drain: a lookup answered in it would call back into a peer's session that
+     * peer_free freed (resolve_free silences what is pending). */
+    resolve_free(run.res);
     if (run.timer != NULL) {
         /* Closing streams flush their last bytes; whatever is left is let go. */
         loop_drain(50);
         xconn_abandon_all();
     }
     xconn_set_byte_tap(NULL, NULL);
-    resolve_free(run.res);
     tls_ca_free(run.ca);
     dns_server_free(run.dns);
     if (run.timer != NULL)

@@ -142,6 +142,11 @@ s2s_close(struct s2s *s)
         xconn_close(s->conn);
         s->conn = NULL; /* it frees itself once flushed */
     }
+    /* A connect under way would call back into this session after its peer is gone: the
+     * loop can run that event before the deferred free (a scenario's teardown frees the peers,
+     * then drains the loop). */
+    net_connect_cancel(s->connecting);
+    s->connecting = NULL;
     unlink_session(s);
     loop_defer_free(free_later, s);
 }
