@@ -574,7 +574,7 @@ suites_of(const struct mutate *mt, struct suite **out)
 }
 
 static void
-print_summary(const struct mutate *mt, const struct sut *info, double seconds)
+print_summary(const struct mutate *mt, const struct sut *info, double baseline, double seconds)
 {
     struct suite *su;
     size_t ns = suites_of(mt, &su), i, survived = 0;
@@ -616,9 +616,11 @@ print_summary(const struct mutate *mt, const struct sut *info, double seconds)
                "mutated)\n",
                s->scenarios, s->mutated, s->skipped, s->xfail, s->failing);
     }
+    printf("baselines: %zu scenarios in %.0f s", mt->nscns, baseline);
     if (mt->nitems > 0)
-        printf("%zu mutants in %.0f s (%.1f s each, %d worker%s)\n", mt->nitems, seconds,
+        printf("; %zu mutants in %.0f s (%.1f s each, %d worker%s)", mt->nitems, seconds,
                seconds * mt->o.jobs / (double)mt->nitems, mt->o.jobs, mt->o.jobs > 1 ? "s" : "");
+    printf("\n");
     free(su);
 }
 
@@ -792,7 +794,7 @@ mutate_exec(int argc, char **argv)
     struct sut *sut = NULL, info = {0};
     char **paths = NULL, err[1024];
     int r = parse_opts(argc, argv, &mt.o), rc = FEDSIM_EXIT_USAGE;
-    uint64_t t0 = clock_monotonic_us();
+    uint64_t t0 = clock_monotonic_us(), t1 = 0;
     size_t i, survived = 0, errors = 0, failing = 0;
 
     if (r != 0)
@@ -848,6 +850,7 @@ mutate_exec(int argc, char **argv)
     printf("mutants: %zu to run\n", mt.nitems);
     fflush(stdout);
     mt.phase = 1;
+    t1 = clock_monotonic_us();
     if (!stop_requested && mt.nitems > 0 && run_phase(&mt, sut, &info, mt.nitems) != 0) {
         rc = FEDSIM_EXIT_INTERNAL;
         goto summary;
@@ -860,7 +863,9 @@ mutate_exec(int argc, char **argv)
          : errors > 0 || failing > 0 || mt.nitems == 0 ? FEDSIM_EXIT_INTERNAL
                                                        : FEDSIM_EXIT_OK;
 summary:
-    print_summary(&mt, &info, (double)(clock_monotonic_us() - t0) / 1e6);
+    if (t1 == 0)
+        t1 = clock_monotonic_us();
+    print_summary(&mt, &info, (double)(t1 - t0) / 1e6, (double)(clock_monotonic_us() - t1) / 1e6);
     if (mt.nitems == 0)
         printf("no mutant ran: every scenario was skipped, xfail or failing on this SUT\n");
     if (stop_requested)
