@@ -64,15 +64,8 @@ struct mutate {
     int phase; /* 0: the baselines, 1: the mutants */
     char **labels;
     size_t ndone;
+    int interrupted; /* a scenario was interrupted by a signal */
 };
-
-static volatile sig_atomic_t stop_requested;
-
-static void
-on_stop_signal(int sig)
-{
-    stop_requested = sig;
-}
 
 static void
 mutate_usage(FILE *fp)
@@ -399,6 +392,7 @@ item_done(const struct run_opts *ro, size_t i, struct done *d)
     struct mutate *mt = ro->item_arg;
 
     mt->ndone++;
+    mt->interrupted |= d->r.interrupted;
     if (mt->phase == 0) {
         struct scn *c = &mt->scns[i];
         const char *p = d->extra;
@@ -470,7 +464,7 @@ run_phase(struct mutate *mt, const struct sut *sut, struct sut *info, size_t n)
                           .item_done = item_done,
                           .item_arg = mt};
     size_t i, counts[5] = {0};
-    int parse_errors = 0;
+    int parse_errors = 0, interrupted = 0;
 
     mt->labels = xcalloc(n + 1, sizeof(*mt->labels));
     for (i = 0; i < n; i++) {
@@ -496,13 +490,12 @@ run_phase(struct mutate *mt, const struct sut *sut, struct sut *info, size_t n)
         }
         free(done);
     } else {
-        for (i = 0; i < n && !stop_requested; i++) {
+        for (i = 0; i < n && !cmd_run_stop_signal() && !interrupted; i++) {
             struct done d = {0};
 
             if (run_item(&ro, sut, i, &d) == 1) {
                 item_done(&ro, i, &d);
-                if (d.r.interrupted)
-                    stop_requested = SIGINT;
+                interrupted |= d.r.interrupted;
             } else {
                 parse_errors++;
             }
@@ -512,6 +505,7 @@ run_phase(struct mutate *mt, const struct sut *sut, struct sut *info, size_t n)
             runner_result_clear(&d.r);
         }
     }
+    mt->interrupted |= interrupted;
     for (i = 0; i < n; i++)
         free(mt->labels[i]);
     free(mt->labels);
@@ -577,7 +571,7 @@ static void
 print_summary(const struct mutate *mt, const struct sut *info, double baseline, double seconds)
 {
     struct suite *su;
-    size_t ns = suites_of(mt, &su), i, survived = 0;
+    size_t ns = suites_of(mt, &su), i, survived = 0, ran;
 
     for (i = 0; i < mt->nitems; i++) {
         const struct item *it = &mt->items[i];
@@ -617,9 +611,11 @@ print_summary(const struct mutate *mt, const struct sut *info, double baseline, 
                s->scenarios, s->mutated, s->skipped, s->xfail, s->failing);
     }
     printf("baselines: %zu scenarios in %.0f s", mt->nscns, baseline);
-    if (mt->nitems > 0)
-        printf("; %zu mutants in %.0f s (%.1f s each, %d worker%s)", mt->nitems, seconds,
-               seconds * mt->o.jobs / (double)mt->nitems, mt->o.jobs, mt->o.jobs > 1 ? "s" : "");
+    for (i = 0, ran = 0; i < mt->nitems; i++)
+        ran += mt->items[i].v != V_PENDING;
+    if (ran > 0)
+        printf("; %zu mutants in %.0f s (%.1f s each, %d worker%s)", ran, seconds,
+               seconds * mt->o.jobs / (double)ran, mt->o.jobs, mt->o.jobs > 1 ? "s" : "");
     printf("\n");
     free(su);
 }
@@ -830,13 +826,7 @@ mutate_exec(int argc, char **argv)
     }
     if (sut != NULL)
         info = (struct sut){.name = sut->name, .version = sut->version, .tls = sut->tls};
-    {
-        struct sigaction sa = {.sa_handler = on_stop_signal};
-
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-    }
+    cmd_run_catch_signals();
     printf("baselines: %zu scenarios, run unchanged first\n", mt.nscns);
     fflush(stdout);
     mt.phase = 0;
@@ -851,7 +841,8 @@ mutate_exec(int argc, char **argv)
     fflush(stdout);
     mt.phase = 1;
     t1 = clock_monotonic_us();
-    if (!stop_requested && mt.nitems > 0 && run_phase(&mt, sut, &info, mt.nitems) != 0) {
+    if (!cmd_run_stop_signal() && !mt.interrupted && mt.nitems > 0 &&
+        run_phase(&mt, sut, &info, mt.nitems) != 0) {
         rc = FEDSIM_EXIT_INTERNAL;
         goto summary;
     }
@@ -868,8 +859,8 @@ summary:
     print_summary(&mt, &info, (double)(t1 - t0) / 1e6, (double)(clock_monotonic_us() - t1) / 1e6);
     if (mt.nitems == 0)
         printf("no mutant ran: every scenario was skipped, xfail or failing on this SUT\n");
-    if (stop_requested)
-        printf("stopped by signal %d: not every mutant ran\n", (int)stop_requested);
+    if (cmd_run_stop_signal() || mt.interrupted)
+        printf("stopped by a signal: not every mutant ran\n");
     if (mt.o.json != NULL &&
         write_json(&mt, &info, (double)(clock_monotonic_us() - t0) / 1e6) != 0 &&
         rc == FEDSIM_EXIT_OK)

@@ -366,6 +366,22 @@ on_stop_signal(int sig)
     stop_requested = sig;
 }
 
+void
+cmd_run_catch_signals(void)
+{
+    struct sigaction sa = {.sa_handler = on_stop_signal};
+
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int
+cmd_run_stop_signal(void)
+{
+    return (int)stop_requested;
+}
+
 /* One finished scenario: counted and printed (a human line, or TAP). */
 static void
 show(const struct run_opts *o, const struct done *d, size_t number, size_t *counts)

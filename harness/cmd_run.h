@@ -42,4 +42,10 @@ struct done {
 size_t cmd_run_parallel(const struct run_opts *o, char **paths, struct done *done, size_t *counts,
                         int *parse_errors, struct sut *sut);
 
+/* SIGINT and SIGTERM stop the run between two items (the workers too, with -j; inside a
+ * scenario the loop's own handler interrupts it): installs the handler; the signal caught, or
+ * 0. */
+void cmd_run_catch_signals(void);
+int cmd_run_stop_signal(void);
+
 #endif

@@ -162,12 +162,13 @@ add_block(struct sbuf *b, const char *text)
 }
 
 /*
- * Writes a step back as scenario text (its line, and its stanza block indented), from its
- * parsed fields; only the assertion steps the maker changes. stanza: the block's text (NULL:
- * the step's own).
+ * Writes a step back as scenario text (its line, and its stanza block indented, alternatives
+ * after `or` lines), from its parsed fields; only the assertion steps the maker changes.
+ * stanzas: the block's stanzas, nstanzas of them (NULL: the step's own, alternatives too).
  */
 static char *
-step_text(const struct maker *mk, const struct scenario_step *st, const char *stanza)
+step_text(const struct maker *mk, const struct scenario_step *st, const char *const *stanzas,
+          size_t nstanzas)
 {
     static const char *const auth[] = {"", " by dialback", " by sasl external"};
     static const char *const tls[] = {"", " over tls", " without tls", " over direct tls"};
@@ -176,9 +177,17 @@ step_text(const struct maker *mk, const struct scenario_step *st, const char *st
                               : mk->s->actors[st->actor].name;
     struct sbuf b = {0};
     char w[32], *line = NULL;
+    const char *stanza;
 
-    if (stanza == NULL)
-        stanza = st->stanza;
+    if (stanzas == NULL && st->stanza != NULL) {
+        static const char *own[64];
+
+        own[0] = st->stanza;
+        for (nstanzas = 1; nstanzas <= st->nalts && nstanzas < 64; nstanzas++)
+            own[nstanzas] = st->alts[nstanzas - 1].stanza;
+        stanzas = own;
+    }
+    stanza = stanzas != NULL && nstanzas > 0 ? stanzas[0] : NULL;
     within_str(st->within_ms, w, sizeof(w));
     switch (st->kind) {
     case STEP_RECEIVE:
@@ -211,8 +220,11 @@ step_text(const struct maker *mk, const struct scenario_step *st, const char *st
     }
     sb_puts(&b, line);
     free(line);
-    if (stanza != NULL && (st->kind == STEP_RECEIVE || st->kind == STEP_RECEIVE_NOTHING))
-        add_block(&b, stanza);
+    for (size_t k = 0; stanza != NULL && k < nstanzas; k++) {
+        if (k > 0)
+            sb_puts(&b, "\nor");
+        add_block(&b, stanzas[k]);
+    }
     return b.data;
 }
 
@@ -224,6 +236,17 @@ blank_or_comment(const char *line, size_t len)
     while (i < len && isspace((unsigned char)line[i]))
         i++;
     return i == len || line[i] == '#';
+}
+
+/* A line `or` between the alternatives of a block (indented or not). */
+static int
+or_line(const char *line, size_t len)
+{
+    while (len > 0 && isspace((unsigned char)*line))
+        line++, len--;
+    while (len > 0 && isspace((unsigned char)line[len - 1]))
+        len--;
+    return len == 2 && strncmp(line, "or", 2) == 0;
 }
 
 /*
@@ -270,7 +293,7 @@ step_last_line(const char *text, const struct scenario_step *st)
 
         if (line > st->line && st->stanza != NULL) {
             if (!blank_or_comment(p, len)) {
-                if (!isspace((unsigned char)p[0]))
+                if (!isspace((unsigned char)p[0]) && !or_line(p, len))
                     break;
                 last = line;
             }
@@ -446,7 +469,8 @@ add_tree(struct maker *mk, size_t i, enum mutant_op op, struct xml_node *tree, c
 {
     const struct scenario_step *st = &mk->s->steps[i];
     char *stanza = xml_serialize(tree, actor_ns(mk->s, st), NULL, NULL);
-    char *repl = step_text(mk, st, stanza);
+    const char *one[] = {stanza};
+    char *repl = step_text(mk, st, one, 1);
 
     add(mk, i, op, repl, "%s", change);
     free(repl);
@@ -541,12 +565,61 @@ stanza_mutants(struct maker *mk, size_t i)
     xml_node_free(want);
 }
 
+/*
+ * A receive with alternatives (`or`) passes when any one matches, and which one the SUT's
+ * stanza matches is the SUT's choice among what the standard allows: a change to one
+ * alternative leaves the others to match, an equivalent mutant whenever the SUT took another
+ * one. Only changes made to every alternative alike must fail: an attribute and a child no
+ * SUT sends, added to each (and the negation, made by the caller).
+ */
+static void
+alternatives_mutants(struct maker *mk, size_t i)
+{
+    const struct scenario_step *st = &mk->s->steps[i];
+    const char *ns = actor_ns(mk->s, st);
+    size_t n = st->nalts + 1, k, op;
+    char **texts = xcalloc(n + 1, sizeof(*texts)), err[512];
+
+    for (op = 0; op < 2; op++) {
+        char *repl;
+
+        for (k = 0; k < n; k++) {
+            const char *text = k == 0 ? st->stanza : st->alts[k - 1].stanza;
+            struct xml_node *t = xml_parse_element(text, ns, err, sizeof(err));
+
+            if (t == NULL)
+                goto out; /* the parser checked it */
+            drop_blank_text(t);
+            if (op == 0)
+                xml_set_attr(t, NULL, "fedsim-mutant", "1");
+            else
+                xml_add_element(t, MUTANT_NS, "fedsim-mutant");
+            free(texts[k]);
+            texts[k] = xml_serialize(t, ns, NULL, NULL);
+            xml_node_free(t);
+        }
+        repl = step_text(mk, st, (const char *const *)texts, n);
+        if (op == 0)
+            add(mk, i, MUTANT_ADD_ATTR, repl,
+                "every alternative: attribute fedsim-mutant='1' added");
+        else
+            add(mk, i, MUTANT_ADD_CHILD, repl,
+                "every alternative: child <fedsim-mutant xmlns='%s'/> added", MUTANT_NS);
+        free(repl);
+    }
+out:
+    for (k = 0; k < n; k++)
+        free(texts[k]);
+    free(texts);
+}
+
 /* Step i with one field replaced, written back; the copy shares the other fields. */
 static void
 add_step(struct maker *mk, size_t i, enum mutant_op op, const struct scenario_step *changed,
          const char *stanza, const char *change)
 {
-    char *repl = step_text(mk, changed, stanza);
+    const char *one[] = {stanza};
+    char *repl = step_text(mk, changed, stanza != NULL ? one : NULL, 1);
 
     add(mk, i, op, repl, "%s", change);
     free(repl);
@@ -561,7 +634,10 @@ step_mutants(struct maker *mk, size_t i)
 
     switch (st->kind) {
     case STEP_RECEIVE:
-        stanza_mutants(mk, i);
+        if (st->nalts == 0)
+            stanza_mutants(mk, i);
+        else
+            alternatives_mutants(mk, i);
         c.kind = STEP_RECEIVE_NOTHING;
         c.within_ms = step_wait(mk, st);
         c.strict = 0;
@@ -572,7 +648,7 @@ step_mutants(struct maker *mk, size_t i)
         /* Any stanza fails "receives nothing": its positive mutant waits for one. The root
          * name has to be one: <message/>, what a SUT relays most. */
         c.kind = STEP_RECEIVE;
-        add_step(mk, i, MUTANT_NEGATE, &c, st->stanza != NULL ? st->stanza : "<message/>",
+        add_step(mk, i, MUTANT_NEGATE, &c, st->stanza != NULL ? NULL : "<message/>",
                  st->stanza != NULL ? "receives nothing like turned into receives (the same "
                                       "stanza)"
                                     : "receives nothing turned into receives <message/>");

@@ -40,7 +40,16 @@ static const char text[] =
         "dns asked: xmpp.gmail.test AAAA within 3s\n"                         /* 23 */
         "dns never asked: gmail.test A\n"                                     /* 24 */
         "alice receives strict:\n"                                            /* 25 */
-        "    <presence from='jdoe1@gmail.test/{any}' xml:lang='en'/>\n";      /* 26 */
+        "    <presence from='jdoe1@gmail.test/{any}' xml:lang='en'/>\n"       /* 26 */
+        "gmail receives:\n"                                                   /* 27 */
+        "    <iq type='result' id='a'/>\n"                                    /* 28 */
+        "or\n"                                                                /* 29 */
+        "    <iq type='error' id='a'/>\n"                                     /* 30 */
+        "gmail receives nothing like within 1s:\n"                            /* 31 */
+        "    <message type='error'/>\n"                                       /* 32 */
+        "    or\n"                                                            /* 33 */
+        "    <message type='headline'/>\n"                                    /* 34 */
+        "alice disconnects\n";                                                /* 35 */
 
 struct fixture {
     struct scenario *s;
@@ -193,6 +202,22 @@ test_step_operators(void **state)
     assert_string_equal(find(f, 23, MUTANT_DNS_TYPE, 0)->written,
                         "dns asked: xmpp.gmail.test SRV within 3s");
     assert_string_equal(find(f, 24, MUTANT_NEGATE, 0)->written, "dns asked: gmail.test A");
+    /* Alternatives: only what changes every one alike (a change to one leaves the others). */
+    assert_int_equal(count(f, 27, MUTANT_ATTR_VALUE) + count(f, 27, MUTANT_ELEMENT_NAME), 0);
+    assert_string_equal(find(f, 27, MUTANT_ADD_ATTR, 0)->written,
+                        "gmail receives:\n"
+                        "    <iq type='result' id='a' fedsim-mutant='1'/>\n"
+                        "or\n"
+                        "    <iq type='error' id='a' fedsim-mutant='1'/>");
+    assert_string_equal(find(f, 27, MUTANT_NEGATE, 0)->written,
+                        "gmail receives nothing like within 10s:\n"
+                        "    <iq type='result' id='a'/>\n"
+                        "or\n"
+                        "    <iq type='error' id='a'/>");
+    assert_string_equal(find(f, 31, MUTANT_NEGATE, 0)->written, "gmail receives within 1s:\n"
+                                                                "    <message type='error'/>\n"
+                                                                "or\n"
+                                                                "    <message type='headline'/>");
     /* Steps that assert nothing have no mutants. */
     for (size_t i = 0; i < f->n; i++)
         assert_true(f->m[i].line >= 7);
@@ -205,7 +230,7 @@ test_mutants_parse(void **state)
     const struct fixture *f = *state;
     char err[1024];
 
-    assert_int_equal(f->n, 32); /* 10 + 1 + 1 + 3 + 3 + 1 + 1 + 1 + 0 + 2 + 2 + 1 + 6 */
+    assert_int_equal(f->n, 36); /* 10 + 1 + 1 + 3 + 3 + 1 + 1 + 1 + 0 + 2 + 2 + 1 + 6 + 3 + 1 */
     for (size_t i = 0; i < f->n; i++) {
         const struct mutant *m = &f->m[i];
         struct scenario *s = mutant_parse(m, "mut.scn", NULL, err, sizeof(err));
@@ -227,6 +252,9 @@ test_mutants_parse(void **state)
         assert_true(strstr(m->text, m->written) != NULL);
         if (m->op == MUTANT_NEGATE)
             assert_int_not_equal(s->steps[m->step].kind, f->s->steps[m->step].kind);
+        /* The alternatives stay, every one of them. */
+        if (f->s->steps[m->step].stanza != NULL)
+            assert_int_equal(s->steps[m->step].nalts, f->s->steps[m->step].nalts);
         scenario_free(s);
     }
 }
