@@ -830,7 +830,11 @@ peer_authenticated_from(const struct peer *p, const char *domain, enum peer_auth
 {
     const struct s2s *o = authenticated_out(p, domain, auth, tls);
 
-    return authenticated_in(p, domain, auth, tls) != NULL || (o != NULL && o->bidi);
+    /* A bidi stream (XEP-0288) the peer opened carries the SUT's stanzas too, but its
+     * authentication (dialback, SASL) was the peer's own: it says nothing of how the SUT's
+     * domain was verified, so it counts only when the step names no way. */
+    return authenticated_in(p, domain, auth, tls) != NULL ||
+           (auth == PEER_AUTH_ANY && o != NULL && o->bidi);
 }
 
 int
@@ -839,7 +843,9 @@ peer_authenticated_to(const struct peer *p, const char *domain, enum peer_auth a
 {
     const struct s2s *i = authenticated_in(p, domain, auth, tls);
 
-    return authenticated_out(p, domain, auth, tls) != NULL || (i != NULL && i->bidi);
+    /* The same the other way: the SUT's bidi stream was authenticated as the SUT's domain. */
+    return authenticated_out(p, domain, auth, tls) != NULL ||
+           (auth == PEER_AUTH_ANY && i != NULL && i->bidi);
 }
 
 int

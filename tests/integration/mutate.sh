@@ -24,7 +24,7 @@ check "... reported with file:line, step and change" grep -q \
     "^SURVIVED tests/scenarios/mutate/vacuous.scn:15: saw at most: \[max-connections\] at most 3 connections lowered to 0" \
     "$T_TMP/vacuous.out"
 check "... the real check's mutants killed, the score printed" grep -qE \
-    "^  tests/scenarios/mutate +5/6 83.3 % \(1 survived, 0 errors\)" "$T_TMP/vacuous.out"
+    "^  tests/scenarios/mutate +4/5 80.0 % \(1 survived, 0 errors\)" "$T_TMP/vacuous.out"
 [ "$T_FAIL" -eq 0 ] || cat "$T_TMP/vacuous.out" "$T_TMP/vacuous.err"
 
 seed=${FEDSIM_MUTATE_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}

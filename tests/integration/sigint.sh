@@ -36,7 +36,7 @@ for sig in INT TERM; do
     check "... the first scenario passed, the second is marked interrupted, the third never ran" \
         eval "grep -q '^ok .*gtalk-sut-user-adds-contact' '$T_TMP/$sig.out' &&
               grep -q '^error .*quiet.scn' '$T_TMP/$sig.out' &&
-              grep -q 'interrupted by a signal at step 3 of 3' '$T_TMP/$sig.out' &&
+              grep -q 'interrupted by a signal at step 2 of 2' '$T_TMP/$sig.out' &&
               ! grep -q 'gtalk-message-exchange' '$T_TMP/$sig.out' &&
               grep -q '^1 passed, 1 failed, 0 skipped' '$T_TMP/$sig.out'"
     check "... the JUnit file is complete: 2 test cases, the interrupted one an error" eval "

@@ -49,7 +49,9 @@ static const char text[] =
         "    <message type='error'/>\n"                                       /* 32 */
         "    or\n"                                                            /* 33 */
         "    <message type='headline'/>\n"                                    /* 34 */
-        "alice disconnects\n";                                                /* 35 */
+        "alice disconnects\n"                                                 /* 35 */
+        "alice receives:\n"                                                   /* 36 */
+        "    <presence from='${alice.full}'/>\n";                             /* 37 */
 
 struct fixture {
     struct scenario *s;
@@ -218,6 +220,9 @@ test_step_operators(void **state)
                                                                 "    <message type='error'/>\n"
                                                                 "or\n"
                                                                 "    <message type='headline'/>");
+    /* The echo of alice's own initial presence: no negative step sees it, so no negation. */
+    assert_int_equal(count(f, 36, MUTANT_NEGATE), 0);
+    assert_int_equal(count(f, 36, MUTANT_ATTR_VALUE), 1);
     /* Steps that assert nothing have no mutants. */
     for (size_t i = 0; i < f->n; i++)
         assert_true(f->m[i].line >= 7);
@@ -230,7 +235,7 @@ test_mutants_parse(void **state)
     const struct fixture *f = *state;
     char err[1024];
 
-    assert_int_equal(f->n, 36); /* 10 + 1 + 1 + 3 + 3 + 1 + 1 + 1 + 0 + 2 + 2 + 1 + 6 + 3 + 1 */
+    assert_int_equal(f->n, 40); /* 10 + 1 + 1 + 3 + 3 + 1 + 1 + 1 + 0 + 2 + 2 + 1 + 6 + 3 + 1 + 4 */
     for (size_t i = 0; i < f->n; i++) {
         const struct mutant *m = &f->m[i];
         struct scenario *s = mutant_parse(m, "mut.scn", NULL, err, sizeof(err));
