@@ -739,6 +739,16 @@ step_mutants(struct maker *mk, size_t i)
         c.kind = STEP_DNS_ASKED;
         add_step(mk, i, MUTANT_NEGATE, &c, NULL, "dns never asked turned into dns asked");
         break;
+    case STEP_NEVER_RECEIVES:
+        /* Checked over the whole run; its positive waits at its own place. */
+        c.kind = STEP_RECEIVE;
+        add_step(mk, i, MUTANT_NEGATE, &c, NULL,
+                 "never receives turned into receives (the same stanza)");
+        break;
+    case STEP_NOT_AUTHENTICATES:
+        c.kind = STEP_AUTHENTICATES;
+        add_step(mk, i, MUTANT_NEGATE, &c, NULL, "does not authenticate turned into authenticates");
+        break;
     default:
         break; /* not an assertion: connects, sends, faults, modes */
     }

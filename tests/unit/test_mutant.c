@@ -51,7 +51,11 @@ static const char text[] =
         "    <message type='headline'/>\n"                                    /* 34 */
         "alice disconnects\n"                                                 /* 35 */
         "alice receives:\n"                                                   /* 36 */
-        "    <presence from='${alice.full}'/>\n";                             /* 37 */
+        "    <presence from='${alice.full}'/>\n"                              /* 37 */
+        "gmail never receives:\n"                                             /* 38 */
+        "    <message type='normal'/>\n"                                      /* 39 */
+        "gmail does not authenticate ${sut.domain} by dialback within 2s\n"   /* 40 */
+        "wait 1s\n";                                                          /* 41 */
 
 struct fixture {
     struct scenario *s;
@@ -223,6 +227,10 @@ test_step_operators(void **state)
     /* The echo of alice's own initial presence: no negative step sees it, so no negation. */
     assert_int_equal(count(f, 36, MUTANT_NEGATE), 0);
     assert_int_equal(count(f, 36, MUTANT_ATTR_VALUE), 1);
+    assert_string_equal(find(f, 38, MUTANT_NEGATE, 0)->written,
+                        "gmail receives:\n    <message type='normal'/>");
+    assert_string_equal(find(f, 40, MUTANT_NEGATE, 0)->written,
+                        "gmail authenticates ${sut.domain} by dialback within 2s");
     /* Steps that assert nothing have no mutants. */
     for (size_t i = 0; i < f->n; i++)
         assert_true(f->m[i].line >= 7);
@@ -235,7 +243,8 @@ test_mutants_parse(void **state)
     const struct fixture *f = *state;
     char err[1024];
 
-    assert_int_equal(f->n, 40); /* 10 + 1 + 1 + 3 + 3 + 1 + 1 + 1 + 0 + 2 + 2 + 1 + 6 + 3 + 1 + 4 */
+    assert_int_equal(
+            f->n, 42); /* 10 + 1 + 1 + 3 + 3 + 1 + 1 + 1 + 0 + 2 + 2 + 1 + 6 + 3 + 1 + 4 + 1 + 1 */
     for (size_t i = 0; i < f->n; i++) {
         const struct mutant *m = &f->m[i];
         struct scenario *s = mutant_parse(m, "mut.scn", NULL, err, sizeof(err));
