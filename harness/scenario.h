@@ -43,7 +43,8 @@
  *                                        AUTH: by dialback | by sasl external, over tls |
  *                                        over direct tls | without tls (any way if not given)
  *   PEER does not authenticate DOMAIN [AUTH] within T -- no inbound stream from DOMAIN is
- *                                        authenticated (that way) before or during the wait
+ *                                        authenticated (that way) when the step begins, nor
+ *                                        becomes so within T
  *   PEER receives stream error CONDITION [within T] -- e.g. invalid-id, host-unknown
  *   PEER saw at most N connections       -- from the SUT so far (no reconnect storm)
  *   PEER refuses connections | stays silent | resets connections | accepts connections
