@@ -712,8 +712,11 @@ answer_slow(const struct dns_zoneset *zs, const struct dns_faults *faults, const
     ldns_pkt_set_cd(a, ldns_pkt_cd(query));
     ldns_pkt_push_rr(a, LDNS_SECTION_QUESTION, ldns_rr_clone(question));
     limit = effective_limit(tcp, ldns_pkt_edns(query), ldns_pkt_edns_udp_size(query));
-    if (ldns_pkt_edns(query))
+    if (ldns_pkt_edns(query)) {
         ldns_pkt_set_edns_udp_size(a, DNS_ANSWER_EDNS_SIZE);
+        /* RFC 3225 §3: the DO bit is copied into the response. */
+        ldns_pkt_set_edns_do(a, ldns_pkt_edns_do(query));
+    }
     memset(&b, 0, sizeof(b));
     b.zs = zs;
     b.faults = faults;
@@ -814,7 +817,7 @@ struct plain_query {
     size_t namelen;    /* wire length, root label included */
     size_t qsec;       /* the question's length: name, type, class */
     uint16_t qtype, qclass;
-    int edns;
+    int edns;     /* 0: no OPT record, 1: one, 2: one with the DO bit */
     size_t limit; /* the size the answer must fit in */
     uint32_t hash;
 };
@@ -869,9 +872,10 @@ parse_plain(const uint8_t *q, size_t qlen, int tcp, struct plain_query *pq)
         if (qlen - pos != 11 || q[pos] != 0 || q[pos + 1] != 0 || q[pos + 2] != LDNS_RR_TYPE_OPT)
             return 0;
         client = (size_t)q[pos + 3] << 8 | q[pos + 4];
-        if (client < 512 || q[pos + 6] != 0 || q[pos + 9] != 0 || q[pos + 10] != 0)
+        if (client < 512 || q[pos + 6] != 0 || (q[pos + 7] & 0x7f) != 0 || q[pos + 8] != 0 ||
+            q[pos + 9] != 0 || q[pos + 10] != 0)
             return 0;
-        pq->edns = 1;
+        pq->edns = q[pos + 7] & 0x80 ? 2 : 1; /* with the DO bit, which the answer echoes */
         pos += 11;
     }
     if (pos != qlen)

@@ -1,13 +1,14 @@
 /*
  * fuzz_dns_answer.c: the DNS responder's query path (dns_answer.c): a query message decoded,
- * answered from the zones of tests/data/dns-behaviour.zone plus a synthesized SUT zone, with or
- * without injected faults, and the query log line formatted (dns_server.c).
+ * answered from the zones of tests/data/dns-behaviour.zone, the differential test's zones
+ * (tests/dns/: wildcards, cuts, DNAME, chains) plus a synthesized SUT zone, with or without
+ * injected faults, and the query log line formatted (dns_server.c).
  *
  * Input: byte 0: bit 0 TCP (no UDP size limit), bit 1 faults consulted; the rest is the DNS
  * message as it arrives in a UDP datagram or after the TCP length prefix.
  *
  * Oracles: every response decodes (ldns), echoes the query's id with QR set, and over UDP fits
- * the size the query allows (512, or its EDNS0 payload size).
+ * the size the query allows (512, or its EDNS0 payload size up to 1232).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -40,7 +41,11 @@ setup(void)
             {"_xmpp-server._tcp.sut.test", "SRV", DNS_FAULT_REPLACE,
              "_xmpp-server._tcp.sut.test. 5 IN SRV 0 0 5269 xmpp.gmail.test.\n"
              "_xmpp-server._tcp.sut.test. 5 IN SRV 1 0 5269 elsewhere.example."},
+            {"dead.x.gmail.test", "A", DNS_FAULT_REPLACE, "dead.x.gmail.test. 5 IN A 127.0.0.9"},
+            {"foo.wild.diff.test", "MX", DNS_FAULT_REPLACE,
+             "foo.wild.diff.test. 5 IN MX 1 host.wild.diff.test."},
     };
+    static const char *diff_zones[] = {"diff.test", "other.test", "sub.other.test"};
     struct sockaddr_in sut = {.sin_family = AF_INET, .sin_port = htons(5269)};
     char err[512];
     size_t i;
@@ -49,6 +54,13 @@ setup(void)
     if (dns_zoneset_load_file(zones, FEDSIM_SOURCE_DIR "/tests/data/dns-behaviour.zone", err,
                               sizeof(err)) != 0)
         fuzz_fail("%s", err);
+    for (i = 0; i < sizeof(diff_zones) / sizeof(diff_zones[0]); i++) {
+        char path[512];
+
+        snprintf(path, sizeof(path), "%s/tests/dns/%s.zone", FEDSIM_SOURCE_DIR, diff_zones[i]);
+        if (dns_zoneset_load_file(zones, path, err, sizeof(err)) != 0)
+            fuzz_fail("%s", err);
+    }
     inet_pton(AF_INET, "127.0.0.1", &sut.sin_addr);
     if (dns_zoneset_add_sut(zones, "sut.test", (struct sockaddr *)&sut, err, sizeof(err)) < 0)
         fuzz_fail("%s", err);
@@ -67,7 +79,8 @@ udp_limit(const uint8_t *q, size_t qlen)
 
     if (ldns_wire2pkt(&p, q, qlen) == LDNS_STATUS_OK && ldns_pkt_edns(p) &&
         ldns_pkt_edns_udp_size(p) > limit)
-        limit = ldns_pkt_edns_udp_size(p);
+        limit = ldns_pkt_edns_udp_size(p) < DNS_ANSWER_EDNS_SIZE ? ldns_pkt_edns_udp_size(p)
+                                                                 : DNS_ANSWER_EDNS_SIZE;
     ldns_pkt_free(p);
     return limit;
 }

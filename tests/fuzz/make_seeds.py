@@ -200,6 +200,19 @@ def dns():
         "compressed-loop": struct.pack(">HHHHHH", 21, 0x0100, 1, 0, 0, 0) + b"\xc0\x0c\x00\x01\x00\x01",
         "truncated": query(22, "gmail.test", A)[:-3],
         "response": query(23, "gmail.test", A, flags=0x8100),
+        # The differential test's zones (tests/dns/): wildcards, cuts, DNAME, long chains.
+        "wildcard": query(24, "foo.wild.diff.test", A),
+        "wildcard-cname": query(25, "x.cn.diff.test", A, edns=(1232, 0, False)),
+        "wildcard-srv": query(26, "_xmpp-server._tcp.srv.diff.test", SRV),
+        "wildcard-ent": query(27, "foo.entwild.diff.test", A),
+        "referral": query(28, "www.child.diff.test", A),
+        "referral-ds": query(29, "child.diff.test", 43),
+        "cname-into-cut": query(30, "tochild.diff.test", A),
+        "dname": query(31, "www.dn.diff.test", A),
+        "dname-cname": query(32, "www.dn.diff.test", CNAME),
+        "cname-long": query(33, "long1.diff.test", A),
+        "srv-set-udp": query(34, "_xmpp-server._tcp.big.diff.test", SRV, edns=(600, 0, False)),
+        "replaced-name": query(35, "dead.x.gmail.test", AAAA),
     }
     for name, msg in sorted(seeds.items()):
         write("dns_answer", name + "-udp", b"\x00" + msg)
@@ -210,6 +223,8 @@ def zones():
     files = [os.path.join(ROOT, "dnsfixtures", "federation.zone")]
     data = os.path.join(ROOT, "tests", "data")
     files += [os.path.join(data, f) for f in sorted(os.listdir(data)) if f.endswith(".zone")]
+    dnsdir = os.path.join(ROOT, "tests", "dns")
+    files += [os.path.join(dnsdir, f) for f in sorted(os.listdir(dnsdir)) if f.endswith(".zone")]
     for path in files:
         with open(path, encoding="utf-8") as f:
             text = f.read()

@@ -8,8 +8,10 @@
  * compared as sets. Names are compared case-insensitively (RFC 4343), TTLs exactly.
  *
  * usage: dns_compare QUESTIONS ADDR:PORT ADDR:PORT [KNOWN]
- *   QUESTIONS: lines "NAME TYPE" ('#' starts a comment). KNOWN: lines "NAME TYPE TRANSPORT
- *   reason...": differences that are expected (documented in docs/dns.md); each must occur,
+ *   QUESTIONS: lines "NAME TYPE [+rd] [+cd] [+do] [+bufsize=N] [+class=CLASS]" ('#' starts a
+ *   comment): +rd, +cd set those flags, +do the DNSSEC OK bit and +bufsize the size of the
+ *   EDNS transport's OPT record (default 1232), +class another class. KNOWN: lines "NAME TYPE
+ * TRANSPORT reason...": differences that are expected (documented in docs/dns.md); each must occur,
  *   or it is reported as stale.
  * Prints one block per difference and a summary line; exit 0 when every difference is known
  * and every known one occurred, 1 otherwise, 2 on bad usage or a server that does not answer.
@@ -345,8 +347,11 @@ main(int argc, char **argv)
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     while (fgets(line, sizeof(line), fp) != NULL) {
-        char name[256], type[32];
+        char name[256], type[32], opt[64];
         ldns_rr_type rrtype;
+        ldns_rr_class rrclass = LDNS_RR_CLASS_IN;
+        uint16_t qflags = 0, bufsize = 1232;
+        int dobit = 0, used = 0, off = 0;
         enum transport t;
 
         lineno++;
@@ -357,6 +362,25 @@ main(int argc, char **argv)
             fprintf(stderr, "%s:%d: unknown type %s\n", argv[1], lineno, type);
             return 2;
         }
+        sscanf(line, "%*s %*s%n", &off);
+        while (sscanf(line + off, "%63s%n", opt, &used) == 1) {
+            off += used;
+            if (strcmp(opt, "+rd") == 0)
+                qflags |= LDNS_RD;
+            else if (strcmp(opt, "+cd") == 0)
+                qflags |= LDNS_CD;
+            else if (strcmp(opt, "+do") == 0)
+                dobit = 1;
+            else if (strncmp(opt, "+bufsize=", 9) == 0 && atoi(opt + 9) > 0)
+                bufsize = (uint16_t)atoi(opt + 9);
+            else if (strncmp(opt, "+class=", 7) == 0 &&
+                     (rrclass = ldns_get_rr_class_by_name(opt + 7)) != 0)
+                ;
+            else {
+                fprintf(stderr, "%s:%d: unknown option %s\n", argv[1], lineno, opt);
+                return 2;
+            }
+        }
         questions++;
         for (t = 0; t < T_COUNT; t++) {
             ldns_pkt *query = NULL, *a, *b;
@@ -365,14 +389,16 @@ main(int argc, char **argv)
             char why[128] = "", rep[32768] = "";
             struct known *k;
 
-            if (ldns_pkt_query_new_frm_str(&query, name, rrtype, LDNS_RR_CLASS_IN, 0) !=
+            if (ldns_pkt_query_new_frm_str(&query, name, rrtype, rrclass, qflags) !=
                 LDNS_STATUS_OK) {
                 fprintf(stderr, "%s:%d: bad name %s\n", argv[1], lineno, name);
                 return 2;
             }
             ldns_pkt_set_id(query, (uint16_t)id++);
-            if (t == T_EDNS)
-                ldns_pkt_set_edns_udp_size(query, 1232);
+            if (t == T_EDNS) {
+                ldns_pkt_set_edns_udp_size(query, bufsize);
+                ldns_pkt_set_edns_do(query, dobit);
+            }
             if (ldns_pkt2wire(&wire, query, &wlen) != LDNS_STATUS_OK) {
                 fprintf(stderr, "%s:%d: cannot encode the query\n", argv[1], lineno);
                 return 2;
