@@ -193,7 +193,8 @@ is_slow(enum diagnose_fault_kind k)
 static int
 is_dialback(enum diagnose_fault_kind k)
 {
-    return k == DIAGNOSE_FAULT_DB_INVALID || k == DIAGNOSE_FAULT_DB_IGNORE;
+    return k == DIAGNOSE_FAULT_DB_INVALID || k == DIAGNOSE_FAULT_DB_IGNORE ||
+           k == DIAGNOSE_FAULT_DB_LATE;
 }
 
 void
@@ -233,6 +234,14 @@ diagnose_note_mode(struct diagnose_facts *f, size_t peer, const char *mode, int 
 
         snprintf(n, sizeof(n), "%lu", strtoul(mode + 25, NULL, 10));
         diagnose_note_fault(f, DIAGNOSE_FAULT_NET_CUT, peer, NULL, NULL, n, line);
+        return;
+    }
+    if (strncmp(mode, "answers dialback after ", 23) == 0) {
+        char n[32];
+
+        snprintf(n, sizeof(n), "%lu", strtoul(mode + 23, NULL, 10));
+        end_faults(f, peer, is_dialback, line);
+        diagnose_note_fault(f, DIAGNOSE_FAULT_DB_LATE, peer, NULL, NULL, n, line);
         return;
     }
     for (i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
@@ -746,6 +755,17 @@ peer_faults(const struct diagnose_facts *f, size_t p, struct out *o)
                     "and its stanzas wait",
                     d, x->line, pe->db_ignored, d);
             break;
+        case DIAGNOSE_FAULT_DB_LATE: {
+            char val[64];
+
+            if (pe->db_late > 0)
+                say(o, DIAGNOSE_DIALBACK_FAULT, 1, p,
+                    "the scenario made %s answer dialback %s late (line %d): the SUT's dialback "
+                    "requests (%u) waited that long for their answer, so its stream to %s was "
+                    "authenticated only then, if before the step gave up",
+                    d, ms_str(x->value, val, sizeof(val)), x->line, pe->db_late, d);
+            break;
+        }
         case DIAGNOSE_FAULT_COLLISION:
             if (pe->collision > 0)
                 say(o, DIAGNOSE_COLLISION, 1, p,

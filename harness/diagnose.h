@@ -66,6 +66,7 @@ enum diagnose_fault_kind {
     DIAGNOSE_FAULT_NET_SLOW,     /* PEER writes slowly */
     DIAGNOSE_FAULT_DB_INVALID,   /* PEER answers dialback invalid */
     DIAGNOSE_FAULT_DB_IGNORE,    /* PEER ignores dialback */
+    DIAGNOSE_FAULT_DB_LATE,      /* PEER answers dialback after N ms (value: N) */
     DIAGNOSE_FAULT_CERT,         /* knob cert=KIND other than valid (value: the kind) */
     DIAGNOSE_FAULT_COLLISION,    /* knob collision=WAY (value: the way) */
 };
@@ -90,6 +91,7 @@ struct diagnose_peer {
     unsigned in_authenticated; /* ... authenticated (dialback valid, or SASL EXTERNAL) */
     unsigned db_invalid_sent;  /* the peer answered the SUT's dialback key invalid */
     unsigned db_ignored;       /* the SUT's dialback requests left unanswered (fault) */
+    unsigned db_late;          /* ... held to be answered late (fault) */
     unsigned verify_invalid;   /* as authoritative: the peer said its own key is invalid */
     unsigned collision;        /* refused the SUT as a domain the peer's provider hosts */
     /* The peer going to the SUT (as originating server, or to verify). */
@@ -139,7 +141,7 @@ enum diagnose_class {
     DIAGNOSE_NEVER_ASKED,          /* the SUT never looked the peer up */
     DIAGNOSE_INBOUND_REFUSED,      /* the peer's connections to the SUT were refused */
     DIAGNOSE_INBOUND_TIMEOUT,      /* ... timed out */
-    DIAGNOSE_DIALBACK_FAULT,       /* the scenario made the peer answer invalid or ignore */
+    DIAGNOSE_DIALBACK_FAULT,       /* the scenario made the peer answer invalid, late, or not */
     DIAGNOSE_DIALBACK_INVALID,     /* the SUT answered the peer's key invalid, nothing injected */
     DIAGNOSE_COLLISION,            /* the peer's provider hosts the SUT's domain (seed) */
     DIAGNOSE_CERT_FAULT,           /* the peer's bad certificate (knob), refused by the SUT */

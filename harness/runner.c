@@ -1346,6 +1346,7 @@ diagnosis(struct run *run, char *buf, size_t len)
         d->in_authenticated = p->facts.in_authenticated;
         d->db_invalid_sent = p->facts.db_invalid_sent;
         d->db_ignored = p->facts.db_ignored;
+        d->db_late = p->facts.db_late;
         d->verify_invalid = p->facts.verify_invalid;
         d->collision = p->facts.collision;
         d->sut_unresolved = p->facts.sut_unresolved;

@@ -74,6 +74,7 @@ struct peer {
         unsigned in_authenticated, out_authenticated; /* streams authenticated, each way */
         unsigned db_invalid_sent; /* we answered the SUT's dialback key invalid */
         unsigned db_ignored;      /* the SUT's dialback requests we left unanswered (fault) */
+        unsigned db_late;         /* ... we held to answer late (fault) */
         unsigned verify_invalid;  /* as authoritative, we said our own key is invalid */
         unsigned tls_done, tls_failed, cert_refused; /* cert_refused: the SUT's, by us */
     } facts;

@@ -508,6 +508,8 @@ answer_verify(struct s2s *s, const struct xml_node *n)
     if ((s->peer->dialback == PEER_DB_IGNORE || s->peer->dialback == PEER_DB_LATE) && !releasing) {
         if (s->peer->dialback == PEER_DB_IGNORE)
             s->peer->facts.db_ignored++;
+        else
+            s->peer->facts.db_late++;
         peer_report(s->peer, "authoritative: %s asked to verify our key for stream %s: %s (fault)",
                     from, id, held_words(s->peer));
         peer_hold_dialback(s->peer, s, n);
@@ -655,6 +657,8 @@ in_stanza(struct s2s *s, struct xml_node *n)
                         s->id, from, held_words(s->peer));
             if (s->peer->dialback == PEER_DB_IGNORE)
                 s->peer->facts.db_ignored++;
+            else
+                s->peer->facts.db_late++;
             peer_hold_dialback(s->peer, s, n);
             return;
         }

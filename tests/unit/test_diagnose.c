@@ -508,6 +508,14 @@ test_dialback_fault(void **state)
     run();
     assert_said(DIAGNOSE_DIALBACK_FAULT, "ignore dialback (line 8): the SUT's dialback requests "
                                          "(2) got no answer");
+    /* Late instead: the ignoring is over, the lateness said. */
+    diagnose_note_mode(f, gm, "answers dialback after 3000 ms", 9);
+    assert_true(f->faults[1].ended);
+    assert_string_equal(f->faults[2].value, "3000");
+    f->peers[gm].db_late = 1;
+    run();
+    assert_said(DIAGNOSE_DIALBACK_FAULT, "answer dialback 3 s late (line 9)");
+    assert_no_text("ignore dialback");
 }
 
 static void
