@@ -485,6 +485,7 @@ run_phase(struct mutate *mt, const struct sut *sut, struct sut *info, size_t n)
         for (i = 0; i < got; i++) {
             free(done[i].path);
             free(done[i].title);
+            free(done[i].clause);
             free(done[i].extra);
             runner_result_clear(&done[i].r);
         }
@@ -501,6 +502,7 @@ run_phase(struct mutate *mt, const struct sut *sut, struct sut *info, size_t n)
             }
             free(d.path);
             free(d.title);
+            free(d.clause);
             free(d.extra);
             runner_result_clear(&d.r);
         }

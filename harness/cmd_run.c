@@ -169,7 +169,8 @@ as_results(const struct done *d, size_t n)
     size_t i;
 
     for (i = 0; i < n; i++)
-        res[i] = (struct result){.path = d[i].path, .title = d[i].title, .r = d[i].r};
+        res[i] = (struct result){
+                .path = d[i].path, .title = d[i].title, .clause = d[i].clause, .r = d[i].r};
     return res;
 }
 
@@ -349,6 +350,7 @@ run_one(const struct run_opts *o, const struct sut *sut, const char *path, struc
     }
     d->path = xstrdup(path);
     d->title = xstrdup(s->title);
+    d->clause = scenario_clauses(s);
     if (o->report != NULL)
         d->s = s;
     else
@@ -502,6 +504,10 @@ worker_main(const struct run_opts *o, char **paths, int req, int res)
                          "\"interrupted\": %d, \"title\": ",
                     runner_outcome_str(d.r.outcome), d.r.seconds, d.r.line, d.r.interrupted);
             json_write_string(out, d.title);
+            if (d.clause != NULL) {
+                fprintf(out, ", \"clause\": ");
+                json_write_string(out, d.clause);
+            }
             fprintf(out, ", \"message\": ");
             json_write_string(out, d.r.message != NULL ? d.r.message : "");
             if (d.extra != NULL) {
@@ -513,6 +519,7 @@ worker_main(const struct run_opts *o, char **paths, int req, int res)
         free(d.extra);
         free(d.path);
         free(d.title);
+        free(d.clause);
         scenario_free(d.s);
         runner_result_clear(&d.r);
     }
@@ -571,6 +578,8 @@ worker_result(struct worker *w, const char *text, char **paths, const struct run
         if (ran == 1) {
             d->path = xstrdup(paths[(size_t)json_get_number(j, "i", 0)]);
             d->title = xstrdup(json_get_string(j, "title", ""));
+            if (json_get_string(j, "clause", NULL) != NULL)
+                d->clause = xstrdup(json_get_string(j, "clause", NULL));
             d->r.outcome = (enum runner_outcome)results_outcome(json_get_string(j, "outcome", ""));
             d->r.seconds = json_get_number(j, "seconds", 0);
             d->r.line = (int)json_get_number(j, "line", 0);
@@ -818,6 +827,7 @@ out:
         free(done[i].extra);
         free(done[i].path);
         free(done[i].title);
+        free(done[i].clause);
         scenario_free(done[i].s);
         runner_result_clear(&done[i].r);
     }

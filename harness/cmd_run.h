@@ -27,6 +27,7 @@ struct run_opts {
 
 struct done {
     char *path, *title; /* owned */
+    char *clause;       /* owned: the clause: lines, "; "-joined, or NULL */
     struct scenario *s; /* owned with --report (its actors name the lifelines), else NULL */
     struct runner_result r;
     char *extra; /* owned: run_item's own data for item_done (a worker sends it), or NULL */

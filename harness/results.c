@@ -38,6 +38,12 @@ results_write_junit(const char *path, const struct result *res, size_t n, double
 
         fprintf(fp, "  <testcase classname='fedsim' name='%s' time='%.3f'>", name,
                 res[i].r.seconds);
+        if (res[i].clause != NULL) {
+            char *c = xml_escape(res[i].clause, strlen(res[i].clause));
+
+            fprintf(fp, "<properties><property name='clause' value='%s'/></properties>", c);
+            free(c);
+        }
         switch (res[i].r.outcome) {
         case RUN_FAIL:
             fprintf(fp, "<failure message='scenario failed'>%s</failure>", msg);
@@ -104,6 +110,7 @@ results_write_json(const char *path, const struct results_meta *meta, const stru
         fprintf(fp, "%s\n  {", i > 0 ? "," : "");
         member(fp, "path", res[i].path, 0);
         member(fp, "title", res[i].title, 1);
+        member(fp, "clause", res[i].clause, 1);
         member(fp, "outcome", runner_outcome_str(res[i].r.outcome), 1);
         fprintf(fp, ", \"seconds\": %.3f, \"line\": %d", res[i].r.seconds, res[i].r.line);
         member(fp, "message", res[i].r.message != NULL ? res[i].r.message : "", 1);
@@ -194,6 +201,7 @@ results_read_json(const char *path, struct results_meta *meta, struct result **r
         memset(r, 0, sizeof(*r));
         r->path = xstrdup(json_get_string(s, "path", ""));
         r->title = xstrdup(json_get_string(s, "title", ""));
+        r->clause = dup_or_null(json_get_string(s, "clause", NULL));
         r->r.outcome = (enum runner_outcome)results_outcome(json_get_string(s, "outcome", ""));
         r->r.seconds = json_get_number(s, "seconds", 0);
         r->r.line = (int)json_get_number(s, "line", 0);
@@ -219,5 +227,6 @@ result_clear(struct result *r)
 {
     free(r->path);
     free(r->title);
+    free(r->clause);
     runner_result_clear(&r->r);
 }

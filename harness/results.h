@@ -4,7 +4,7 @@
  * JSON: {"fedsim": VERSION, "shard": "K/N" | null, "seconds": S,
  *        "sut": {"name", "version", "domain", "tls"},
  *        "counts": {"ok", "fail", "error", "skip", "xfail"},
- *        "scenarios": [{"path", "title", "outcome", "seconds", "line", "message"}...]}
+ *        "scenarios": [{"path", "title", "clause", "outcome", "seconds", "line", "message"}...]}
  */
 #ifndef FEDSIM_RESULTS_H
 #define FEDSIM_RESULTS_H
@@ -15,6 +15,7 @@
 
 struct result {
     char *path, *title;     /* owned */
+    char *clause;           /* owned: the scenario's clauses, "; "-joined, or NULL */
     struct runner_result r; /* outcome, seconds, line, message (owned) */
 };
 

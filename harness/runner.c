@@ -25,6 +25,7 @@
 #include "profile.h"
 #include "resolve.h"
 #include "tls.h"
+#include "transport.h"
 #include "xml_stream.h"
 #include "xmalloc.h"
 
@@ -1182,6 +1183,55 @@ transcript_bytes(const char *label, const char *dir, const char *data, size_t le
     fprintf(run->o->transcript, "%s %s %s %.*s\n", stamp, label, dir, (int)len, data);
 }
 
+/* 1 if the scenario has peer actor a authenticate by dialback: an authentication step says
+ * `by dialback`, a step tells it what to do with dialback, or a knob makes dialback its point. */
+static int
+peer_does_dialback(const struct run *run, size_t a)
+{
+    const struct scenario_actor *act = &run->s->actors[a];
+    size_t i;
+
+    for (i = 0; i < act->nknobs; i++)
+        if (transport_knob_dialback(act->knobs[i]))
+            return 1;
+    for (i = 0; i < run->s->nsteps; i++) {
+        const struct scenario_step *st = &run->s->steps[i];
+
+        if (st->actor != a)
+            continue;
+        if ((st->kind == STEP_AUTHENTICATES || st->kind == STEP_AUTHENTICATED_TO) &&
+            st->auth == STEP_AUTH_DIALBACK)
+            return 1;
+        if (st->kind == STEP_PEER_MODE && (strncmp(st->arg1, "answers dialback", 16) == 0 ||
+                                           strcmp(st->arg1, "ignores dialback") == 0))
+            return 1;
+    }
+    return 0;
+}
+
+/* A peer's transport: as its profile and knobs say in a scenario with a requires: line (about
+ * the transport itself); else following the SUT file's tls where the knobs leave it open. */
+static void
+peer_transport(struct run *run, size_t a, struct profile *prof)
+{
+    const struct scenario_actor *act = &run->s->actors[a];
+    enum transport_variant v = transport_variant_of(run->sut->tls);
+    unsigned pinned = 0;
+    char what[160];
+    size_t k;
+
+    if (run->s->requires_tls != NULL) {
+        note(run, "%s: transport as its profile says (the scenario requires tls %s)", act->name,
+             run->s->requires_tls);
+        return;
+    }
+    for (k = 0; k < act->nknobs; k++)
+        pinned |= transport_knob_pin(act->knobs[k]);
+    transport_follow(prof, pinned, v, peer_does_dialback(run, a), what, sizeof(what));
+    note(run, "%s: transport follows the SUT's tls %s: %s", act->name, transport_variant_str(v),
+         what);
+}
+
 static int
 setup(struct run *run)
 {
@@ -1240,6 +1290,7 @@ setup(struct run *run)
             for (k = 0; k < a->nknobs; k++)
                 if (profile_set_knob(&prof, a->knobs[k], err, sizeof(err)) != 0)
                     break;
+            peer_transport(run, i, &prof);
             {
                 char *domain = relabel(a->domain, run);
 

@@ -1046,6 +1046,49 @@ check_vars(struct parser *p, const char *text, int line)
     return 0;
 }
 
+/* 1 if the actor's line sets knob `name`. */
+static int
+has_knob(const struct scenario_actor *a, const char *name)
+{
+    size_t i, n = strlen(name);
+
+    for (i = 0; i < a->nknobs; i++)
+        if (strncmp(a->knobs[i], name, n) == 0 && a->knobs[i][n] == '=')
+            return 1;
+    return 0;
+}
+
+/*
+ * Without a `requires:` line, a peer's transport follows the SUT's tls (transport.h), so an
+ * authentication step cannot assert it: `over tls` fails on off, `without tls` and SASL
+ * EXTERNAL on required... unless the peer's own tls= knob pins it.
+ */
+static int
+check_transport(struct parser *p)
+{
+    size_t i;
+
+    if (p->s->requires_tls != NULL)
+        return 0;
+    for (i = 0; i < p->s->nsteps; i++) {
+        const struct scenario_step *st = &p->s->steps[i];
+
+        if ((st->kind != STEP_AUTHENTICATES && st->kind != STEP_AUTHENTICATED_TO) ||
+            (st->tls == STEP_TLS_ANY && st->auth != STEP_AUTH_SASL) ||
+            has_knob(&p->s->actors[st->actor], "tls"))
+            continue;
+        p->line = st->line;
+        return perr(p, 1,
+                    "\"%s\" asserts the transport, which follows the SUT's tls in a scenario "
+                    "without a requires: line: say which variants it is about (requires: tls "
+                    "off|optional|required), pin the peer (tls=...), or leave the transport out "
+                    "(\"by dialback\" may stay: that peer then authenticates by dialback on "
+                    "every variant)",
+                    scenario_step_str(st->kind));
+    }
+    return 0;
+}
+
 struct scenario *
 scenario_parse(const char *name, const char *text, const char *fixtures_dir, char *err,
                size_t errlen)
@@ -1090,6 +1133,8 @@ scenario_parse(const char *name, const char *text, const char *fixtures_dir, cha
             check_vars(&p, st->arg1, st->line) != 0 || check_vars(&p, st->arg2, st->line) != 0)
             goto fail;
     }
+    if (check_transport(&p) != 0)
+        goto fail;
     if (p.s->title == NULL)
         p.s->title = xstrdup(name);
     return p.s;
@@ -1208,6 +1253,20 @@ scenario_fits_tls(const struct scenario *s, const char *tls)
         if (strncmp(v, tls, n) == 0 && (v[n] == '\0' || v[n] == '|'))
             return 1;
     return 0;
+}
+
+char *
+scenario_clauses(const struct scenario *s)
+{
+    char *all = NULL, *next;
+    size_t i;
+
+    for (i = 0; i < s->nclauses; i++) {
+        next = xasprintf("%s%s%s", all != NULL ? all : "", all != NULL ? "; " : "", s->clauses[i]);
+        free(all);
+        all = next;
+    }
+    return all;
 }
 
 int

@@ -171,6 +171,9 @@ const char *scenario_xfail(const struct scenario *s, const char *sut_name);
 /* 1 if the scenario is meant for a SUT running TLS variant `tls` (NULL: off). */
 int scenario_fits_tls(const struct scenario *s, const char *tls);
 
+/* The clause: lines joined with "; " (owned), or NULL when there are none. */
+char *scenario_clauses(const struct scenario *s);
+
 /* 1 if the scenario has the tag. */
 int scenario_has_tag(const struct scenario *s, const char *tag);
 

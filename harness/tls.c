@@ -36,6 +36,7 @@ static const char *const kind_names[] = {
         [TLS_CERT_UNTRUSTED] = "untrusted",
         [TLS_CERT_SERVER_ONLY] = "server-auth-only",
         [TLS_CERT_NONE] = "none",
+        [TLS_CERT_DNS_ONLY] = "dns-only",
 };
 
 const char *
@@ -105,15 +106,15 @@ add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
     return ok ? 0 : -1;
 }
 
-/* The subjectAltName value: a DNS-ID and an XmppAddr per name (XEP-0178 §3). */
+/* The subjectAltName value: a DNS-ID and (xmppaddr) an XmppAddr per name (XEP-0178 §3). */
 static char *
-san_value(const char *const *names, size_t n)
+san_value(const char *const *names, size_t n, int xmppaddr)
 {
     char *v = xstrdup(""), *next;
     size_t i;
 
     for (i = 0; i < n; i++) {
-        if (names[i][0] == '*')
+        if (names[i][0] == '*' || !xmppaddr)
             next = xasprintf("%s%sDNS:%s", v, i > 0 ? "," : "", names[i]);
         else
             next = xasprintf("%s%sDNS:%s,otherName:" XMPPADDR_OID ";UTF8:%s", v, i > 0 ? "," : "",
@@ -127,11 +128,12 @@ san_value(const char *const *names, size_t n)
 /*
  * A certificate for key, signed by issuer_key (with issuer_cert as its issuer; NULL: self-
  * signed). names: CN and SANs (n may be 0 for a CA). Validity from now+from to now+until
- * seconds. eku: the extendedKeyUsage value, NULL for a CA.
+ * seconds. eku: the extendedKeyUsage value, NULL for a CA. xmppaddr: an XmppAddr beside each
+ * DNS-ID.
  */
 static X509 *
 make_cert(EVP_PKEY *key, X509 *issuer_cert, EVP_PKEY *issuer_key, const char *cn,
-          const char *const *names, size_t n, long from, long until, const char *eku)
+          const char *const *names, size_t n, long from, long until, const char *eku, int xmppaddr)
 {
     X509 *cert = X509_new();
     X509_NAME *nm = X509_NAME_new();
@@ -166,7 +168,7 @@ make_cert(EVP_PKEY *key, X509 *issuer_cert, EVP_PKEY *issuer_key, const char *cn
             add_ext(cert, issuer_cert, NID_key_usage, "critical,keyCertSign,cRLSign") != 0)
             goto fail;
     } else {
-        char *san = san_value(names, n);
+        char *san = san_value(names, n, xmppaddr);
         int bad = add_ext(cert, issuer_cert, NID_basic_constraints, "critical,CA:FALSE") != 0 ||
                   add_ext(cert, issuer_cert, NID_key_usage,
                           "critical,digitalSignature,keyAgreement") != 0 ||
@@ -192,7 +194,7 @@ ca_new(const char *cn)
 
     ca->key = new_key();
     if (ca->key != NULL)
-        ca->cert = make_cert(ca->key, NULL, ca->key, cn, NULL, 0, -DAY, CA_DAYS * DAY, NULL);
+        ca->cert = make_cert(ca->key, NULL, ca->key, cn, NULL, 0, -DAY, CA_DAYS * DAY, NULL, 0);
     if (ca->cert == NULL) {
         tls_ca_free(ca);
         return NULL;
@@ -362,7 +364,7 @@ tls_ca_issue_files(struct tls_ca *ca, const char *dir, const char *const *names,
     }
     if (key != NULL)
         cert = make_cert(key, ca->cert, ca->key, names[0], names, n, -DAY, CA_DAYS * DAY,
-                         "serverAuth,clientAuth");
+                         "serverAuth,clientAuth", 1);
     if (cert == NULL) {
         snprintf(err, errlen, "cannot issue for %s: %s", names[0],
                  tls_error_string((char[128]){0}, 128));
@@ -416,9 +418,10 @@ tls_cert_issue(struct tls_ca *ca, const char *domain, enum tls_cert_kind kind, s
     if (out->key == NULL)
         goto fail;
     if (kind == TLS_CERT_SELF_SIGNED)
-        out->cert = make_cert(out->key, NULL, out->key, name, &name, 1, from, until, eku);
+        out->cert = make_cert(out->key, NULL, out->key, name, &name, 1, from, until, eku, 1);
     else
-        out->cert = make_cert(out->key, ca->cert, ca->key, name, &name, 1, from, until, eku);
+        out->cert = make_cert(out->key, ca->cert, ca->key, name, &name, 1, from, until, eku,
+                              kind != TLS_CERT_DNS_ONLY);
     if (out->cert == NULL)
         goto fail;
     free(wild);

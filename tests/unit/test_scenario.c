@@ -52,6 +52,7 @@ test_good(void **state)
     if (s == NULL)
         fail_msg("%s", err);
     assert_string_equal(s->title, "Two actors");
+    assert_null(scenario_clauses(s));
     assert_int_equal(s->ntags, 2);
     assert_true(scenario_has_tag(s, "gtalk"));
     assert_int_equal(s->timeout_ms, 3000);
@@ -125,9 +126,28 @@ test_tls_and_modes(void **state)
     assert_false(scenario_fits_tls(s, NULL)); /* no tls line in the SUT file: off */
     assert_false(scenario_fits_tls(s, "option"));
     assert_int_equal(s->nclauses, 3);
+    {
+        /* by dialback, and a peer whose tls= knob pins it, are fine without requires:. */
+        static const char pinned[] = "peer p: profile gtalk, domain d.test, tls=none\n"
+                                     "peer q: profile gtalk, domain e.test\n"
+                                     "p authenticates x.test by dialback without tls\n"
+                                     "q authenticates x.test by dialback\n";
+        struct scenario *t = scenario_parse("pinned.scn", pinned, NULL, err, sizeof(err));
+
+        if (t == NULL)
+            fail_msg("%s", err);
+        scenario_free(t);
+    }
     assert_string_equal(s->clauses[0], "RFC 6120 §5.4.3.1");
     assert_string_equal(s->clauses[1], "XEP-0178 §2, the EXTERNAL exchange");
     assert_string_equal(s->clauses[2], "seed: the SUT adds a contact");
+    {
+        char *all = scenario_clauses(s);
+
+        assert_string_equal(all, "RFC 6120 §5.4.3.1; XEP-0178 §2, the EXTERNAL exchange; seed: "
+                                 "the SUT adds a contact");
+        free(all);
+    }
     assert_int_equal(s->steps[0].auth, STEP_AUTH_SASL);
     assert_int_equal(s->steps[0].tls, STEP_TLS_DIRECT);
     assert_int_equal(s->steps[0].within_ms, 2000);
@@ -251,6 +271,10 @@ test_errors(void **state)
     expect_error("clause: RFC6121 §4\nclient a\na connects\n", "expected the document first");
     expect_error("clause: XEP-22x\nclient a\na connects\n", "expected the document first");
     expect_error("clause: seedling\nclient a\na connects\n", "expected the document first");
+    expect_error("peer p: profile gtalk, domain d.test\np authenticates x.test over tls\n",
+                 "x.scn:2:1: \"authenticates\" asserts the transport");
+    expect_error("peer p: profile gtalk, domain d.test\np authenticates x.test by sasl external\n",
+                 "asserts the transport");
     expect_error("requires: dane\nclient a\na connects\n", "requires: tls off|optional|required");
     expect_error("peer p: profile gtalk, domain d.test\np closes connections after 0 bytes\n",
                  "closes connections after N bytes");

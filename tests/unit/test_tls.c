@@ -162,6 +162,31 @@ test_valid(void **state)
     tls_cert_clear(&c);
 }
 
+/* dns-only: valid both ways, a DNS-ID and no XmppAddr. */
+static void
+test_dns_only(void **state)
+{
+    struct fixture *f = *state;
+    struct tls_cert c = issue(f, TLS_CERT_DNS_ONLY);
+    GENERAL_NAMES *sans = X509_get_ext_d2i(c.cert, NID_subject_alt_name, NULL, NULL);
+    int i, xmppaddr = 0, dns = 0;
+
+    assert_true(matches(c.cert, DOMAIN));
+    assert_int_equal(verify(c.cert, f->ca_cert, X509_PURPOSE_SSL_SERVER), X509_V_OK);
+    assert_int_equal(verify(c.cert, f->ca_cert, X509_PURPOSE_SSL_CLIENT), X509_V_OK);
+    for (i = 0; i < sk_GENERAL_NAME_num(sans); i++) {
+        GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
+
+        xmppaddr |=
+                g->type == GEN_OTHERNAME && OBJ_obj2nid(g->d.otherName->type_id) == NID_XmppAddr;
+        dns |= g->type == GEN_DNS;
+    }
+    assert_false(xmppaddr);
+    assert_true(dns);
+    GENERAL_NAMES_free(sans);
+    tls_cert_clear(&c);
+}
+
 static void
 test_validity_variants(void **state)
 {
@@ -256,6 +281,7 @@ main(void)
     const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_ca_files, setup, teardown),
             cmocka_unit_test_setup_teardown(test_valid, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_dns_only, setup, teardown),
             cmocka_unit_test_setup_teardown(test_validity_variants, setup, teardown),
             cmocka_unit_test_setup_teardown(test_name_variants, setup, teardown),
             cmocka_unit_test_setup_teardown(test_issuer_variants, setup, teardown),
