@@ -687,8 +687,11 @@ step_mutants(struct maker *mk, size_t i)
         add_step(mk, i, MUTANT_AUTH_DOMAIN, &c, NULL, change);
         free(v);
         c.arg1 = st->arg1;
-        /* Not said (any way, with or without TLS): nothing to swap; the step claims no more. */
-        if (st->auth != STEP_AUTH_ANY) {
+        /* Not said (any way, with or without TLS): nothing to swap; the step claims no more.
+         * Nor when the peer's transport follows the SUT's tls: "by sasl external" cannot be said
+         * there (scenario_transport_pinned). */
+        if (st->auth != STEP_AUTH_ANY &&
+            (st->auth == STEP_AUTH_SASL || scenario_transport_pinned(mk->s, st->actor))) {
             c.auth = st->auth == STEP_AUTH_DIALBACK ? STEP_AUTH_SASL : STEP_AUTH_DIALBACK;
             add_step(mk, i, MUTANT_AUTH_WAY, &c, NULL,
                      st->auth == STEP_AUTH_DIALBACK ? "by dialback changed to by sasl external"

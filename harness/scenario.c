@@ -1046,14 +1046,16 @@ check_vars(struct parser *p, const char *text, int line)
     return 0;
 }
 
-/* 1 if the actor's line sets knob `name`. */
-static int
-has_knob(const struct scenario_actor *a, const char *name)
+int
+scenario_transport_pinned(const struct scenario *s, size_t actor)
 {
-    size_t i, n = strlen(name);
+    const struct scenario_actor *a = &s->actors[actor];
+    size_t i;
 
+    if (s->requires_tls != NULL)
+        return 1;
     for (i = 0; i < a->nknobs; i++)
-        if (strncmp(a->knobs[i], name, n) == 0 && a->knobs[i][n] == '=')
+        if (strncmp(a->knobs[i], "tls=", 4) == 0)
             return 1;
     return 0;
 }
@@ -1068,14 +1070,12 @@ check_transport(struct parser *p)
 {
     size_t i;
 
-    if (p->s->requires_tls != NULL)
-        return 0;
     for (i = 0; i < p->s->nsteps; i++) {
         const struct scenario_step *st = &p->s->steps[i];
 
         if ((st->kind != STEP_AUTHENTICATES && st->kind != STEP_AUTHENTICATED_TO) ||
             (st->tls == STEP_TLS_ANY && st->auth != STEP_AUTH_SASL) ||
-            has_knob(&p->s->actors[st->actor], "tls"))
+            scenario_transport_pinned(p->s, st->actor))
             continue;
         p->line = st->line;
         return perr(p, 1,

@@ -174,6 +174,11 @@ int scenario_fits_tls(const struct scenario *s, const char *tls);
 /* The clause: lines joined with "; " (owned), or NULL when there are none. */
 char *scenario_clauses(const struct scenario *s);
 
+/* 1 if a step may assert the transport of peer `actor` (over tls, without tls, by sasl
+ * external): the scenario has a requires: line, or the peer a tls= knob. Else the peer's
+ * transport follows the SUT's tls (transport.h). */
+int scenario_transport_pinned(const struct scenario *s, size_t actor);
+
 /* 1 if the scenario has the tag. */
 int scenario_has_tag(const struct scenario *s, const char *tag);
 

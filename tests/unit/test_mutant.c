@@ -16,7 +16,7 @@
 
 static const char text[] =
         "title: mutants\n"                               /* 1 */
-        "peer gmail: profile gtalk, domain gmail.test\n" /* 2 */
+        "peer gmail: profile gtalk, domain gmail.test, tls=optional\n" /* 2 */
         "client alice\n"                                 /* 3 */
         "alice connects\n"                               /* 4 */
         "alice sends:\n"                                 /* 5 */
