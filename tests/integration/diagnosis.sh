@@ -10,10 +10,11 @@
 #   # sut: udp-only  run against a Prosody whose resolver never asks over TCP
 #   # sut: dns-elsewhere  fedsim's DNS on another port than the one the SUT asks
 #   # sut: tls-required   run against a Prosody that requires TLS and certificates
+#   # sut: s2s-dropped    the SUT's s2s address behind a firewall dropping SYNs (BLACKHOLE)
 #
-# usage: diagnosis.sh FEDSIM SOURCE_DIR
+# usage: diagnosis.sh FEDSIM SOURCE_DIR BLACKHOLE
 set -euo pipefail
-fedsim=$1 src=$2
+fedsim=$1 src=$2 blackhole=$3
 . "$src/tests/integration/lib.sh"
 dir=$src/tests/scenarios/diagnosis
 
@@ -23,7 +24,9 @@ at_exit "\"$src/ci/sut/prosody/stop\" \"$T_TMP/sut\""
 sed 's/^s2s = .*/s2s = 127.0.0.1:1/' "$sut" > "$T_TMP/sut-closed"
 # ... and one whose DNS is not where the SUT asks (fedsim's DNS on a port of its choosing).
 sed 's/^dns = .*/dns = 127.0.0.1:0/' "$sut" > "$T_TMP/sut-dns-elsewhere"
-sut_udp="" sut_tls=""
+# ... and one whose s2s address drops SYNs (127.0.0.12:5269, a firewall: connects time out).
+sed 's/^s2s = .*/s2s = 127.0.0.12:5269/' "$sut" > "$T_TMP/sut-s2s-dropped"
+sut_udp="" sut_tls="" bh_pid=""
 
 for f in "$dir"/*.scn; do
     name=$(basename "$f" .scn)
@@ -38,6 +41,17 @@ for f in "$dir"/*.scn; do
             use=$sut_udp
             ;;
         dns-elsewhere) use=$T_TMP/sut-dns-elsewhere ;;
+        s2s-dropped)
+            if [ -z "$bh_pid" ]; then
+                coproc BH { exec "$blackhole" 127.0.0.12:5269 250; }
+                # bash unsets BH and BH_PID when the coprocess ends: keep what is needed.
+                bh_pid=$BH_PID bh_out=${BH[0]}
+                at_exit "kill $bh_pid; wait $bh_pid"
+                read -r -t 5 ready <&"$bh_out" || ready=""
+                [ -n "$ready" ] || not_ok "the blackhole at 127.0.0.12:5269 gets ready"
+            fi
+            use=$T_TMP/sut-s2s-dropped
+            ;;
         tls-required)
             if [ -z "$sut_tls" ]; then
                 sut_tls=$("$src/ci/sut/prosody/start" --dir "$T_TMP/sut-tls" --tls required \
