@@ -251,6 +251,23 @@ check "--tcp-idle 0.3: an idle TCP connection is closed (EOF after $ms ms)" \
     test "$rc" -eq 1 -a "$ms" -ge 250
 stop
 
+# --- Under pressure (3/4 of --tcp-max open), idle connections time out five times sooner
+# (RFC 7766 §6.2.3): with --tcp-idle 5 and 6 of --tcp-max 8 open, after 1 s, not 5 s.
+serve pressure --zone "$zone" --tcp-idle 5 --tcp-max 8 --tcp-max-per-client 8
+held=()
+for _ in 1 2 3 4 5 6; do
+    exec {tcp}<> "/dev/tcp/127.0.0.1/$port"
+    held+=("$tcp")
+done
+t0=${EPOCHREALTIME//[.,]/}
+rc=0
+read -r -t 4 -u "${held[0]}" _ || rc=$?
+ms=$(((${EPOCHREALTIME//[.,]/} - t0) / 1000))
+for tcp in "${held[@]}"; do exec {tcp}>&-; done
+check "6 of --tcp-max 8 open: an idle connection is closed after $ms ms (a fifth of --tcp-idle 5)" \
+    test "$rc" -eq 1 -a "$ms" -lt 3000
+stop
+
 # --- The SUT's own records.
 s2s_port=15269
 printf '%s\n' 'name = prosody' 'domain = sut.test' 'c2s = 127.0.0.1:15222' \
