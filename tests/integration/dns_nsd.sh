@@ -11,7 +11,8 @@
 # Runs itself inside a network namespace of its own when it can (root): loopback only.
 set -euo pipefail
 fedsim=$1 compare=$2 src=$3
-if [ -z "${FEDSIM_DNS_NSD_NETNS:-}" ] && [ "$(id -u)" -eq 0 ] && unshare -n true 2> /dev/null; then
+if [ -z "${FEDSIM_DNS_NSD_NETNS:-}" ] && [ "$(id -u)" -eq 0 ] && command -v ip > /dev/null &&
+    unshare -n true 2> /dev/null; then
     FEDSIM_DNS_NSD_NETNS=1 exec unshare -n bash -c 'ip link set lo up && exec bash "$0" "$@"' \
         "$0" "$@"
 fi
