@@ -117,7 +117,9 @@ on_open(void *arg, struct xml_node *header)
 {
     struct xconn *c = arg;
 
-    if (c->dead || c->ended || c->h->open == NULL)
+    /* No callback after xconn_close() (xconn.h): the owner may be gone, although what was read
+     * before the close goes on being parsed while the close flushes. */
+    if (c->dead || c->ended || c->closing || c->h->open == NULL)
         xml_node_free(header);
     else
         c->h->open(c, header, c->arg);
@@ -130,7 +132,7 @@ on_stanza(void *arg, struct xml_node *stanza, const char *raw, size_t rawlen)
 
     (void)raw;
     (void)rawlen;
-    if (c->dead || c->ended || c->h->stanza == NULL)
+    if (c->dead || c->ended || c->closing || c->h->stanza == NULL)
         xml_node_free(stanza);
     else
         c->h->stanza(c, stanza, c->arg);
