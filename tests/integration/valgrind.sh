@@ -16,7 +16,7 @@ at_exit "\"$src/ci/sut/prosody/stop\" \"$T_TMP/sut\""
 rc=0
 (cd "$src" && valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
     --log-file="$T_TMP/memcheck.log" "$fedsim" run --sut "$sut" --fixtures dnsfixtures \
-    scenarios/seed/gtalk-sut-user-adds-contact.scn scenarios/seed/webex-message-exchange.scn \
+    scenarios/seed/sametime-sut-user-adds-contact.scn scenarios/seed/webex-message-exchange.scn \
     scenarios/seed/modern-message-exchange.scn scenarios/seed/cup8-contact-adds-sut-user.scn) \
     > "$T_TMP/run.out" 2>&1 || rc=$?
 grep -E 'definitely lost|indirectly lost|possibly lost|ERROR SUMMARY' "$T_TMP/memcheck.log" |
