@@ -39,7 +39,7 @@ check "... two SUTs started and both stopped" eval "
 
 # SIGINT to fedsim alone, while both workers wait in a quiet scenario.
 "$fedsim" run -j 2 --sut-start "$start" --fixtures dnsfixtures --junit "$T_TMP/int.xml" \
-    tests/scenarios/slow/quiet.scn scenarios/seed/gtalk-contact-adds-sut-user.scn \
+    tests/scenarios/slow/quiet.scn scenarios/seed/sametime-contact-adds-sut-user.scn \
     tests/scenarios/slow/quiet.scn > "$T_TMP/int.out" 2> "$T_TMP/int.err" &
 pid=$!
 wait_for "$T_TMP/int.out" '^ok ' 30 || true
