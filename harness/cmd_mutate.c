@@ -424,6 +424,7 @@ item_done(const struct run_opts *ro, size_t i, struct done *d)
         it->seconds = d->r.seconds;
         if (d->r.outcome == RUN_FAIL && d->r.line == m->line) {
             it->v = V_KILLED;
+            it->note = first_line(d->r.message); /* how it failed: in the JSON, for audits */
         } else if (d->r.outcome == RUN_OK) {
             it->v = V_SURVIVED;
             it->note = xstrdup("the mutant passed");
@@ -443,7 +444,7 @@ item_done(const struct run_opts *ro, size_t i, struct done *d)
         }
         printf("%-8s %6.2fs %s:%d [%s] %s\n", verdict_str(it->v), it->seconds, c->path, m->line,
                mutant_op_str(m->op), m->change);
-        if (it->note != NULL)
+        if (it->note != NULL && it->v != V_KILLED)
             printf("         %s\n", it->note);
         fflush(stdout);
     }
