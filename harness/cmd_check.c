@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cmd.h"
+#include "datadir.h"
 #include "scenario.h"
 
 static void
@@ -16,8 +17,11 @@ check_usage(FILE *fp)
                 "anything: syntax, actors, steps, stanzas (well-formed XML), zone files found.\n"
                 "Errors are FILE:LINE:COL: message. The language: docs/scenarios.md.\n"
                 "\n"
+                "A suite may be given by name, as with fedsim run (seed, conformance...).\n"
+                "\n"
                 "  -f, --fixtures DIR   where zone files are looked up after the scenario's own\n"
-                "                       directory (default: dnsfixtures)\n"
+                "                       directory (default: ./dnsfixtures, else the installed\n"
+                "                       PREFIX/share/fedsim/dnsfixtures)\n"
                 "\n"
                 "Exit status: 0 every scenario parses, 2 one or more do not.\n");
 }
@@ -28,7 +32,7 @@ check_exec(int argc, char **argv)
     static const struct option opts[] = {{"fixtures", required_argument, NULL, 'f'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *fixtures = "dnsfixtures";
+    const char *fixtures = datadir_fixtures();
     char err[1024], **paths;
     size_t i, bad = 0, good = 0;
     int c;

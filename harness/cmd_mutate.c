@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "datadir.h"
 #include "cmd_run.h"
 #include "json.h"
 #include "log.h"
@@ -106,7 +107,8 @@ mutate_usage(FILE *fp)
             "default\n"
             "                        it waits at most max(2s, twice what the step took in the\n"
             "                        baseline plus 1s)\n"
-            "  -f, --fixtures DIR    where zone files are looked up (default: dnsfixtures)\n"
+            "  -f, --fixtures DIR    where zone files are looked up (default: ./dnsfixtures,\n"
+            "                        else the installed PREFIX/share/fedsim/dnsfixtures)\n"
             "\n"
             "Exit status: 0 every mutant killed, 1 a mutant survived, 2 bad usage or a scenario\n"
             "that does not parse, 3 errors only, a baseline that failed, or no mutant ran.\n");
@@ -146,7 +148,7 @@ parse_opts(int argc, char **argv, struct mutate_opts *o)
     char *end;
 
     memset(o, 0, sizeof(*o));
-    o->fixtures = "dnsfixtures";
+    o->fixtures = datadir_fixtures();
     o->jobs = 1;
     o->timeout_ms = 10000;
     o->sample = -1;

@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "datadir.h"
 #include "cmd_run.h"
 #include "json.h"
 #include "log.h"
@@ -44,6 +45,8 @@ run_usage(FILE *fp)
             "responder on the SUT's dns address, resolver, fake peers and SUT clients. One line\n"
             "per scenario (outcome, seconds, file, title), the evidence for each failure, and a\n"
             "summary line \"N passed, N failed, N skipped\".\n"
+            "A suite may be given by name (seed, conformance, fieldbugs): ./scenarios/NAME,\n"
+            "else the installed PREFIX/share/fedsim/scenarios/NAME.\n"
             "\n"
             "  -s, --sut FILE        the SUT file (ci/sut/*/start writes one)\n"
             "      --sut-start CMD   instead of --sut: a shell command that starts a SUT and\n"
@@ -69,7 +72,8 @@ run_usage(FILE *fp)
             "      --timeout T       default bound of every wait (default 10s)\n"
             "      --watchdog T      bound of a whole scenario, whatever its waits (default 300s)\n"
             "  -f, --fixtures DIR    where zone files are looked up after the scenario's own\n"
-            "                        directory (default: dnsfixtures)\n"
+            "                        directory (default: ./dnsfixtures, else the installed\n"
+            "                        PREFIX/share/fedsim/dnsfixtures)\n"
             "      --seed N          SRV weighted-selection seed (default 1)\n"
             "      --shard K/N       run only the K-th of N shares of the scenarios (a fixed\n"
             "                        partition of the sorted list: every scenario in exactly one\n"
@@ -215,7 +219,7 @@ parse_opts(int argc, char **argv, struct run_opts *o)
     int c;
 
     memset(o, 0, sizeof(*o));
-    o->fixtures = "dnsfixtures";
+    o->fixtures = datadir_fixtures();
     o->jobs = 1;
     o->timeout_ms = 10000;
     o->seed = 1;

@@ -7,10 +7,7 @@
 
 #include "cmd.h"
 #include "log.h"
-
-#ifndef FEDSIM_VERSION
-#define FEDSIM_VERSION "0.1.0"
-#endif
+#include "version.h"
 
 /* Sorted by name. */
 static const struct cmd *const commands[] = {&cmd_ca,    &cmd_check, &cmd_dns,
@@ -86,7 +83,7 @@ main(int argc, char **argv)
             usage(stdout);
             return FEDSIM_EXIT_OK;
         case 'V':
-            printf("fedsim %s\n", FEDSIM_VERSION);
+            printf("fedsim %s\n", version_string);
             return FEDSIM_EXIT_OK;
         default:
             usage(stderr);

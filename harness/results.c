@@ -8,6 +8,7 @@
 
 #include "json.h"
 #include "xmalloc.h"
+#include "version.h"
 #include "xml.h"
 
 int
@@ -94,7 +95,7 @@ results_write_json(const char *path, const struct results_meta *meta, const stru
     for (i = 0; i < n; i++)
         counts[res[i].r.outcome]++;
     fprintf(fp, "{");
-    member(fp, "fedsim", FEDSIM_VERSION, 0);
+    member(fp, "fedsim", version_string, 0);
     member(fp, "shard", meta->shard, 1);
     fprintf(fp, ", \"seconds\": %.3f,\n \"sut\": {", meta->seconds);
     member(fp, "name", meta->sut_name, 0);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "datadir.h"
 #include "dns_fault.h"
 #include "profile.h"
 #include "xml.h"
@@ -1327,21 +1328,34 @@ scenario_collect(char *const *paths, size_t npaths, char *err, size_t errlen)
     for (i = 0; i < npaths; i++) {
         struct stat st;
         size_t before = n;
+        char *suite = datadir_suite(paths[i]); /* a suite by name: seed, conformance... */
+        const char *path = suite != NULL ? suite : paths[i];
 
-        if (stat(paths[i], &st) != 0) {
-            snprintf(err, errlen, "%s: %s", paths[i], strerror(errno));
+        if (stat(path, &st) != 0) {
+            int e = errno;
+            char *names = datadir_suite_names();
+
+            if (strchr(path, '/') == NULL && names[0] != '\0')
+                snprintf(err, errlen, "%s: %s, and not an installed suite (%s/scenarios: %s)", path,
+                         strerror(e), datadir_root(), names);
+            else
+                snprintf(err, errlen, "%s: %s", path, strerror(e));
+            free(names);
+            free(suite);
             goto fail;
         }
         if (S_ISDIR(st.st_mode)) {
-            walk(paths[i], &list, &n, 0);
+            walk(path, &list, &n, 0);
             qsort(list + before, n - before, sizeof(*list), cmp_paths);
             if (n == before) {
-                snprintf(err, errlen, "%s: no *.scn scenario in this directory", paths[i]);
+                snprintf(err, errlen, "%s: no *.scn scenario in this directory", path);
+                free(suite);
                 goto fail;
             }
         } else {
-            push(&list, &n, paths[i]);
+            push(&list, &n, path);
         }
+        free(suite);
     }
     if (n == 0) {
         snprintf(err, errlen, "no scenario given");
