@@ -2,30 +2,40 @@
 # missing ones (as root) or saying which (otherwise), and the out-of-tree builds.
 # Sourced, not run.
 
-# Every package the build, the tests and the bundled SUT need. Keep README's table in step.
-FEDSIM_PACKAGES=(
+# The packages fedsim needs, in two sets. Keep README's table in step.
+# What `ci/demo` needs: the build and the bundled Prosody (the demo runs nothing else).
+FEDSIM_DEMO_PACKAGES=(
     build-essential cmake pkg-config            # the toolchain
     libevent-dev libssl-dev libunbound-dev      # the loop, TLS, fedsim's own resolver
-    libldns-dev libexpat1-dev libcmocka-dev     # DNS messages and zones, XML streams, unit tests
+    libldns-dev libexpat1-dev                   # DNS messages and zones, XML streams
+    prosody lua-unbound                         # the bundled SUT, resolving through fedsim
+)
+# What `ci/test` needs on top: the tests' own tools and the other SUTs.
+FEDSIM_TEST_PACKAGES=(
+    libcmocka-dev                               # unit tests
     bind9-dnsutils                              # dig, the real DNS client in the tests
     nsd                                         # the reference DNS server of a differential test
-    prosody lua-unbound                         # the bundled SUT, resolving through fedsim
     ejabberd                                    # the second bundled SUT (ci/sut/ejabberd)
     jabberd2 sqlite3                            # the third bundled SUT (ci/sut/jabberd2), its accounts
     chromium                                    # renders the HTML report in a test
     clang libclang-rt-14-dev                    # libFuzzer and its sanitizers (ci/fuzz)
     valgrind                                    # memcheck over seed scenarios in a test
     nagios-check-xmppng                         # check_xmppng, an XMPP client we did not write
+    iproute2                                    # ip link set lo up in the tests' network namespaces
+    man-db                                      # formats the manual pages in a test, man fedsim
 )
+FEDSIM_PACKAGES=("${FEDSIM_DEMO_PACKAGES[@]}" "${FEDSIM_TEST_PACKAGES[@]}")
 
 fedsim_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 say() { printf '%s\n' "$*" >&2; }
 
-# Installs missing packages as root; otherwise prints the one apt-get line needed and exits 2.
+# ensure_packages [demo]: installs the missing packages of FEDSIM_PACKAGES (with demo: of
+# FEDSIM_DEMO_PACKAGES only) as root; otherwise prints the one apt-get line needed and exits 2.
 ensure_packages() {
-    local missing=() p
-    for p in "${FEDSIM_PACKAGES[@]}"; do
+    local missing=() p wanted=("${FEDSIM_PACKAGES[@]}")
+    [ "${1:-}" = demo ] && wanted=("${FEDSIM_DEMO_PACKAGES[@]}")
+    for p in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
             missing+=("$p")
     done
