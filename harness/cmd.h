@@ -21,6 +21,7 @@ struct cmd {
 
 extern const struct cmd cmd_ca;
 extern const struct cmd cmd_check;
+extern const struct cmd cmd_clauses;
 extern const struct cmd cmd_dns;
 extern const struct cmd cmd_load;
 extern const struct cmd cmd_merge;

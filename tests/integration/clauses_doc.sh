@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# clauses_doc.sh: docs/clauses.md is what `fedsim clauses` makes of docs/requirements.txt, the
+# scenarios' clause: lines and the results ci/matrix kept (docs/results/*.json): it fails when
+# the checked-in table is out of date, or when a clause: line names an unknown requirement.
+# usage: clauses_doc.sh FEDSIM SOURCE_DIR
+set -euo pipefail
+fedsim=$1
+cd "$2"
+args=()
+for f in docs/results/*.json; do
+    [ -e "$f" ] && args+=(--results "$f")
+done
+"$fedsim" clauses --requirements docs/requirements.txt --fixtures dnsfixtures "${args[@]}" \
+    --output docs/clauses.md --check scenarios
+echo "ok - docs/clauses.md is current ($(sed -n 's/^- \*\*\(MUST[^*]*\)\*\*.*/\1/p' docs/clauses.md))"
