@@ -384,13 +384,15 @@ out:
 }
 
 int
-tls_cert_issue(struct tls_ca *ca, const char *domain, enum tls_cert_kind kind, struct tls_cert *out,
-               char *err, size_t errlen)
+tls_cert_issue(struct tls_ca *ca, const char *domain, const char *const *more, size_t nmore,
+               enum tls_cert_kind kind, struct tls_cert *out, char *err, size_t errlen)
 {
     const char *eku = kind == TLS_CERT_SERVER_ONLY ? "serverAuth" : "serverAuth,clientAuth";
     long from = -DAY, until = LEAF_DAYS * DAY;
     struct tls_ca *other = NULL;
     const char *name = domain;
+    const char **names = NULL;
+    size_t n = 1, i;
     char *wild = NULL;
 
     memset(out, 0, sizeof(*out));
@@ -414,22 +416,32 @@ tls_cert_issue(struct tls_ca *ca, const char *domain, enum tls_cert_kind kind, s
         if (ca == NULL)
             goto fail;
     }
+    /* The domain first (the subject CN), then the further names, unless the kind is about a
+     * name that is not the domain. */
+    if (kind == TLS_CERT_WRONG_NAME || kind == TLS_CERT_WILDCARD)
+        nmore = 0;
+    names = xcalloc(1 + nmore, sizeof(*names));
+    names[0] = name;
+    for (i = 0; i < nmore; i++)
+        names[n++] = more[i];
     out->key = new_key();
     if (out->key == NULL)
         goto fail;
     if (kind == TLS_CERT_SELF_SIGNED)
-        out->cert = make_cert(out->key, NULL, out->key, name, &name, 1, from, until, eku, 1);
+        out->cert = make_cert(out->key, NULL, out->key, name, names, n, from, until, eku, 1);
     else
-        out->cert = make_cert(out->key, ca->cert, ca->key, name, &name, 1, from, until, eku,
+        out->cert = make_cert(out->key, ca->cert, ca->key, name, names, n, from, until, eku,
                               kind != TLS_CERT_DNS_ONLY);
     if (out->cert == NULL)
         goto fail;
+    free(names);
     free(wild);
     tls_ca_free(other);
     return 0;
 fail:
     snprintf(err, errlen, "cannot issue a %s certificate for %s: %s", kind_names[kind], domain,
              tls_error_string((char[128]){0}, 128));
+    free(names);
     free(wild);
     tls_ca_free(other);
     tls_cert_clear(out);

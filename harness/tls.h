@@ -62,9 +62,12 @@ struct tls_cert {
     enum tls_cert_kind kind;
 };
 
-/* Issues a certificate of `kind` for `domain` in memory. Returns 0, or -1 with the reason. */
-int tls_cert_issue(struct tls_ca *ca, const char *domain, enum tls_cert_kind kind,
-                   struct tls_cert *out, char *err, size_t errlen);
+/* Issues a certificate of `kind` for `domain` in memory. more: further names (nmore of them,
+ * NULL when 0) the certificate also names as DNS-IDs (and XmppAddrs where the kind has them),
+ * such as a multi-tenant peer's tenant domains; a wrong-name or wildcard certificate names
+ * none of them. Returns 0, or -1 with the reason. */
+int tls_cert_issue(struct tls_ca *ca, const char *domain, const char *const *more, size_t nmore,
+                   enum tls_cert_kind kind, struct tls_cert *out, char *err, size_t errlen);
 void tls_cert_clear(struct tls_cert *c);
 
 /*

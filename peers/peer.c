@@ -188,7 +188,9 @@ peer_tls_init(struct peer *p, struct tls_ca *ca, char *err, size_t errlen)
         return -1;
     }
     p->ca = ca;
-    if (tls_cert_issue(ca, p->domain, p->prof.cert, &p->cert, err, errlen) != 0)
+    /* A multi-tenant peer serves its tenants' domains too: one certificate names them all. */
+    if (tls_cert_issue(ca, p->domain, (const char *const *)p->tenants, p->ntenants, p->prof.cert,
+                       &p->cert, err, errlen) != 0)
         return -1;
     p->tls_server = tls_ctx_new(1, &p->cert, ca, p->prof.request_client_cert, err, errlen);
     if (p->tls_server == NULL)

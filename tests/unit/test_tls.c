@@ -102,7 +102,7 @@ issue(struct fixture *f, enum tls_cert_kind kind)
     struct tls_cert c;
     char err[256];
 
-    assert_int_equal(tls_cert_issue(f->ca, DOMAIN, kind, &c, err, sizeof(err)), 0);
+    assert_int_equal(tls_cert_issue(f->ca, DOMAIN, NULL, 0, kind, &c, err, sizeof(err)), 0);
     assert_int_equal(c.kind, kind);
     return c;
 }
@@ -224,6 +224,36 @@ test_name_variants(void **state)
     tls_cert_clear(&c);
 }
 
+/* A multi-tenant peer's certificate: its domain and each tenant's as DNS-IDs, in every kind
+ * about validity or issuer; a wrong-name or wildcard certificate stays what it is about. */
+static void
+test_more_names(void **state)
+{
+    struct fixture *f = *state;
+    const char *const tenants[] = {"acme." DOMAIN, "globex." DOMAIN};
+    static const enum tls_cert_kind kinds[] = {TLS_CERT_VALID, TLS_CERT_DNS_ONLY, TLS_CERT_EXPIRED,
+                                               TLS_CERT_SELF_SIGNED};
+    struct tls_cert c;
+    char err[256];
+    size_t i;
+
+    for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        assert_int_equal(tls_cert_issue(f->ca, DOMAIN, tenants, 2, kinds[i], &c, err, sizeof(err)),
+                         0);
+        assert_true(matches(c.cert, DOMAIN));
+        assert_true(matches(c.cert, "acme." DOMAIN));
+        assert_true(matches(c.cert, "globex." DOMAIN));
+        assert_false(matches(c.cert, "initech." DOMAIN));
+        tls_cert_clear(&c);
+    }
+    assert_int_equal(
+            tls_cert_issue(f->ca, DOMAIN, tenants, 2, TLS_CERT_WRONG_NAME, &c, err, sizeof(err)),
+            0);
+    assert_false(matches(c.cert, "acme." DOMAIN));
+    assert_true(matches(c.cert, "wrong-name.invalid"));
+    tls_cert_clear(&c);
+}
+
 static void
 test_issuer_variants(void **state)
 {
@@ -284,6 +314,7 @@ main(void)
             cmocka_unit_test_setup_teardown(test_dns_only, setup, teardown),
             cmocka_unit_test_setup_teardown(test_validity_variants, setup, teardown),
             cmocka_unit_test_setup_teardown(test_name_variants, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_more_names, setup, teardown),
             cmocka_unit_test_setup_teardown(test_issuer_variants, setup, teardown),
             cmocka_unit_test_setup_teardown(test_server_auth_only, setup, teardown),
             cmocka_unit_test(test_kind_words),

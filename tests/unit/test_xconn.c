@@ -103,8 +103,9 @@ setup(void **state)
     assert_non_null(f);
     assert_int_equal(loop_init(err, sizeof(err)), 0);
     f->ca = tls_ca_ephemeral();
-    assert_int_equal(tls_cert_issue(f->ca, "peer.test", TLS_CERT_VALID, &f->cert, err, sizeof(err)),
-                     0);
+    assert_int_equal(
+            tls_cert_issue(f->ca, "peer.test", NULL, 0, TLS_CERT_VALID, &f->cert, err, sizeof(err)),
+            0);
     f->server = tls_ctx_new(1, &f->cert, NULL, 0, err, sizeof(err));
     f->client = tls_ctx_new(0, NULL, NULL, 0, err, sizeof(err));
     assert_non_null(f->server);
