@@ -752,6 +752,11 @@ step_mutants(struct maker *mk, size_t i)
         c.kind = STEP_AUTHENTICATES;
         add_step(mk, i, MUTANT_NEGATE, &c, NULL, "does not authenticate turned into authenticates");
         break;
+    case STEP_NOT_AUTHENTICATED_TO:
+        c.kind = STEP_AUTHENTICATED_TO;
+        add_step(mk, i, MUTANT_NEGATE, &c, NULL,
+                 "is not authenticated to turned into is authenticated to");
+        break;
     default:
         break; /* not an assertion: connects, sends, faults, modes */
     }
@@ -769,8 +774,14 @@ mutant_make(const struct scenario *s, const char *text, const char *fixtures, in
                        .errlen = errlen};
     size_t i;
 
-    for (i = 0; i < s->nsteps && !mk.failed; i++)
+    for (i = 0; i < s->nsteps && !mk.failed; i++) {
+        /* A group of alternative steps (`or STEP`) passes on whichever outcome the SUT chose:
+         * a change to one alternative leaves the others to pass, an equivalent mutant whenever
+         * the SUT took another one. No mutant is made of a group's steps. */
+        if (s->steps[i].or_prev || scenario_group_end(s, i) > i + 1)
+            continue;
         step_mutants(&mk, i);
+    }
     if (mk.failed) {
         mutant_free(mk.m, mk.n);
         *out = NULL;

@@ -869,6 +869,17 @@ try_step(struct run *run, const struct scenario_step *st)
                    auth_words[st->auth], tls_words[st->tls]);
         free(arg);
         return yes ? STEP_FAILED : STEP_WAIT; /* the timer ends it: passing */
+    case STEP_NOT_AUTHENTICATED_TO:
+        if ((arg = expand(run, st, st->arg1)) == NULL)
+            return STEP_FAILED;
+        yes = peer_authenticated_to(run->peers[st->actor], arg, (enum peer_auth)st->auth,
+                                    (enum peer_tls)st->tls);
+        if (yes)
+            finish(run, RUN_FAIL, st->line, "%s:%d: %s's own stream to %s was authenticated%s%s",
+                   run->s->path, st->line, run->s->actors[st->actor].name, arg,
+                   auth_words[st->auth], tls_words[st->tls]);
+        free(arg);
+        return yes ? STEP_FAILED : STEP_WAIT; /* the timer ends it: passing */
     case STEP_STREAM_ERROR:
         return peer_got_stream_error(run->peers[st->actor], st->arg1) ? STEP_DONE : STEP_WAIT;
     case STEP_MAX_CONNECTIONS: {
@@ -995,8 +1006,14 @@ advance(struct run *run)
 {
     while (!run->done && run->step < run->s->nsteps) {
         const struct scenario_step *st = &run->s->steps[run->step];
+        size_t end = scenario_group_end(run->s, run->step), k;
         enum step_result res = try_step(run, st);
 
+        /* A group of alternative steps (`or STEP`): the first that passes passes the group. */
+        for (k = run->step + 1; k < end && res == STEP_WAIT && !run->done; k++)
+            if ((res = try_step(run, &run->s->steps[k])) == STEP_DONE)
+                note(run, "step %s:%d passed (an alternative of line %d)", run->s->path,
+                     run->s->steps[k].line, st->line);
         if (res == STEP_FAILED || run->done)
             return;
         if (res == STEP_WAIT) {
@@ -1010,10 +1027,11 @@ advance(struct run *run)
             return;
         }
         note(run, "step %s:%d passed", run->s->path, st->line);
-        run->r->step_seconds[run->step] = (double)(clock_monotonic_us() - run->t0) / 1e6;
+        for (k = run->step; k < end; k++)
+            run->r->step_seconds[k] = (double)(clock_monotonic_us() - run->t0) / 1e6;
         evtimer_del(run->timer);
         run->step_started = 0;
-        run->step++;
+        run->step = end;
     }
     if (!run->done)
         check_never_asked(run);
@@ -1027,6 +1045,31 @@ on_kick(evutil_socket_t fd, short what, void *arg)
     advance(arg);
 }
 
+/* The other steps of the group of alternatives that begins at step i, none of which passed
+ * either, appended to buf. */
+static void
+alternatives_text(struct run *run, size_t i, char *buf, size_t len)
+{
+    size_t end = scenario_group_end(run->s, i), k, used = strlen(buf);
+
+    for (k = i + 1; k < end && used < len; k++) {
+        const struct scenario_step *alt = &run->s->steps[k];
+        char exp[1024] = "";
+
+        if (alt->kind == STEP_RECEIVE)
+            expected_text(run, alt, "expected", exp, sizeof(exp));
+        if (alt->kind == STEP_DNS_ASKED)
+            used += (size_t)snprintf(buf + used, len - used,
+                                     "\n  nor its alternative at line %d: dns asked: %s %s",
+                                     alt->line, alt->arg1, alt->arg2);
+        else
+            used += (size_t)snprintf(
+                    buf + used, len - used, "\n  nor its alternative at line %d: %s %s%s%s%s",
+                    alt->line, run->s->actors[alt->actor].name, scenario_step_str(alt->kind),
+                    alt->arg1 != NULL ? " " : "", alt->arg1 != NULL ? alt->arg1 : "", exp);
+    }
+}
+
 /* A wait ran out: the evidence for the report. */
 static void
 on_timeout(evutil_socket_t fd, short events, void *arg)
@@ -1037,11 +1080,12 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
 
     (void)fd;
     (void)events;
-    if ((st->kind == STEP_RECEIVE_NOTHING || st->kind == STEP_NOT_AUTHENTICATES) &&
+    if ((st->kind == STEP_RECEIVE_NOTHING || st->kind == STEP_NOT_AUTHENTICATES ||
+         st->kind == STEP_NOT_AUTHENTICATED_TO) &&
         (try_step(run, st) == STEP_FAILED || run->done)) /* the window's last look */
         return;
     if (st->kind == STEP_RECEIVE_NOTHING || st->kind == STEP_WAIT_TIME ||
-        st->kind == STEP_NOT_AUTHENTICATES) {
+        st->kind == STEP_NOT_AUTHENTICATES || st->kind == STEP_NOT_AUTHENTICATED_TO) {
         note(run, "step %s:%d passed", run->s->path, st->line);
         run->r->step_seconds[run->step] = (double)(clock_monotonic_us() - run->t0) / 1e6;
         run->step_started = 0;
@@ -1134,6 +1178,7 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
                  scenario_step_str(st->kind));
     }
     expected_text(run, st, "expected", expected, sizeof(expected));
+    alternatives_text(run, run->step, expected, sizeof(expected));
     finish(run, RUN_FAIL, st->line, "%s:%d: %s within %d ms%s%s", run->s->path, st->line, what,
            wait_ms(run, st), expected, extra);
 }

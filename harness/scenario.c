@@ -63,6 +63,7 @@ static const struct verb verbs[] = {
         {"does not authenticate", STEP_NOT_AUTHENTICATES, 0, 1, 0, 1},
         {"ignores dialback", STEP_PEER_MODE, 0, 1, 0, 0},
         {"is authenticated to", STEP_AUTHENTICATED_TO, 0, 1, 0, 1},
+        {"is not authenticated to", STEP_NOT_AUTHENTICATED_TO, 0, 1, 0, 1},
         {"never receives", STEP_NEVER_RECEIVES, 1, 1, 1, 0},
         {"receives", STEP_RECEIVE, 1, 1, 1, 0},
         {"receives nothing", STEP_RECEIVE_NOTHING, 1, 1, 0, 0},
@@ -119,6 +120,8 @@ scenario_step_str(enum scenario_step_kind k)
         return "wait";
     case STEP_NOT_AUTHENTICATES:
         return "does not authenticate";
+    case STEP_NOT_AUTHENTICATED_TO:
+        return "is not authenticated to";
     }
     return "?";
 }
@@ -659,7 +662,7 @@ verb_list(enum scenario_actor_kind kind, char *buf, size_t len)
             continue;
         if (v->kind == STEP_STREAM_ERROR)
             arg = " CONDITION";
-        else if (v->kind == STEP_NOT_AUTHENTICATES)
+        else if (v->kind == STEP_NOT_AUTHENTICATES || v->kind == STEP_NOT_AUTHENTICATED_TO)
             arg = " DOMAIN within T";
         else if (v->domain_arg)
             arg = " DOMAIN";
@@ -842,7 +845,8 @@ actor_step(struct parser *p, char *line)
     if (options(p, words, n, &pos, st, v->kind == STEP_RECEIVE,
                 v->domain_arg && v->kind != STEP_STREAM_ERROR) != 0)
         goto out;
-    if ((v->kind == STEP_RECEIVE_NOTHING || v->kind == STEP_NOT_AUTHENTICATES) &&
+    if ((v->kind == STEP_RECEIVE_NOTHING || v->kind == STEP_NOT_AUTHENTICATES ||
+         v->kind == STEP_NOT_AUTHENTICATED_TO) &&
         st->within_ms == 0) {
         perr(p, (int)strlen(line) + 1, "\"%s\" needs \"within T\" (how long to listen)", v->words);
         goto out;
@@ -947,6 +951,9 @@ close_block(struct parser *p)
     return 0;
 }
 
+static int or_step(struct parser *p, char *rest);
+static int plain_line(struct parser *p, char *line);
+
 static int
 parse_line(struct parser *p, char *raw)
 {
@@ -972,6 +979,53 @@ parse_line(struct parser *p, char *raw)
         return -1;
     if (indented)
         return perr(p, 1, "an indented line, but no step above it takes a stanza");
+    if (strncmp(line, "or ", 3) == 0)
+        return or_step(p, trim(line + 3));
+    return plain_line(p, line);
+}
+
+/* 1 if the step waits for something to happen and passes when it does: it may stand in a
+ * group of alternative steps (`or STEP`). */
+static int
+takes_or_steps(const struct scenario_step *st)
+{
+    return st->kind == STEP_RECEIVE || st->kind == STEP_AUTHENTICATES ||
+           st->kind == STEP_AUTHENTICATED_TO || st->kind == STEP_STREAM_ERROR ||
+           st->kind == STEP_DNS_ASKED;
+}
+
+/* `or STEP`: the step is another outcome of the step above (or of its group): the group passes
+ * when any one of them does. Only positive waiting steps may be grouped. */
+static int
+or_step(struct parser *p, char *rest)
+{
+    size_t before = p->s->nsteps;
+    const struct scenario_step *prev = before > 0 ? &p->s->steps[before - 1] : NULL;
+    struct scenario_step *st;
+
+    if (prev == NULL || !takes_or_steps(prev))
+        return perr(p, 1,
+                    "\"or STEP\": the step above must be a receives, receives stream error, "
+                    "authenticates, is authenticated to or dns asked step%s",
+                    prev == NULL ? " (there is none)" : "");
+    if (*rest == '\0' || plain_line(p, rest) != 0)
+        return *rest == '\0' ? perr(p, 1, "\"or\" needs a step after it") : -1;
+    if (p->s->nsteps != before + 1)
+        return perr(p, 4, "\"or\" needs a step after it, not a header or actor line");
+    st = &p->s->steps[before];
+    if (!takes_or_steps(st))
+        return perr(p, 4,
+                    "\"or %s\": only receives, receives stream error, authenticates, is "
+                    "authenticated to and dns asked steps are alternatives",
+                    scenario_step_str(st->kind));
+    st->or_prev = 1;
+    return 0;
+}
+
+/* A line that is not a stanza line, an `or` line or a blank one: a header, actor or step. */
+static int
+plain_line(struct parser *p, char *line)
+{
     if (strncmp(line, "peer ", 5) == 0)
         return actor_line(p, 1, line + 5);
     if (strncmp(line, "client ", 7) == 0)
@@ -1074,7 +1128,8 @@ check_transport(struct parser *p)
     for (i = 0; i < p->s->nsteps; i++) {
         const struct scenario_step *st = &p->s->steps[i];
 
-        if ((st->kind != STEP_AUTHENTICATES && st->kind != STEP_AUTHENTICATED_TO) ||
+        if ((st->kind != STEP_AUTHENTICATES && st->kind != STEP_AUTHENTICATED_TO &&
+             st->kind != STEP_NOT_AUTHENTICATES && st->kind != STEP_NOT_AUTHENTICATED_TO) ||
             (st->tls == STEP_TLS_ANY && st->auth != STEP_AUTH_SASL) ||
             scenario_transport_pinned(p->s, st->actor))
             continue;
@@ -1268,6 +1323,14 @@ scenario_clauses(const struct scenario *s)
         all = next;
     }
     return all;
+}
+
+size_t
+scenario_group_end(const struct scenario *s, size_t i)
+{
+    for (i++; i < s->nsteps && s->steps[i].or_prev; i++)
+        ;
+    return i;
 }
 
 int

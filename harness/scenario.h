@@ -45,11 +45,18 @@
  *   PEER does not authenticate DOMAIN [AUTH] within T -- no inbound stream from DOMAIN is
  *                                        authenticated (that way) when the step begins, nor
  *                                        becomes so within T
+ *   PEER is not authenticated to DOMAIN [AUTH] within T -- its outbound stream to DOMAIN is
+ *                                        not authenticated (that way) when the step begins,
+ *                                        nor becomes so within T
  *   PEER receives stream error CONDITION [within T] -- e.g. invalid-id, host-unknown
  *   PEER saw at most N connections       -- from the SUT so far (no reconnect storm)
  *   PEER refuses connections | stays silent | resets connections | accepts connections
  *   PEER answers dialback invalid | ignores dialback | answers dialback after T |
  *        answers dialback normally      -- normally: what was held (ignored, late) is answered
+ *   or STEP                              -- after a receives, receives stream error,
+ *                                           authenticates, is authenticated to or dns asked
+ *                                           step: another outcome; the group passes when any
+ *                                           one of its steps does (within the first's wait)
  *   dns asked: NAME TYPE [within T]      -- the SUT (or anyone) asked fedsim's DNS
  *   dns never asked: NAME TYPE
  *   dns answers NAME TYPE with RCODE     -- NXDOMAIN, SERVFAIL, REFUSED...; TYPE may be *
@@ -78,15 +85,17 @@ enum scenario_step_kind {
     STEP_AUTHENTICATED_TO, /* peer: outbound to DOMAIN valid */
     STEP_DNS_ASKED,
     STEP_DNS_NEVER_ASKED,
-    STEP_DNS_FAULT,         /* arg1 NAME, arg2 TYPE, fault kind, arg3 value, stanza = records */
-    STEP_DNS_RESTORE,       /* arg1 NAME (or "all"), arg2 TYPE */
-    STEP_PEER_MODE,         /* arg1: the mode's words (peer_set_mode) */
-    STEP_SEND_RAW,          /* stanza: the bytes */
-    STEP_STREAM_ERROR,      /* peer: the SUT sent it a stream error, arg1 the condition */
-    STEP_MAX_CONNECTIONS,   /* peer: at most arg1 connections from the SUT so far */
-    STEP_NEVER_RECEIVES,    /* checked when the steps are done, over the whole run */
-    STEP_WAIT_TIME,         /* `wait T`: within_ms; no actor */
-    STEP_NOT_AUTHENTICATES, /* peer: no inbound stream from DOMAIN is authenticated within T */
+    STEP_DNS_FAULT,            /* arg1 NAME, arg2 TYPE, fault kind, arg3 value, stanza = records */
+    STEP_DNS_RESTORE,          /* arg1 NAME (or "all"), arg2 TYPE */
+    STEP_PEER_MODE,            /* arg1: the mode's words (peer_set_mode) */
+    STEP_SEND_RAW,             /* stanza: the bytes */
+    STEP_STREAM_ERROR,         /* peer: the SUT sent it a stream error, arg1 the condition */
+    STEP_MAX_CONNECTIONS,      /* peer: at most arg1 connections from the SUT so far */
+    STEP_NEVER_RECEIVES,       /* checked when the steps are done, over the whole run */
+    STEP_WAIT_TIME,            /* `wait T`: within_ms; no actor */
+    STEP_NOT_AUTHENTICATES,    /* peer: no inbound stream from DOMAIN is authenticated within T */
+    STEP_NOT_AUTHENTICATED_TO, /* peer: its outbound stream to DOMAIN is not authenticated
+                                * (that way) within T */
 };
 
 enum scenario_actor_kind { ACTOR_CLIENT, ACTOR_PEER, ACTOR_DNS };
@@ -127,6 +136,8 @@ struct scenario_step {
     int repeat;        /* sends: how many times (0 and 1: once) */
     enum step_auth { STEP_AUTH_ANY, STEP_AUTH_DIALBACK, STEP_AUTH_SASL } auth;
     enum step_tls { STEP_TLS_ANY, STEP_TLS_YES, STEP_TLS_NO, STEP_TLS_DIRECT } tls;
+    int or_prev; /* `or STEP`: an alternative of the step above (of its group): the group
+                  * passes when any one of its steps does (scenario_group_end) */
 };
 
 struct scenario {
@@ -178,6 +189,10 @@ char *scenario_clauses(const struct scenario *s);
  * external): the scenario has a requires: line, or the peer a tls= knob. Else the peer's
  * transport follows the SUT's tls (transport.h). */
 int scenario_transport_pinned(const struct scenario *s, size_t actor);
+
+/* The index after the group of alternative steps (`or STEP` lines) that begins at step i:
+ * i + 1 for a step without alternatives. */
+size_t scenario_group_end(const struct scenario *s, size_t i);
 
 /* 1 if the scenario has the tag. */
 int scenario_has_tag(const struct scenario *s, const char *tag);

@@ -125,6 +125,10 @@ check "alternatives: none matching fails at the step's line, listing each as the
     has 'alternatives-none-match.scn:12: gmail receives: nothing within 1000 ms' &&
     has 'expected one of:' && has \"<iq type='error' id='alt2' from='nobody-here@sut.test'>\" &&
     has 'difference (from the closest alternative): /iq/error/item-not-found: missing'"
+check "or STEP: no outcome of the group fails at its first step's line, naming each alternative" eval "
+    has 'or-steps-none.scn:12: gmail receives stream error host-unknown: not so within 1000 ms' &&
+    has 'nor its alternative at line 13: gmail receives' &&
+    has 'nor its alternative at line 15: dns asked: nothing-here.gmail.test A'"
 check "does not authenticate: an authentication within the window fails it, saying how" \
     has 'does-not-authenticate.scn:13: gmail authenticated a stream from sut.test by dialback'
 check "a scenario marked xfail for this SUT is an expected failure" \

@@ -113,13 +113,17 @@ test_tls_and_modes(void **state)
             "    <presence type='probe' from='a@jabber.test' to='b@sut.test'/>\n"
             "j saw at most 3 connections\n"
             "j answers dialback after 1.5s\n"
-            "j does not authenticate ${sut.domain} by dialback within 3s\n";
+            "j does not authenticate ${sut.domain} by dialback within 3s\n"
+            "j is not authenticated to ${sut.domain} by sasl external within 2s\n";
     char err[512] = "";
     struct scenario *s = scenario_parse("tls.scn", text, NULL, err, sizeof(err));
 
     (void)state;
     if (s == NULL)
         fail_msg("%s", err);
+    assert_int_equal(s->steps[s->nsteps - 1].kind, STEP_NOT_AUTHENTICATED_TO);
+    assert_int_equal(s->steps[s->nsteps - 1].auth, STEP_AUTH_SASL);
+    assert_int_equal(s->steps[s->nsteps - 1].within_ms, 2000);
     assert_true(scenario_fits_tls(s, "optional"));
     assert_true(scenario_fits_tls(s, "required"));
     assert_false(scenario_fits_tls(s, "off"));
@@ -210,6 +214,61 @@ test_alternatives(void **state)
     assert_string_equal(s->steps[1].alts[0].stanza, "<presence type='unsubscribed'/>");
     assert_int_equal(s->steps[2].nalts, 0);
     scenario_free(s);
+}
+
+/* Alternative steps: `or STEP` lines after a positive waiting step make a group. */
+static void
+test_or_steps(void **state)
+{
+    static const char text[] = "peer p: profile gtalk, domain d.test\n"
+                               "client a\n"
+                               "a receives within 2s:\n"
+                               "    <message/>\n"
+                               "or p receives stream error host-unknown\n"
+                               "or a receives:\n"
+                               "    <presence/>\n"
+                               "or\n"
+                               "    <iq/>\n"
+                               "or dns asked: x.d.test A\n"
+                               "p authenticates d.test\n"
+                               "or p is authenticated to d.test by dialback\n"
+                               "a connects\n";
+    char err[512] = "";
+    struct scenario *s = scenario_parse("or.scn", text, NULL, err, sizeof(err));
+
+    (void)state;
+    if (s == NULL)
+        fail_msg("%s", err);
+    assert_int_equal(s->nsteps, 7);
+    assert_int_equal(s->steps[0].or_prev, 0);
+    assert_int_equal(s->steps[1].or_prev, 1);
+    assert_int_equal(s->steps[1].kind, STEP_STREAM_ERROR);
+    assert_int_equal(s->steps[2].or_prev, 1);
+    assert_int_equal(s->steps[2].nalts, 1);
+    assert_int_equal(s->steps[3].kind, STEP_DNS_ASKED);
+    assert_int_equal(s->steps[3].line, 10);
+    assert_int_equal(scenario_group_end(s, 0), 4);
+    assert_int_equal(scenario_group_end(s, 4), 6);
+    assert_int_equal(s->steps[5].auth, STEP_AUTH_DIALBACK);
+    assert_int_equal(scenario_group_end(s, 6), 7);
+    scenario_free(s);
+    /* Only positive waiting steps group: a negative or immediate step has no "passes when". */
+    s = scenario_parse("or.scn", "client a\na connects\nor a receives:\n    <message/>\n", NULL,
+                       err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "or.scn:3:1: \"or STEP\": the step above must be a receives"));
+    s = scenario_parse("or.scn", "client a\na receives:\n    <message/>\nor a connects\n", NULL,
+                       err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "or.scn:4:4: \"or connects\": only receives"));
+    s = scenario_parse("or.scn",
+                       "client a\na receives:\n    <message/>\nor a receives nothing within 1s\n",
+                       NULL, err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "\"or receives nothing\": only receives"));
+    s = scenario_parse("or.scn", "client a\na receives:\n    <message/>\nor title: x\n", NULL, err,
+                       sizeof(err));
+    assert_null(s);
 }
 
 /* Run-wide checks and plain waits. */
@@ -307,6 +366,8 @@ test_errors(void **state)
                  "x.scn:2:26: expected \"answers dialback after T\"");
     expect_error("peer p: profile gtalk, domain d.test\np answers dialback after\n",
                  "expected \"answers dialback after T\"");
+    expect_error("peer p: profile gtalk, domain d.test\np is not authenticated to x.test\n",
+                 "needs \"within T\"");
     expect_error("peer p: profile gtalk, domain d.test\np does not authenticate x.test\n",
                  "\"does not authenticate\" needs \"within T\"");
     expect_error("peer p: profile gtalk, domain d.test\np does not authenticate within 2s\n",
@@ -363,9 +424,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_good),           cmocka_unit_test(test_errors),
-            cmocka_unit_test(test_tls_and_modes),  cmocka_unit_test(test_alternatives),
-            cmocka_unit_test(test_never_and_wait),
+            cmocka_unit_test(test_good),          cmocka_unit_test(test_errors),
+            cmocka_unit_test(test_tls_and_modes), cmocka_unit_test(test_alternatives),
+            cmocka_unit_test(test_or_steps),      cmocka_unit_test(test_never_and_wait),
     };
 
     return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
