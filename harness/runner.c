@@ -2,7 +2,9 @@
  * a verdict with evidence. */
 #include "runner.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 
 #include <openssl/rand.h>
@@ -73,6 +75,11 @@ struct run {
      * the SUT's resolver cache then never answers for it, so "the SUT asked" is about this run. */
     char **dom_from, **dom_to; /* owned */
     size_t ndom;
+    /* ... and its addresses too: the fixtures' 127.0.0.X are 127.A.B.X in this run (0 0: kept).
+     * A SUT that remembers addresses (jabberd2's bad-host list, keyed by ADDRESS:PORT, set on any
+     * close) then never carries what one scenario did into the next. The SUT's own are kept. */
+    unsigned char addr_a, addr_b;
+    unsigned char addr_keep[256]; /* 127.0.0.X the SUT file names: never mapped */
     struct dns_faults faults; /* owned: what `dns answers/drops/...` steps injected */
     struct diagnose_facts *facts; /* owned: what happened, for a failure's diagnosis */
     struct match_vars vars;
@@ -449,7 +456,35 @@ label_char(char c)
     return isalnum((unsigned char)c) || c == '-' || c == '_';
 }
 
-/* Replaces every whole occurrence of a peer domain by its name for this run (owned). */
+/* At p, a whole "127.0.0.X" this run maps: writes "127.A.B.X" into out (32 bytes), points *add
+ * at it, moves *p to the address's last character and returns its length; else 1. */
+static size_t
+map_address(const struct run *run, const char *text, const char **p, char *out, const char **add)
+{
+    const char *s = *p, *d = s + 8;
+    unsigned x = 0;
+    int n = 0;
+
+    if (strncmp(s, "127.0.0.", 8) != 0 || (s > text && (isdigit((unsigned char)s[-1]) ||
+                                                        s[-1] == '.' || label_char(s[-1]))))
+        return 1;
+    while (n < 3 && isdigit((unsigned char)d[n]))
+        x = x * 10 + (unsigned)(d[n++] - '0');
+    /* Not a prefix of something longer: "127.0.0.20" is not "127.0.0.2", a name neither. */
+    if (n == 0 || x > 255 || isdigit((unsigned char)d[n]) || label_char(d[n]) ||
+        (d[n] == '.' && isalnum((unsigned char)d[n + 1])))
+        return 1;
+    /* .0, .1 (the usual SUT address), .254 (fedsim's own lookups leave from it), .255 stay. */
+    if (x == 0 || x == 1 || x >= 254 || run->addr_keep[x])
+        return 1;
+    snprintf(out, 32, "127.%u.%u.%u", run->addr_a, run->addr_b, x);
+    *add = out;
+    *p = d + n - 1;
+    return strlen(out);
+}
+
+/* Replaces every whole occurrence of a peer domain by its name for this run, and every fixture
+ * address by this run's (owned). */
 static char *
 relabel(const char *text, void *arg)
 {
@@ -457,6 +492,7 @@ relabel(const char *text, void *arg)
     size_t cap = strlen(text) * 2 + 64, len = 0;
     char *out = xmalloc(cap);
     const char *p = text;
+    char mapped[32];
 
     while (*p != '\0') {
         const char *add = p;
@@ -476,6 +512,8 @@ relabel(const char *text, void *arg)
             p += fl - 1;
             break;
         }
+        if (i == run->ndom && run->addr_a != 0)
+            addlen = map_address(run, text, &p, mapped, &add);
         if (len + addlen + 1 > cap) {
             cap = (len + addlen + 1) * 2;
             out = xreallocarray(out, cap, 1);
@@ -1277,6 +1315,44 @@ peer_transport(struct run *run, size_t a, struct profile *prof)
          what);
 }
 
+/* 127.0.0.X in an address of the SUT file: X, else 0. */
+static unsigned
+sut_octet(const struct net_addr *a)
+{
+    const struct sockaddr_in *in = (const struct sockaddr_in *)&a->ss;
+    uint32_t v;
+
+    if (a->len == 0 || a->ss.ss_family != AF_INET)
+        return 0;
+    v = ntohl(in->sin_addr.s_addr);
+    return (v >> 8) == (127u << 16) ? v & 0xff : 0;
+}
+
+/* This run's address block: one after the other from a random start, so two runs of a process
+ * (and, very likely, of two processes) never share one. 250 * 256 blocks: 127.1.0.X on. */
+static void
+pick_addresses(struct run *run)
+{
+    static unsigned next;
+    static int started;
+    unsigned char rnd[2];
+
+    if (!started) {
+        RAND_bytes(rnd, sizeof(rnd));
+        next = ((unsigned)rnd[0] << 8 | rnd[1]) % (250u * 256u);
+        started = 1;
+    }
+    run->addr_a = (unsigned char)(1 + next / 256);
+    run->addr_b = (unsigned char)(next % 256);
+    next = (next + 1) % (250u * 256u);
+    memset(run->addr_keep, 0, sizeof(run->addr_keep));
+    run->addr_keep[sut_octet(&run->sut->s2s)] = 1;
+    run->addr_keep[sut_octet(&run->sut->c2s)] = 1;
+    run->addr_keep[sut_octet(&run->sut->dns)] = 1;
+    note(run, "the fixtures' addresses 127.0.0.X are 127.%u.%u.X in this run", run->addr_a,
+         run->addr_b);
+}
+
 static int
 setup(struct run *run)
 {
@@ -1299,6 +1375,7 @@ setup(struct run *run)
              run->dom_to[run->ndom]);
         run->ndom++;
     }
+    pick_addresses(run);
     run->zones = fixture_load_rewritten(run->s->zones, run->s->nzones, run->sut, relabel, run, err,
                                         sizeof(err));
     /* A SUT resolving SRV targets through libc reads the addresses from its hosts file. */
