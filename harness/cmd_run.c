@@ -17,6 +17,10 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "dns_relay.h"
+#include "dns_server.h"
+#include "fixture.h"
+#include "loop.h"
 #include "cmd.h"
 #include "datadir.h"
 #include "cmd_run.h"
@@ -30,6 +34,11 @@
 #include "sut.h"
 #include "xmalloc.h"
 #include "xml.h"
+
+#include <openssl/rand.h>
+
+/* ldns (through dns_server.h) defines a debugging dprintf macro: this file means POSIX's. */
+#undef dprintf
 
 static void
 run_usage(FILE *fp)
@@ -307,14 +316,9 @@ parse_opts(int argc, char **argv, struct run_opts *o)
                         "scenario or directory\n");
         return -1;
     }
-    if (o->jobs > 1 && o->sut_start == NULL) {
-        fprintf(stderr, "fedsim run: -j %d needs --sut-start: one SUT per worker (a SUT has "
-                        "one DNS address, and peers listen on fixed addresses)\n",
-                o->jobs);
-        return -1;
-    }
-    if (o->sut_start != NULL && o->report != NULL) {
-        fprintf(stderr, "fedsim run: --report needs --sut FILE (the diagrams stay in-process)\n");
+    if ((o->sut_start != NULL || o->jobs > 1) && o->report != NULL) {
+        fprintf(stderr, "fedsim run: --report needs --sut FILE without -j (the diagrams stay "
+                        "in-process)\n");
         return -1;
     }
     return 0;
@@ -325,13 +329,30 @@ parse_opts(int argc, char **argv, struct run_opts *o)
  * scenario for its lifelines) if --tags selects it. Returns 1 if it ran, 0 if not selected,
  * -1 if it does not parse (the error printed).
  */
+/* What the parent gives each run when runs share the SUT (-j N --sut FILE). */
+struct run_slot {
+    char label[8];
+    unsigned block;
+    int part;
+    const struct net_addr *dns;
+};
+
 static int
-run_one(const struct run_opts *o, const struct sut *sut, const char *path, struct done *d)
+run_one(const struct run_opts *o, const struct sut *sut, const char *path, struct done *d,
+        const struct run_slot *slot)
 {
     struct runner_options ro = {.default_timeout_ms = o->timeout_ms,
                                 .watchdog_ms = o->watchdog_ms,
                                 .seed = o->seed,
                                 .record_events = o->report != NULL};
+
+    if (slot != NULL) {
+        ro.run_label = slot->label;
+        ro.addr_block = slot->block;
+        ro.map_ports = 1;
+        ro.dns_listen = slot->dns;
+        ro.hosts_part = slot->part;
+    }
     char err[1024];
     struct scenario *s = scenario_load(path, o->fixtures, err, sizeof(err));
 
@@ -450,8 +471,21 @@ worker_line(FILE *out, const char *fmt, ...)
 }
 
 /* The worker process: never returns. */
+/* Runs side by side against one SUT: each worker's DNS address (the relay forwards there). */
+struct shared {
+    struct sut *sut; /* borrowed: the SUT file, loaded by run_exec */
+    struct net_addr dns[DNS_RELAY_MAX_WORKERS];
+    struct net_addr fallback; /* the SUT's own records, for names of no run */
+    pid_t relay;
+    int relay_cmd;            /* "K\n": queries of no run go to worker K (-1: the fallback) */
+    unsigned seq, block;      /* the next run's label and address block */
+    int *exclusive;           /* per path: runs alone */
+    size_t *order, norder, next;
+    int alone;                /* the worker running a scenario alone, or -1 */
+};
+
 static void
-worker_main(const struct run_opts *o, char **paths, int req, int res)
+worker_main(const struct run_opts *o, char **paths, int req, int res, struct shared *sh, int k)
 {
     FILE *in = fdopen(req, "r"), *out = fdopen(res, "w"), *start;
     char line[4096], err[1024];
@@ -465,7 +499,9 @@ worker_main(const struct run_opts *o, char **paths, int req, int res)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    if (unshare(CLONE_NEWNET) != 0 || loopback_up() != 0) {
+    if (sh != NULL) {
+        sut = sh->sut;
+    } else if (unshare(CLONE_NEWNET) != 0 || loopback_up() != 0) {
         fprintf(out, "{\"fatal\": ");
         json_write_string(out, "-j needs a network namespace per worker: run as root");
         worker_line(out, "}\n");
@@ -474,14 +510,16 @@ worker_main(const struct run_opts *o, char **paths, int req, int res)
     /* The start command's progress goes to our stderr; its stdout is the SUT file's path. */
     line[0] = '\0';
     snprintf(err, sizeof(err), "--sut-start \"%s\" failed or printed no SUT file", o->sut_start);
-    if ((start = popen(o->sut_start, "r")) != NULL) {
+    if (sh != NULL) {
+        /* the parent's SUT */
+    } else if ((start = popen(o->sut_start, "r")) != NULL) {
         if (fgets(line, sizeof(line), start) == NULL)
             line[0] = '\0';
         line[strcspn(line, "\n")] = '\0';
         if (pclose(start) != 0)
             line[0] = '\0';
     }
-    if (line[0] == '\0' || (sut = sut_load(line, err, sizeof(err))) == NULL) {
+    if (sh == NULL && (line[0] == '\0' || (sut = sut_load(line, err, sizeof(err))) == NULL)) {
         fprintf(out, "{\"fatal\": ");
         json_write_string(out, err);
         worker_line(out, "}\n");
@@ -498,9 +536,15 @@ worker_main(const struct run_opts *o, char **paths, int req, int res)
     worker_line(out, "}}\n");
     while (!stop_requested && fgets(line, sizeof(line), in) != NULL && !stop_requested) {
         struct done d = {0};
-        long i = strtol(line, NULL, 10);
-        int ran = o->run_item != NULL ? o->run_item(o, sut, (size_t)i, &d)
-                                      : run_one(o, sut, paths[i], &d);
+        char *end;
+        long i = strtol(line, &end, 10);
+        struct run_slot slot = {.part = k + 1, .dns = sh != NULL ? &sh->dns[k] : NULL};
+        int ran;
+
+        if (sh != NULL && sscanf(end, " %7s %u", slot.label, &slot.block) != 2)
+            fatalx("worker %d: a request without a label: %s", k, line);
+        ran = o->run_item != NULL ? o->run_item(o, sut, (size_t)i, &d)
+                                  : run_one(o, sut, paths[i], &d, sh != NULL ? &slot : NULL);
 
         fprintf(out, "{\"i\": %ld, \"ran\": %d", i, ran);
         if (ran == 1) {
@@ -527,10 +571,52 @@ worker_main(const struct run_opts *o, char **paths, int req, int res)
         scenario_free(d.s);
         runner_result_clear(&d.r);
     }
+    if (sh != NULL) /* the SUT is the parent's: it stays up */
+        _exit(0);
     if (sut->stop != NULL && system(sut->stop) != 0)
         fprintf(stderr, "fedsim run: worker %d: %s failed\n", (int)getpid(), sut->stop);
     sut_free(sut);
     _exit(0);
+}
+
+static void
+relay_default(struct shared *sh, int k)
+{
+    sh->alone = k;
+    dprintf(sh->relay_cmd, "%d\n", k);
+}
+
+/* Runs side by side: hands the next scenario to each idle worker; a scenario that runs alone
+ * waits for the others to end, and nothing starts beside it. */
+static void
+fill_shared(struct worker *w, size_t jobs, struct shared *sh)
+{
+    size_t k, j;
+
+    for (k = 0; k < jobs; k++) {
+        size_t i;
+        char label[8];
+
+        if (w[k].gone || w[k].busy >= 0 || w[k].req < 0 || sh->alone >= 0)
+            continue;
+        if (sh->next >= sh->norder || stop_requested) {
+            close(w[k].req);
+            w[k].req = -1;
+            continue;
+        }
+        i = sh->order[sh->next];
+        if (sh->exclusive[i]) {
+            for (j = 0; j < jobs; j++)
+                if (!w[j].gone && w[j].busy >= 0)
+                    return;
+            relay_default(sh, (int)k);
+        }
+        dns_relay_label(label, sh->seq++, (unsigned)k);
+        dprintf(w[k].req, "%zu %s %u\n", i, label, sh->block + 1);
+        sh->block = (sh->block + 1) % RUNNER_ADDR_BLOCKS;
+        w[k].busy = (long)i;
+        sh->next++;
+    }
 }
 
 /* Hands the next index to w (or closes its pipe when there is none). */
@@ -603,6 +689,194 @@ worker_result(struct worker *w, const char *text, char **paths, const struct run
     json_free(j);
 }
 
+/* A loopback address (127.0.0.253) with a port free for UDP and TCP, into a. */
+static int
+free_dns_port(struct net_addr *a, char *err, size_t errlen)
+{
+    int tries;
+
+    for (tries = 0; tries < 20; tries++) {
+        struct net_addr any, bound;
+        int u, t;
+
+        net_addr_from_host("127.0.0.253", 0, &any);
+        if ((u = net_udp_bind(&any, err, errlen)) < 0)
+            return -1;
+        net_local_addr(u, &bound);
+        t = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (t >= 0 && bind(t, (struct sockaddr *)&bound.ss, bound.len) == 0) {
+            close(t);
+            close(u);
+            *a = bound;
+            return 0;
+        }
+        if (t >= 0)
+            close(t);
+        close(u);
+    }
+    snprintf(err, errlen, "no port free for both UDP and TCP on 127.0.0.253");
+    return -1;
+}
+
+struct relay_proc {
+    struct dns_relay *relay;
+    struct event *cmd;
+    char buf[64];
+    size_t len;
+};
+
+static void
+relay_command(evutil_socket_t fd, short what, void *arg)
+{
+    struct relay_proc *rp = arg;
+    ssize_t got;
+    char *nl;
+
+    (void)what;
+    got = read(fd, rp->buf + rp->len, sizeof(rp->buf) - rp->len - 1);
+    if (got <= 0) { /* the parent is done, or gone */
+        loop_stop();
+        return;
+    }
+    rp->len += (size_t)got;
+    rp->buf[rp->len] = '\0';
+    while ((nl = strchr(rp->buf, '\n')) != NULL) {
+        *nl = '\0';
+        dns_relay_set_default(rp->relay, atoi(rp->buf));
+        memmove(rp->buf, nl + 1, rp->len - (size_t)(nl + 1 - rp->buf) + 1);
+        rp->len -= (size_t)(nl + 1 - rp->buf);
+    }
+    if (rp->len == sizeof(rp->buf) - 1)
+        rp->len = 0;
+}
+
+/* The relay's process: the SUT's DNS address, until the parent closes cmd. */
+static void
+relay_main(struct shared *sh, size_t jobs, int cmd, int status)
+{
+    char err[1024];
+    struct dns_zoneset *zs = NULL;
+    struct dns_server *fb = NULL;
+    struct relay_proc rp = {0};
+
+    if (loop_init(err, sizeof(err)) != 0 ||
+        (zs = fixture_load(NULL, 0, sh->sut, NULL, err, sizeof(err))) == NULL ||
+        (fb = dns_server_new(loop_base(), &sh->fallback, NULL, zs, err, sizeof(err))) == NULL ||
+        (rp.relay = dns_relay_new(loop_base(), &sh->sut->dns, sh->dns, jobs, &sh->fallback, err,
+                                  sizeof(err))) == NULL) {
+        dprintf(status, "%s: the SUT's DNS address: %s\n", sh->sut->path, err);
+        _exit(3);
+    }
+    rp.cmd = event_new(loop_base(), cmd, EV_READ | EV_PERSIST, relay_command, &rp);
+    event_add(rp.cmd, NULL);
+    dprintf(status, "ok\n");
+    close(status);
+    loop_run();
+    _exit(0);
+}
+
+/* Starts the relay and picks the workers' DNS addresses; 0, or -1 with the reason printed. */
+static int
+shared_start(struct shared *sh, size_t jobs)
+{
+    char err[1024], line[1100];
+    int cmd[2], st[2];
+    ssize_t got;
+    size_t k;
+    struct pollfd pfd;
+
+    for (k = 0; k < jobs; k++)
+        if (free_dns_port(&sh->dns[k], err, sizeof(err)) != 0)
+            goto fail;
+    if (free_dns_port(&sh->fallback, err, sizeof(err)) != 0)
+        goto fail;
+    if (pipe2(cmd, O_CLOEXEC) != 0 || pipe2(st, O_CLOEXEC) != 0)
+        fatalx("pipe: %s", strerror(errno));
+    fflush(stdout);
+    fflush(stderr);
+    if ((sh->relay = fork()) == 0) {
+        close(cmd[1]);
+        close(st[0]);
+        relay_main(sh, jobs, cmd[0], st[1]);
+    }
+    close(cmd[0]);
+    close(st[1]);
+    sh->relay_cmd = cmd[1];
+    pfd = (struct pollfd){.fd = st[0], .events = POLLIN};
+    got = poll(&pfd, 1, 10000) == 1 ? read(st[0], line, sizeof(line) - 1) : -1;
+    close(st[0]);
+    if (got <= 0 || strncmp(line, "ok\n", 3) != 0) {
+        if (got > 0) {
+            line[got] = '\0';
+            fprintf(stderr, "fedsim run: %s", line);
+        } else {
+            fprintf(stderr, "fedsim run: the DNS relay did not start within 10 s\n");
+        }
+        return -1;
+    }
+    return 0;
+fail:
+    fprintf(stderr, "fedsim run: %s\n", err);
+    return -1;
+}
+
+static void
+shared_stop(struct shared *sh)
+{
+    if (sh->relay_cmd > 0)
+        close(sh->relay_cmd);
+    if (sh->relay > 0) {
+        int i;
+
+        for (i = 0; i < 50 && waitpid(sh->relay, NULL, WNOHANG) == 0; i++)
+            usleep(20000);
+        if (i == 50) {
+            kill(sh->relay, SIGKILL);
+            waitpid(sh->relay, NULL, 0);
+        }
+    }
+}
+
+/* Which scenarios run alone, and the order: the others first, side by side. */
+static void
+shared_plan(struct shared *sh, const struct run_opts *o, char **paths)
+{
+    size_t i, n, alone = 0, pass;
+
+    for (n = 0; paths[n] != NULL; n++)
+        ;
+    sh->exclusive = xcalloc(n + 1, sizeof(*sh->exclusive));
+    sh->order = xcalloc(n + 1, sizeof(*sh->order));
+    for (i = 0; i < n; i++) {
+        char err[1024], why[512];
+        struct scenario *s;
+
+        if (o->nshards > 0 && i % o->nshards != o->shard - 1)
+            continue;
+        if ((s = scenario_load(paths[i], o->fixtures, err, sizeof(err))) == NULL)
+            continue; /* its worker says why */
+        if (selected(s, o->tags) && runner_exclusive(s, sh->sut, why, sizeof(why))) {
+            sh->exclusive[i] = 1;
+            alone++;
+            if (o->tap)
+                printf("# %s runs alone: %s\n", paths[i], why);
+            else
+                fprintf(stderr, "fedsim run: %s runs alone: %s\n", paths[i], why);
+        }
+        scenario_free(s);
+    }
+    for (pass = 0; pass < 2; pass++)
+        for (i = 0; i < n; i++)
+            if ((o->nshards == 0 || i % o->nshards == o->shard - 1) &&
+                sh->exclusive[i] == (int)pass)
+                sh->order[sh->norder++] = i;
+    if (o->tap)
+        printf("# -j %d against one SUT: %zu scenario(s) run alone\n", o->jobs, alone);
+    else
+        fprintf(stderr, "fedsim run: -j %d against one SUT: %zu scenario(s) run alone\n", o->jobs,
+                alone);
+}
+
 size_t
 cmd_run_parallel(const struct run_opts *o, char **paths, struct done *done, size_t *counts,
              int *parse_errors, struct sut *sut)
@@ -610,10 +884,28 @@ cmd_run_parallel(const struct run_opts *o, char **paths, struct done *done, size
     struct worker *w = xcalloc((size_t)o->jobs, sizeof(*w));
     size_t n = 0, next = 0, k, alive = 0;
     uint64_t deadline = 0, last_kill = 0;
+    struct shared shared = {.sut = sut, .alone = -1}, *sh = NULL;
 
     fflush(stdout);
     fflush(stderr);
     signal(SIGPIPE, SIG_IGN); /* a worker that died: its pipe says so, not a signal */
+    if (o->sut_start == NULL) {
+        unsigned char rnd[4];
+
+        sh = &shared;
+        RAND_bytes(rnd, sizeof(rnd));
+        sh->seq = (unsigned)rnd[0] << 10 | (unsigned)rnd[1] << 2;
+        sh->block = ((unsigned)rnd[2] << 8 | rnd[3]) % RUNNER_ADDR_BLOCKS;
+        shared_plan(sh, o, paths);
+        if (shared_start(sh, (size_t)o->jobs) != 0) {
+            shared_stop(sh);
+            counts[RUN_ERROR] += sh->norder;
+            free(sh->exclusive);
+            free(sh->order);
+            free(w);
+            return 0;
+        }
+    }
     for (k = 0; k < (size_t)o->jobs; k++) {
         int rq[2], rs[2];
 
@@ -623,15 +915,20 @@ cmd_run_parallel(const struct run_opts *o, char **paths, struct done *done, size
         if ((w[k].pid = fork()) == 0) {
             close(rq[1]);
             close(rs[0]);
-            worker_main(o, paths, rq[0], rs[1]);
+            if (sh != NULL)
+                close(sh->relay_cmd);
+            worker_main(o, paths, rq[0], rs[1], sh, (int)k);
         }
         close(rq[0]);
         close(rs[1]);
         w[k].req = rq[1];
         w[k].res = rs[0];
         alive++;
-        dispatch(&w[k], paths, &next, o);
+        if (sh == NULL)
+            dispatch(&w[k], paths, &next, o);
     }
+    if (sh != NULL)
+        fill_shared(w, (size_t)o->jobs, sh);
     while (alive > 0) {
         struct pollfd pfd[64];
         size_t np = 0, at[64]; /* at: the worker of each pfd */
@@ -683,6 +980,11 @@ cmd_run_parallel(const struct run_opts *o, char **paths, struct done *done, size
                 }
                 w[k].gone = 1;
                 alive--;
+                if (sh != NULL) {
+                    if (sh->alone == (int)k)
+                        relay_default(sh, -1);
+                    fill_shared(w, (size_t)o->jobs, sh);
+                }
                 continue;
             }
             if (w[k].len + (size_t)got + 1 > w[k].cap)
@@ -700,14 +1002,30 @@ cmd_run_parallel(const struct run_opts *o, char **paths, struct done *done, size
                 w[k].len -= (size_t)(nl + 1 - w[k].buf);
                 if (n > 0 && done[n - 1].r.interrupted)
                     stop_requested = stop_requested != 0 ? stop_requested : SIGINT;
-                if (was_ready && was_busy >= 0 && w[k].busy < 0)
+                if (sh != NULL && was_busy >= 0 && w[k].busy < 0) {
+                    if (sh->alone == (int)k)
+                        relay_default(sh, -1);
+                    fill_shared(w, (size_t)o->jobs, sh);
+                } else if (was_ready && was_busy >= 0 && w[k].busy < 0) {
                     dispatch(&w[k], paths, &next, o);
+                }
             }
         }
     }
     for (k = 0; k < (size_t)o->jobs; k++)
         free(w[k].buf);
     free(w);
+    if (sh != NULL) {
+        shared_stop(sh);
+        if (sh->next < sh->norder && !stop_requested) {
+            fprintf(stderr, "fedsim run: no worker left: %zu scenario(s) did not run\n",
+                    sh->norder - sh->next);
+            counts[RUN_ERROR] += sh->norder - sh->next;
+        }
+        free(sh->exclusive);
+        free(sh->order);
+        return n;
+    }
     if (paths[next] != NULL && !stop_requested) {
         size_t left = 0;
 
@@ -759,6 +1077,8 @@ run_exec(int argc, char **argv)
     if (o.sut_start != NULL) {
         sut = xcalloc(1, sizeof(*sut)); /* its name, version... come from the workers */
         n = cmd_run_parallel(&o, paths, done, counts, &parse_errors, sut);
+    } else if (o.jobs > 1) { /* side by side against this one SUT */
+        n = cmd_run_parallel(&o, paths, done, counts, &parse_errors, sut);
     } else {
         for (i = 0; paths[i] != NULL; i++) {
             if (o.nshards > 0 && i % o.nshards != o.shard - 1)
@@ -769,7 +1089,7 @@ run_exec(int argc, char **argv)
                 counts[RUN_ERROR]++;
                 break;
             }
-            switch (run_one(&o, sut, paths[i], &done[n])) {
+            switch (run_one(&o, sut, paths[i], &done[n], NULL)) {
             case -1:
                 parse_errors++;
                 continue;

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +193,115 @@ hosts_format(const struct dns_zoneset *zs, const struct dns_faults *faults)
         free(names[i].text);
     free(names);
     return b.p;
+}
+
+/* The file's text with part's lines replaced by those of mine (hosts_format's, header aside). */
+static char *
+merge_part(const char *old, int part, const char *mine)
+{
+    struct buf b = {0};
+    char marker[48];
+    const char *p = old, *body = mine;
+    int i, skipping = 0, placed = 0;
+
+    snprintf(marker, sizeof(marker), "# fedsim part %d\n", part);
+    for (i = 0; i < 3 && (body = strchr(body, '\n')) != NULL; i++) /* comment, localhost x2 */
+        body++;
+    if (body == NULL)
+        body = "";
+    if (*old == '\0') {
+        buf_add(&b, mine);
+        b.len = (size_t)(body - mine);
+        b.p[b.len] = '\0';
+    }
+    while (*p != '\0') {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl != NULL ? (size_t)(nl + 1 - p) : strlen(p);
+        char *line = strndup(p, n);
+
+        if (strncmp(line, "# fedsim part ", 14) == 0)
+            skipping = strcmp(line, marker) == 0;
+        if (skipping && !placed) {
+            buf_add(&b, marker);
+            buf_add(&b, body);
+            placed = 1;
+        }
+        if (!skipping)
+            buf_add(&b, line);
+        free(line);
+        p += n;
+    }
+    if (!placed) {
+        buf_add(&b, marker);
+        buf_add(&b, body);
+    }
+    return b.p != NULL ? b.p : xstrdup("");
+}
+
+static int
+write_all(int fd, const char *path, const char *text, char *err, size_t errlen)
+{
+    size_t len = strlen(text), off = 0;
+
+    while (off < len) {
+        ssize_t w = pwrite(fd, text + off, len - off, (off_t)off);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            snprintf(err, errlen, "%s: write: %s", path, strerror(errno));
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    if (ftruncate(fd, (off_t)len) != 0 || fsync(fd) != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int
+hosts_write_part(const char *path, int part, const struct dns_zoneset *zs,
+                 const struct dns_faults *faults, char *err, size_t errlen)
+{
+    char *old = NULL, *mine, *text, chunk[4096];
+    size_t len = 0;
+    ssize_t got;
+    int fd, rc;
+
+    if (part <= 0)
+        return hosts_write(path, zs, faults, err, errlen);
+    if (path == NULL)
+        return 0;
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX) != 0) {
+        snprintf(err, errlen, "%s: flock: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    while ((got = pread(fd, chunk, sizeof(chunk), (off_t)len)) > 0) {
+        old = xreallocarray(old, len + (size_t)got + 1, 1);
+        memcpy(old + len, chunk, (size_t)got);
+        len += (size_t)got;
+    }
+    if (old == NULL)
+        old = xstrdup("");
+    old[len] = '\0';
+    mine = hosts_format(zs, faults);
+    text = merge_part(old, part, mine);
+    rc = write_all(fd, path, text, err, errlen);
+    if (close(fd) != 0 && rc == 0) { /* the lock goes with it */
+        snprintf(err, errlen, "%s: close: %s", path, strerror(errno));
+        rc = -1;
+    }
+    free(old);
+    free(mine);
+    free(text);
+    return rc;
 }
 
 int

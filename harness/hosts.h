@@ -32,4 +32,13 @@ char *hosts_format(const struct dns_zoneset *zs, const struct dns_faults *faults
 int hosts_write(const char *path, const struct dns_zoneset *zs, const struct dns_faults *faults,
                 char *err, size_t errlen);
 
+/*
+ * The same for runs side by side against one SUT (`run -j N --sut`): part > 0 rewrites only its
+ * own part of the file (the lines after "# fedsim part PART" up to the next such line), under
+ * an exclusive flock, so each worker's names stay in the file while the others rewrite theirs.
+ * part 0 is hosts_write.
+ */
+int hosts_write_part(const char *path, int part, const struct dns_zoneset *zs,
+                     const struct dns_faults *faults, char *err, size_t errlen);
+
 #endif

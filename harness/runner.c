@@ -80,6 +80,9 @@ struct run {
      * close) then never carries what one scenario did into the next. The SUT's own are kept. */
     unsigned char addr_a, addr_b;
     unsigned char addr_keep[256]; /* 127.0.0.X the SUT file names: never mapped */
+    int port_base;                /* 0: SRV ports kept; else where the run's own start */
+    int ports[4];                 /* the SRV ports seen, in order: port_base + index */
+    size_t nports;
     struct dns_faults faults; /* owned: what `dns answers/drops/...` steps injected */
     struct diagnose_facts *facts; /* owned: what happened, for a failure's diagnosis */
     struct match_vars vars;
@@ -483,16 +486,57 @@ map_address(const struct run *run, const char *text, const char **p, char *out, 
     return strlen(out);
 }
 
+/* At p, an SRV record's "SRV PRIO WEIGHT PORT" when the run maps ports: writes it with the
+ * run's port into out (128 bytes), as map_address. The mapping is kept per run, so the zone
+ * files and a step's records agree. */
+static size_t
+map_srv_port(struct run *run, const char *text, const char **p, char *out, const char **add)
+{
+    const char *s = *p, *q = s + 3, *field[3];
+    size_t i, k;
+    long port;
+    char *end;
+
+    if (strncasecmp(s, "SRV", 3) != 0 || s == text || !isspace((unsigned char)s[-1]) ||
+        !isspace((unsigned char)*q))
+        return 1;
+    for (i = 0; i < 3; i++) {
+        while (*q == ' ' || *q == '\t')
+            q++;
+        field[i] = q;
+        if (!isdigit((unsigned char)*q))
+            return 1;
+        while (isdigit((unsigned char)*q))
+            q++;
+    }
+    if (*q != '\0' && !isspace((unsigned char)*q))
+        return 1;
+    port = strtol(field[2], &end, 10);
+    if (port <= 0 || port > 65535 || field[2] - s > 64)
+        return 1;
+    for (k = 0; k < run->nports && run->ports[k] != port; k++)
+        ;
+    if (k == run->nports) {
+        if (run->nports == sizeof(run->ports) / sizeof(run->ports[0]))
+            return 1; /* a fifth port is kept as it is */
+        run->ports[run->nports++] = (int)port;
+    }
+    snprintf(out, 128, "%.*s%d", (int)(field[2] - s), s, run->port_base + (int)k);
+    *add = out;
+    *p = end - 1;
+    return strlen(out);
+}
+
 /* Replaces every whole occurrence of a peer domain by its name for this run, and every fixture
  * address by this run's (owned). */
 static char *
 relabel(const char *text, void *arg)
 {
-    const struct run *run = arg;
+    struct run *run = arg;
     size_t cap = strlen(text) * 2 + 64, len = 0;
     char *out = xmalloc(cap);
     const char *p = text;
-    char mapped[32];
+    char mapped[128];
 
     while (*p != '\0') {
         const char *add = p;
@@ -514,6 +558,8 @@ relabel(const char *text, void *arg)
         }
         if (i == run->ndom && run->addr_a != 0)
             addlen = map_address(run, text, &p, mapped, &add);
+        if (i == run->ndom && addlen == 1 && run->port_base != 0)
+            addlen = map_srv_port(run, text, &p, mapped, &add);
         if (len + addlen + 1 > cap) {
             cap = (len + addlen + 1) * 2;
             out = xreallocarray(out, cap, 1);
@@ -850,7 +896,8 @@ do_dns_fault(struct run *run, const struct scenario_step *st)
                               st->records ? records : st->arg3, err, sizeof(err)) != 0) {
         finish(run, RUN_FAIL, st->line, "%s:%d: %s", run->s->path, st->line, err);
         rc = -1;
-    } else if (hosts_write(run->sut->hosts, run->zones, &run->faults, err, sizeof(err)) != 0) {
+    } else if (hosts_write_part(run->sut->hosts, run->o->hosts_part, run->zones, &run->faults, err,
+                         sizeof(err)) != 0) {
         finish(run, RUN_ERROR, st->line, "%s:%d: %s", run->s->path, st->line, err);
         rc = -1;
     }
@@ -1336,15 +1383,25 @@ pick_addresses(struct run *run)
     static unsigned next;
     static int started;
     unsigned char rnd[2];
+    unsigned block;
 
     if (!started) {
         RAND_bytes(rnd, sizeof(rnd));
-        next = ((unsigned)rnd[0] << 8 | rnd[1]) % (250u * 256u);
+        next = ((unsigned)rnd[0] << 8 | rnd[1]) % RUNNER_ADDR_BLOCKS;
         started = 1;
     }
-    run->addr_a = (unsigned char)(1 + next / 256);
-    run->addr_b = (unsigned char)(next % 256);
-    next = (next + 1) % (250u * 256u);
+    if (run->o->addr_block > 0) {
+        block = (run->o->addr_block - 1) % RUNNER_ADDR_BLOCKS;
+    } else {
+        block = next;
+        next = (next + 1) % RUNNER_ADDR_BLOCKS;
+    }
+    run->addr_a = (unsigned char)(1 + block / 256);
+    run->addr_b = (unsigned char)(block % 256);
+    /* Ports of their own too (side by side runs: peers on ::1, which is one address): SRV
+     * port P becomes 20000 + 4 * (block % 2500) + the index of P among the run's ports. */
+    run->port_base = run->o->map_ports ? 20000 + 4 * (block % 2500) : 0;
+    run->nports = 0;
     memset(run->addr_keep, 0, sizeof(run->addr_keep));
     run->addr_keep[sut_octet(&run->sut->s2s)] = 1;
     run->addr_keep[sut_octet(&run->sut->c2s)] = 1;
@@ -1369,8 +1426,12 @@ setup(struct run *run)
             continue;
         RAND_bytes(rnd, sizeof(rnd));
         run->dom_from[run->ndom] = xstrdup(run->s->actors[i].domain);
-        run->dom_to[run->ndom] =
-                xasprintf("r%02x%02x%02x.%s", rnd[0], rnd[1], rnd[2], run->s->actors[i].domain);
+        if (run->o->run_label != NULL)
+            run->dom_to[run->ndom] =
+                    xasprintf("%s.%s", run->o->run_label, run->s->actors[i].domain);
+        else
+            run->dom_to[run->ndom] = xasprintf("r%02x%02x%02x.%s", rnd[0], rnd[1], rnd[2],
+                                               run->s->actors[i].domain);
         note(run, "%s: %s is %s in this run", run->s->actors[i].name, run->dom_from[run->ndom],
              run->dom_to[run->ndom]);
         run->ndom++;
@@ -1380,7 +1441,8 @@ setup(struct run *run)
                                         sizeof(err));
     /* A SUT resolving SRV targets through libc reads the addresses from its hosts file. */
     if (run->zones == NULL || loop_init(err, sizeof(err)) != 0 ||
-        hosts_write(run->sut->hosts, run->zones, &run->faults, err, sizeof(err)) != 0) {
+        hosts_write_part(run->sut->hosts, run->o->hosts_part, run->zones, &run->faults, err,
+                         sizeof(err)) != 0) {
         finish(run, RUN_ERROR, 0, "%s", err);
         return -1;
     }
@@ -1388,7 +1450,8 @@ setup(struct run *run)
         xconn_set_byte_tap(transcript_bytes, run);
     run->timer = evtimer_new(loop_base(), on_timeout, run);
     run->kick = event_new(loop_base(), -1, 0, on_kick, run);
-    run->dns = dns_server_new(loop_base(), &run->sut->dns, NULL, run->zones, err, sizeof(err));
+    run->dns = dns_server_new(loop_base(),
+                              run->o->dns_listen != NULL ? run->o->dns_listen : &run->sut->dns, NULL, run->zones, err, sizeof(err));
     if (run->dns == NULL || (run->res = resolve_new(loop_base(), dns_server_addr(run->dns), err,
                                                     sizeof(err))) == NULL) {
         finish(run, RUN_ERROR, 0, "%s", err);
@@ -1591,6 +1654,59 @@ on_watchdog(evutil_socket_t fd, short what, void *arg)
            "%s: the watchdog stopped the scenario after %.1f s (at step %zu of %zu)", run->s->path,
            (run->o->watchdog_ms > 0 ? run->o->watchdog_ms : 300000) / 1000.0, run->step + 1,
            run->s->nsteps);
+}
+
+/* 1 if text holds name as a whole DNS name (not inside a longer label), case aside. */
+static int
+holds_name(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+    const char *p;
+
+    for (p = text; n > 0 && (p = strcasestr(p, name)) != NULL; p++)
+        if ((p == text || !label_char(p[-1])) && !label_char(p[n]) &&
+            !(p[n] == '.' && label_char(p[n + 1])))
+            return 1;
+    return 0;
+}
+
+int
+runner_exclusive(const struct scenario *s, const struct sut *sut, char *why, size_t len)
+{
+    size_t i;
+
+    if (s->exclusive) {
+        snprintf(why, len, "isolation: exclusive");
+        return 1;
+    }
+    for (i = 0; i < s->nsteps; i++) {
+        const struct scenario_step *st = &s->steps[i];
+
+        if (st->kind != STEP_DNS_FAULT && st->kind != STEP_DNS_RESTORE &&
+            st->kind != STEP_DNS_ASKED && st->kind != STEP_DNS_NEVER_ASKED)
+            continue;
+        /* A subdomain of the SUT's (s2s.sut.test) counts: holds_name sees it after the dot. */
+        if (st->arg1 != NULL &&
+            (strstr(st->arg1, "${sut.") != NULL || holds_name(st->arg1, sut->domain))) {
+            snprintf(why, len, "line %d: a DNS step about the SUT's own names", st->line);
+            return 1;
+        }
+    }
+    for (i = 0; i < s->nzones; i++) {
+        FILE *fp = fopen(s->zones[i], "r");
+        char line[1024];
+        int hit = 0;
+
+        while (fp != NULL && !hit && fgets(line, sizeof(line), fp) != NULL)
+            hit = line[0] != ';' && holds_name(line, sut->domain);
+        if (fp != NULL)
+            fclose(fp);
+        if (hit) {
+            snprintf(why, len, "%s names the SUT's domain %s", s->zones[i], sut->domain);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 void

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "net.h"
 #include "scenario.h"
 #include "sut.h"
 
@@ -24,7 +25,17 @@ struct runner_options {
     uint64_t seed;          /* SRV ordering */
     FILE *transcript;       /* NULL, or where every event line goes */
     int record_events;      /* keep the arrows of a sequence diagram in the result (--report) */
+    /* Runs side by side against one SUT (`run -j N --sut`): the parent gives each run its names,
+     * addresses and ports, and relays the SUT's DNS queries to dns_listen (harness/dns_relay.h). */
+    const char *run_label;         /* NULL: random; else every peer domain is LABEL.DOMAIN */
+    unsigned addr_block;           /* 0: the next of this process; else 1..64000 */
+    int map_ports;                 /* SRV ports become ports of the run's own too */
+    const struct net_addr *dns_listen; /* NULL: the SUT file's dns address */
+    int hosts_part; /* 0: the SUT's hosts file is the run's; k: its part k of a shared one */
 };
+
+/* The address block (1..RUNNER_ADDR_BLOCKS) of 127.A.B.X: A and B. */
+#define RUNNER_ADDR_BLOCKS (250u * 256u)
 
 /* One arrow of a sequence diagram: between two lifelines (an actor's index, RUNNER_SUT or
  * RUNNER_DNS), with a short label and the raw bytes or line behind it. */
@@ -52,6 +63,13 @@ struct runner_result {
 };
 
 void runner_result_clear(struct runner_result *r);
+
+/*
+ * 1 if the scenario must run alone when runs share the SUT (`run -j N --sut`), with the reason
+ * in why: it says `isolation: exclusive`, its DNS steps are about the SUT's own names, or a zone
+ * of its names the SUT's domain (the SUT's own records, which every run would see). Else 0.
+ */
+int runner_exclusive(const struct scenario *s, const struct sut *sut, char *why, size_t len);
 
 void runner_run(const struct scenario *s, const struct sut *sut, const struct runner_options *o,
                 struct runner_result *r);

@@ -38,8 +38,8 @@ struct parser {
 };
 
 /* Header keys and step verbs, sorted: the one place the language's words are listed. */
-static const char *const header_keys[] = {"clause",  "requires", "skip",  "tags",
-                                          "timeout", "title",    "xfail", "zone"};
+static const char *const header_keys[] = {"clause",  "isolation", "requires", "skip",
+                                          "tags",    "timeout",   "title",    "xfail", "zone"};
 
 struct verb {
     const char *words; /* after the actor name */
@@ -323,6 +323,10 @@ header(struct parser *p, const char *key, char *value, int col)
         s->xfails = xreallocarray(s->xfails, s->nxfails + 1, sizeof(*s->xfails));
         s->xfails[s->nxfails].sut = sut != NULL ? xstrdup(sut) : NULL;
         s->xfails[s->nxfails++].reason = xstrdup(value);
+    } else if (strcmp(key, "isolation") == 0) {
+        if (strcmp(value, "exclusive") != 0 && strcmp(value, "shared") != 0)
+            return perr(p, col, "isolation \"%s\": expected exclusive or shared", value);
+        s->exclusive = strcmp(value, "exclusive") == 0;
     } else if (strcmp(key, "skip") == 0) {
         if (*value == '\0')
             return perr(p, col, "skip needs a reason");

@@ -157,6 +157,7 @@ struct scenario {
     size_t nxfails;
     char *skip;                    /* owned: reason, NULL if none */
     char *requires_tls;            /* owned: "optional|required"...; NULL: any */
+    int exclusive;                 /* isolation: exclusive (runs alone, also with -j --sut) */
     struct scenario_actor *actors; /* owned */
     size_t nactors;
     struct scenario_step *steps; /* owned */

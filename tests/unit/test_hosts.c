@@ -253,6 +253,56 @@ test_shipped_fixture(void **state)
     dns_zoneset_free(zs);
 }
 
+static char *
+slurp_file(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    static char buf[65536];
+    size_t n;
+
+    assert_non_null(fp);
+    n = fread(buf, 1, sizeof(buf) - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+/* Runs side by side: each part is its worker's; rewriting one keeps the others. */
+static void
+test_write_parts(void **state)
+{
+    struct fixture *f = *state;
+    char path[] = "/tmp/fedsim-test-hosts.XXXXXX", err[512] = "", *got;
+    struct dns_zoneset *other = dns_zoneset_new();
+    int fd = mkstemp(path);
+
+    assert_true(fd >= 0);
+    close(fd);
+    if (dns_zoneset_load_string(other, "o.zone",
+                                "$ORIGIN r000041.webex.test.\n@ IN SOA ns h 1 60 60 600 0\n"
+                                "xmpp IN A 127.9.9.3\n",
+                                err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(hosts_write_part(path, 1, f->zs, NULL, err, sizeof(err)), 0);
+    assert_int_equal(hosts_write_part(path, 2, other, NULL, err, sizeof(err)), 0);
+    got = slurp_file(path);
+    assert_int_equal(strncmp(got, HEADER, strlen(HEADER)), 0);
+    assert_non_null(strstr(got, "# fedsim part 1\n"));
+    assert_non_null(strstr(got, "\n127.0.0.2 xmpp-server.l.r1a2b3c.gmail.test\n"));
+    assert_non_null(strstr(got, "# fedsim part 2\n127.9.9.3 xmpp.r000041.webex.test\n"));
+    /* Part 1 again, with other's names: part 2 stays, part 1's old names go. */
+    assert_int_equal(hosts_write_part(path, 1, other, NULL, err, sizeof(err)), 0);
+    got = slurp_file(path);
+    assert_null(strstr(got, "gmail.test"));
+    assert_non_null(strstr(got, "# fedsim part 1\n127.9.9.3 xmpp.r000041.webex.test\n"));
+    assert_non_null(strstr(got, "# fedsim part 2\n127.9.9.3 xmpp.r000041.webex.test\n"));
+    assert_int_equal(strncmp(got, HEADER, strlen(HEADER)), 0);
+    /* The header once. */
+    assert_null(strstr(got + 1, "# written by fedsim"));
+    unlink(path);
+    dns_zoneset_free(other);
+}
+
 int
 main(void)
 {
@@ -264,6 +314,7 @@ main(void)
             cmocka_unit_test_setup_teardown(test_replaced_records, setup, teardown),
             cmocka_unit_test_setup_teardown(test_write_in_place, setup, teardown),
             cmocka_unit_test_setup_teardown(test_write_errors, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_write_parts, setup, teardown),
             cmocka_unit_test(test_shipped_fixture),
     };
 
