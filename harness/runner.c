@@ -1537,6 +1537,36 @@ struct listen_wait {
     int direct_tls; /* the _xmpps-server targets (XEP-0368) */
 };
 
+/* With the run's own ports, a peer also listens on its IPv4 addresses (the run's own) at the
+ * fixtures' ports: a SUT that finds no SRV record falls back to the domain's address and 5269
+ * (RFC 6120 §3.2.2), which the mapped SRV port would otherwise hide. */
+static int
+listen_unmapped(struct run *run, struct peer *p, const struct resolve_target *t, size_t n,
+                int direct_tls, char *err, size_t errlen)
+{
+    struct resolve_target *copy;
+    size_t i, m = 0;
+    int rc;
+
+    if (run->port_base == 0 || direct_tls)
+        return 0;
+    copy = xcalloc(n + 1, sizeof(*copy));
+    for (i = 0; i < n; i++) {
+        int port = net_addr_port((const struct sockaddr *)&t[i].addr.ss),
+            k = port - run->port_base;
+
+        if (t[i].addr.ss.ss_family != AF_INET || k < 0 || (size_t)k >= run->nports ||
+            run->ports[k] == port)
+            continue;
+        copy[m] = t[i];
+        ((struct sockaddr_in *)&copy[m].addr.ss)->sin_port = htons((uint16_t)run->ports[k]);
+        m++;
+    }
+    rc = peer_listen_targets(p, copy, m, 0, err, errlen);
+    free(copy);
+    return rc;
+}
+
 static void
 on_peer_resolved(enum resolve_service_status st, const struct resolve_target *t, size_t n,
                  const char *why, void *arg)
@@ -1549,7 +1579,8 @@ on_peer_resolved(enum resolve_service_status st, const struct resolve_target *t,
     if (st != RESOLVE_SERVICE_OK)
         note(run, "%s: listens nowhere%s (%s)", p->domain, w->direct_tls ? " for direct TLS" : "",
              why != NULL ? why : "no service");
-    else if (peer_listen_targets(p, t, n, w->direct_tls, err, sizeof(err)) != 0)
+    else if (peer_listen_targets(p, t, n, w->direct_tls, err, sizeof(err)) != 0 ||
+             listen_unmapped(run, p, t, n, w->direct_tls, err, sizeof(err)) != 0)
         finish(run, RUN_ERROR, run->s->actors[w->actor].line, "%s: %s", p->domain, err);
     if (--*w->pending == 0 && !run->done)
         advance(run);
@@ -1685,6 +1716,15 @@ runner_exclusive(const struct scenario *s, const struct sut *sut, char *why, siz
         if (st->kind != STEP_DNS_FAULT && st->kind != STEP_DNS_RESTORE &&
             st->kind != STEP_DNS_ASKED && st->kind != STEP_DNS_NEVER_ASKED)
             continue;
+        /* A late or missing answer changes how the SUT's resolver treats its DNS server (its
+         * timeouts, RTT estimates, retries), which every run shares. */
+        if (st->kind == STEP_DNS_FAULT &&
+            (st->fault == DNS_FAULT_DELAY || st->fault == DNS_FAULT_DROP)) {
+            snprintf(why, len, "line %d: a DNS answer late or missing (the SUT's resolver keeps "
+                               "timing its server, for every run)",
+                     st->line);
+            return 1;
+        }
         /* A subdomain of the SUT's (s2s.sut.test) counts: holds_name sees it after the dot. */
         if (st->arg1 != NULL &&
             (strstr(st->arg1, "${sut.") != NULL || holds_name(st->arg1, sut->domain))) {

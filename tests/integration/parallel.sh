@@ -62,8 +62,8 @@ check "a start command that fails: exit 3, saying so, no scenario run" eval "
     grep -q '^0 passed, $nseed failed' '$T_TMP/false.out'"
 rc=0
 "$fedsim" run -j 2 --sut /dev/null scenarios/seed > "$T_TMP/usage.out" 2>&1 || rc=$?
-check "-j 2 with --sut (one SUT): bad usage, exit 2" eval "
-    [ $rc -eq 2 ] && grep -q 'needs --sut-start' '$T_TMP/usage.out'"
+check "-j 2 with a --sut file that is not one: bad usage, exit 2, naming the file" eval "
+    [ $rc -eq 2 ] && grep -q '/dev/null: missing domain' '$T_TMP/usage.out'"
 [ "$T_FAIL" -eq 0 ] || not_ok "evidence" "$T_TMP/j2.out" "$T_TMP/j2.err" "$T_TMP/int.out" "$T_TMP/int.err"
 check "no sanitizer report" no_sanitizer_reports "$T_TMP"/*.out "$T_TMP"/*.err
 t_done
