@@ -23,6 +23,7 @@ FEDSIM_TEST_PACKAGES=(
     nagios-check-xmppng                         # check_xmppng, an XMPP client we did not write
     iproute2                                    # ip link set lo up in the tests' network namespaces
     man-db                                      # formats the manual pages in a test, man fedsim
+    debhelper lintian                           # builds the Debian package, checks it (ci/package)
 )
 FEDSIM_PACKAGES=("${FEDSIM_DEMO_PACKAGES[@]}" "${FEDSIM_TEST_PACKAGES[@]}")
 
