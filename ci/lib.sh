@@ -24,6 +24,7 @@ FEDSIM_TEST_PACKAGES=(
     iproute2                                    # ip link set lo up in the tests' network namespaces
     man-db                                      # formats the manual pages in a test, man fedsim
     debhelper lintian                           # builds the Debian package, checks it (ci/package)
+    python3-yaml                                # reads action.yml in the action's test
 )
 FEDSIM_PACKAGES=("${FEDSIM_DEMO_PACKAGES[@]}" "${FEDSIM_TEST_PACKAGES[@]}")
 
