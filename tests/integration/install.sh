@@ -73,6 +73,22 @@ grep -q "Starts a private Prosody" <<< "$help" && ok "fedsim-sut prosody start -
 "$root/bin/fedsim-sut" nosuch start 2> /dev/null && notok "fedsim-sut nosuch start passed" ||
     ok "fedsim-sut nosuch start fails"
 
+# Bash completion: commands, a command's options (from its --help), suites by name, fedsim-sut.
+completions=$(PATH=$root/bin:$PATH bash -c '
+    . "$1"
+    c() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); "$F"; echo "${COMPREPLY[*]}"; }
+    F=_fedsim; c fedsim r; c fedsim run --sh; c fedsim run --sut x se
+    F=_fedsim_sut; c fedsim-sut p; c fedsim-sut prosody st' _ "$root/share/bash-completion/completions/fedsim" 2>&1)
+if [ "$completions" = "run
+--shard --show-secrets
+seed
+prosody
+start stop" ]; then
+    ok "bash completion: commands, options, suites, fedsim-sut's SUTs and commands"
+else
+    notok "bash completion: $completions"
+fi
+
 version=$("$root/bin/fedsim" --version)
 if git -C "$src" rev-parse --git-dir > /dev/null 2>&1; then
     hash=$(git -C "$src" rev-parse --short=10 HEAD)
