@@ -9,8 +9,9 @@
 #include "results.h"
 #include "xmalloc.h"
 
-/* --matrix: one row per scenario, one column per SUT (in the order first met), each cell the
- * outcomes of the TLS variants it ran under, with the reason of a failure or an xfail. */
+/* --matrix: one row per scenario, its clause: lines beside it, then one column per SUT (in
+ * the order first met), each cell the outcomes of the TLS variants it ran under, with the
+ * reason of a failure or an xfail. */
 struct run_file {
     char *sut, *tls; /* owned */
     size_t first, n; /* its results in the merged array */
@@ -48,6 +49,29 @@ reason(const struct result *r, char *out, size_t len)
             out[p - out] = '/';
 }
 
+/* The clauses of the scenario at path (its results carry them: "A; B"), one per line of the
+ * cell ("A<br>B"), or "—" when no result has them. */
+static void
+clause_cell(const struct result *res, size_t nres, const char *path, char *out, size_t len)
+{
+    const char *c = NULL, *p;
+    size_t i, used = 0;
+
+    for (i = 0; i < nres && c == NULL; i++)
+        if (strcmp(res[i].path, path) == 0)
+            c = res[i].clause;
+    snprintf(out, len, "%s", c == NULL ? "—" : "");
+    for (p = c; p != NULL && *p != '\0' && used + 5 < len; p++) {
+        if (p[0] == ';' && p[1] == ' ') {
+            used += (size_t)snprintf(out + used, len - used, "<br>");
+            p++;
+        } else {
+            out[used++] = *p == '|' ? '/' : *p;
+            out[used] = '\0';
+        }
+    }
+}
+
 static int
 write_matrix(const char *path, const struct result *res, const struct run_file *files,
              size_t nfiles, char *err, size_t errlen)
@@ -55,13 +79,15 @@ write_matrix(const char *path, const struct result *res, const struct run_file *
     FILE *fp = fopen(path, "w");
     const char *suts[16];
     char **paths = NULL;
-    size_t nsuts = 0, npaths = 0, i, k, f;
+    size_t nsuts = 0, npaths = 0, nres = 0, i, k, f;
 
     if (fp == NULL) {
         snprintf(err, errlen, "%s: cannot write", path);
         return -1;
     }
     for (f = 0; f < nfiles; f++) {
+        if (files[f].first + files[f].n > nres)
+            nres = files[f].first + files[f].n;
         for (k = 0; k < nsuts && strcmp(suts[k], files[f].sut) != 0; k++)
             ;
         if (k == nsuts && nsuts < sizeof(suts) / sizeof(suts[0]))
@@ -76,17 +102,19 @@ write_matrix(const char *path, const struct result *res, const struct run_file *
         }
     }
     qsort(paths, npaths, sizeof(*paths), by_path);
-    fprintf(fp, "| scenario |");
+    fprintf(fp, "| scenario | clause |");
     for (k = 0; k < nsuts; k++)
         fprintf(fp, " %s |", suts[k]);
-    fprintf(fp, "\n|---|");
+    fprintf(fp, "\n|---|---|");
     for (k = 0; k < nsuts; k++)
         fprintf(fp, "---|");
     fprintf(fp, "\n");
     for (i = 0; i < npaths; i++) {
         const char *name = strstr(paths[i], "scenarios/");
+        char clauses[1024];
 
-        fprintf(fp, "| %s |", name != NULL ? name + 10 : paths[i]);
+        clause_cell(res, nres, paths[i], clauses, sizeof(clauses));
+        fprintf(fp, "| %s | %s |", name != NULL ? name + 10 : paths[i], clauses);
         for (k = 0; k < nsuts; k++) {
             int any = 0, all_ok = 1;
             char cell[2048] = "", why[256];

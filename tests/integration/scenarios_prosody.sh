@@ -69,10 +69,10 @@ check "fedsim merge of both shards: exit 0, the whole suite in one summary and o
     \"$junit_check\" '$T_TMP/merged.xml' | grep -qx 'tests=$nseed failures=0 errors=0 skipped=$nskip' &&
     grep -q '\"shard\": null' '$T_TMP/merged.json' && grep -q '\"name\": \"prosody\"' '$T_TMP/merged.json'"
 "$fedsim" merge --matrix "$T_TMP/matrix.md" "$T_TMP/shard1.json" "$T_TMP/shard2.json" > /dev/null 2>&1 || true
-check "fedsim merge --matrix: a Markdown row per seed scenario, a prosody column" eval "
-    head -n 1 '$T_TMP/matrix.md' | grep -qx '| scenario | prosody |' &&
+check "fedsim merge --matrix: a Markdown row per seed scenario, its clauses, a prosody column" eval "
+    head -n 1 '$T_TMP/matrix.md' | grep -qx '| scenario | clause | prosody |' &&
     [ \$(grep -c '^| seed/' '$T_TMP/matrix.md') -eq $nseed ] &&
-    grep -q '^| seed/gtalk-message-exchange.scn | ok |$' '$T_TMP/matrix.md'"
+    grep -q '^| seed/gtalk-message-exchange.scn | seed: the message flow between two federated servers. clients<br>RFC 6121 §8.5.3.1<br>.*<br>XEP-0220 §2.2.2/1 | ok |$' '$T_TMP/matrix.md'"
 rc=0
 "$fedsim" merge "$T_TMP/shard2.json" > "$T_TMP/merge1.out" 2>&1 || rc=$?
 check "fedsim merge without shard 1/2: exit 3, naming the missing shard" eval "
