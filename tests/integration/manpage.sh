@@ -3,7 +3,8 @@
 # `fedsim --help`, `fedsim COMMAND --help`, `fedsim-sut --help` and the bundled SUT scripts'
 # --help define (their usage lines and option lines) must appear in the page, under its command
 # (fedsim.1: the .SS "fedsim COMMAND" section; global options under GLOBAL OPTIONS), short
-# form too; every command has its section; and the pages format without a warning (man, when
+# form too; every command has its section; fedsim-scenario(5) has every header key, step verb
+# and dns verb of the parser's tables; and the pages format without a warning (man, when
 # installed).
 # usage: manpage.sh FEDSIM SOURCE_DIR
 set -euo pipefail
@@ -80,6 +81,35 @@ for s in "$src"/ci/sut/*/; do
     done
 done
 
+# fedsim-scenario(5) against the parser's tables (harness/scenario.c): every header key, every
+# actor verb, every dns verb.
+scn_text=$(section "$scn5" "")
+scenario_c=$src/harness/scenario.c
+keys=$(awk '/header_keys\[\] = \{/ { on = 1 } on { print } on && /\};/ { exit }' "$scenario_c" |
+    grep -ao '"[a-z]*"' | tr -d '"')
+verbs=$(awk '/^static const struct verb verbs\[\] = \{/ { on = 1; next } on && /^\};/ { exit }
+    on { print }' "$scenario_c" | grep -ao '{"[a-z0-9 ]*"' | tr -d '{"')
+dns_verbs=$(grep -ao 'strcmp(words\[1\], "[a-z]*")' "$scenario_c" | grep -o '"[a-z]*"' | tr -d '"' | sort -u)
+[ -n "$keys" ] && [ -n "$verbs" ] && [ -n "$dns_verbs" ] ||
+    { echo "not ok - no header keys, verbs or dns verbs found in harness/scenario.c"; exit 1; }
+n_scn=0
+while IFS= read -r k; do
+    n_scn=$((n_scn + 1))
+    grep -qF -- "$k: " <<< "$scn_text" ||
+        { echo "not ok - dist/man/fedsim-scenario.5: no header line \"$k:\" (harness/scenario.c has it)"; bad=1; }
+done <<< "$keys"
+while IFS= read -r v; do
+    n_scn=$((n_scn + 1))
+    grep -qF -- "$v" <<< "$scn_text" ||
+        { echo "not ok - dist/man/fedsim-scenario.5: no step \"$v\" (harness/scenario.c has it)"; bad=1; }
+done <<< "$verbs"
+while IFS= read -r v; do
+    n_scn=$((n_scn + 1))
+    grep -qF -- "dns $v " <<< "$scn_text" ||
+        { echo "not ok - dist/man/fedsim-scenario.5: no step \"dns $v\" (harness/scenario.c has it)"; bad=1; }
+done <<< "$dns_verbs"
+checked=$((checked + n_scn))
+
 if command -v man > /dev/null; then
     for page in "$man1" "$sut1" "$scn5"; do
         warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l -Tutf8 -Z "$page" 2>&1 > /dev/null)
@@ -92,5 +122,5 @@ if command -v man > /dev/null; then
 else
     echo "# man is not installed: the pages' formatting is not checked"
 fi
-[ $bad -eq 0 ] && echo "ok - $checked options of the --help texts in the manual pages, $(wc -w <<< "$commands") commands"
+[ $bad -eq 0 ] && echo "ok - $checked options and scenario keywords in the manual pages, $(wc -w <<< "$commands") commands"
 exit $bad
