@@ -24,6 +24,7 @@
 #include "cmd.h"
 #include "datadir.h"
 #include "cmd_run.h"
+#include "chance.h"
 #include "json.h"
 #include "log.h"
 #include "redact.h"
@@ -89,7 +90,10 @@ run_usage(FILE *fp)
             "  -f, --fixtures DIR    where zone files are looked up after the scenario's own\n"
             "                        directory (default: ./dnsfixtures, else the installed\n"
             "                        PREFIX/share/fedsim/dnsfixtures)\n"
-            "      --seed N          SRV weighted-selection seed (default 1)\n"
+            "      --seed N|random   the seed of every random choice: faults at random (drops\n"
+            "                        P%% of stanzas, dns answers P%% of ...), SRV weighting;\n"
+            "                        the same seed makes the same choices (default 1; random:\n"
+            "                        from the clock, printed)\n"
             "      --shard K/N       run only the K-th of N shares of the scenarios (a fixed\n"
             "                        partition of the sorted list: every scenario in exactly one\n"
             "                        share), for CI jobs running side by side against N SUTs\n"
@@ -135,6 +139,8 @@ print_human(const struct done *d)
 {
     printf("%-5s %6.2fs %s  %s\n", runner_outcome_str(d->r.outcome), d->r.seconds, d->path,
            d->title);
+    if (d->r.random[0] != '\0')
+        printf("      %s\n", d->r.random);
     if (d->r.outcome != RUN_OK && d->r.message[0] != '\0') {
         const char *p = d->r.message;
 
@@ -167,6 +173,8 @@ print_tap(const struct done *d, size_t i)
         printf("not ok %zu - %s\n", i, d->path);
         break;
     }
+    if (d->r.random[0] != '\0')
+        printf("# %s\n", d->r.random);
     if (d->r.outcome == RUN_OK)
         return;
     printf("  ---\n  outcome: %s\n  message: |\n", runner_outcome_str(d->r.outcome));
@@ -263,9 +271,23 @@ parse_opts(int argc, char **argv, struct run_opts *o)
         case 'f':
             o->fixtures = optarg;
             break;
-        case 'S':
-            o->seed = strtoull(optarg, NULL, 10);
+        case 'S': {
+            char *send = NULL;
+
+            if (strcmp(optarg, "random") == 0) {
+                o->seed = chance_seed_random();
+                printf("seed: %llu (--seed %llu makes the same random choices)\n",
+                       (unsigned long long)o->seed, (unsigned long long)o->seed);
+                break;
+            }
+            errno = 0;
+            o->seed = strtoull(optarg, &send, 10);
+            if (send == optarg || *send != '\0' || errno != 0 || optarg[0] == '-') {
+                fprintf(stderr, "fedsim run: --seed %s: a number (or random)\n", optarg);
+                return -1;
+            }
             break;
+        }
         case 'R':
             o->report = optarg;
             break;
@@ -568,6 +590,8 @@ worker_main(const struct run_opts *o, char **paths, int req, int res, struct sha
                 fprintf(out, ", \"extra\": ");
                 json_write_string(out, d.extra);
             }
+            fprintf(out, ", \"random\": ");
+            json_write_string(out, d.r.random);
         }
         worker_line(out, "}\n");
         free(d.extra);
@@ -683,6 +707,7 @@ worker_result(struct worker *w, const char *text, char **paths, const struct run
             d->r.message = xstrdup(json_get_string(j, "message", ""));
             if (json_get_string(j, "extra", NULL) != NULL)
                 d->extra = xstrdup(json_get_string(j, "extra", ""));
+            snprintf(d->r.random, sizeof(d->r.random), "%s", json_get_string(j, "random", ""));
             if (o->item_done != NULL) {
                 counts[d->r.outcome]++;
                 o->item_done(o, (size_t)json_get_number(j, "i", 0), d);

@@ -663,7 +663,7 @@ answer_slow(const struct dns_zoneset *zs, const struct dns_faults *faults, const
             size_t qlen, int tcp, unsigned flags, uint8_t **out, size_t *outlen,
             struct dns_answer_info *info)
 {
-    const struct dns_fault *fault;
+    const struct dns_fault *fault = NULL;
     ldns_pkt *query = NULL, *a = NULL;
     const ldns_rr *question;
     const ldns_rdf *qname;
@@ -721,11 +721,16 @@ answer_slow(const struct dns_zoneset *zs, const struct dns_faults *faults, const
     b.zs = zs;
     b.faults = faults;
     b.qtype = ldns_rr_get_type(question);
-    if (ldns_pkt_edns(query) && ldns_pkt_edns_version(query) != 0) {
+    int badvers = ldns_pkt_edns(query) && ldns_pkt_edns_version(query) != 0;
+
+    /* A fault at random that does not strike this question: answered as without it. */
+    if (!badvers && (fault = dns_faults_find(faults, qname, info->qtype)) != NULL &&
+        !dns_fault_strikes(faults, fault))
+        fault = NULL;
+    if (badvers) {
         ldns_pkt_set_edns_extended_rcode(a, DNS_RCODE_BADVERS >> 4);
         rcode = DNS_RCODE_BADVERS;
-    } else if ((fault = dns_faults_find(faults, qname, info->qtype)) != NULL &&
-               fault->kind != DNS_FAULT_DELAY) {
+    } else if (fault != NULL && fault->kind != DNS_FAULT_DELAY) {
         const struct dns_zone *z = dns_zoneset_find_zone(zs, qname);
 
         info->fault = 1;

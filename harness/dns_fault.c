@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "chance.h"
+#include "log.h"
 #include "xmalloc.h"
 
 int
@@ -41,6 +43,7 @@ fault_clear(struct dns_fault *f)
 {
     ldns_rdf_deep_free(f->name);
     ldns_rr_list_deep_free(f->records);
+    free(f->stream);
 }
 
 static ldns_rr_list *
@@ -78,9 +81,41 @@ int
 dns_faults_add(struct dns_faults *fs, const char *name, const char *type, enum dns_fault_kind kind,
                const char *value, char *err, size_t errlen)
 {
+    return dns_faults_add_random(fs, name, type, kind, value, CHANCE_PPM, NULL, err, errlen);
+}
+
+int
+dns_fault_strikes(const struct dns_faults *fs, const struct dns_fault *f)
+{
+    char what[64];
+
+    if (f->ppm >= CHANCE_PPM)
+        return 1;
+    if (fs->chance == NULL)
+        fatalx("a DNS fault at random without a generator");
+    snprintf(what, sizeof(what), "%s",
+             f->kind == DNS_FAULT_RCODE      ? "answer rcode"
+             : f->kind == DNS_FAULT_DROP     ? "drop"
+             : f->kind == DNS_FAULT_DELAY    ? "delay"
+             : f->kind == DNS_FAULT_TRUNCATE ? "truncate"
+                                             : "replace");
+    return chance_hit(fs->chance, f->stream, f->ppm, what);
+}
+
+int
+dns_faults_add_random(struct dns_faults *fs, const char *name, const char *type,
+                      enum dns_fault_kind kind, const char *value, uint32_t ppm, const char *stream,
+                      char *err, size_t errlen)
+{
     struct dns_fault f = {0};
 
+    if (ppm < CHANCE_PPM && (fs->chance == NULL || stream == NULL)) {
+        snprintf(err, errlen, "a fault at random needs a generator and a stream");
+        return -1;
+    }
     f.kind = kind;
+    f.ppm = ppm > CHANCE_PPM ? CHANCE_PPM : ppm;
+    f.stream = stream != NULL && f.ppm < CHANCE_PPM ? xstrdup(stream) : NULL;
     if (ldns_str2rdf_dname(&f.name, name) != LDNS_STATUS_OK) {
         snprintf(err, errlen, "\"%s\" is not a domain name", name);
         return -1;

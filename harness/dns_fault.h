@@ -26,11 +26,16 @@ struct dns_fault {
     int rcode;             /* DNS_FAULT_RCODE */
     int delay_ms;          /* DNS_FAULT_DELAY */
     ldns_rr_list *records; /* owned: DNS_FAULT_REPLACE */
+    uint32_t ppm;          /* how often it strikes, parts per million (CHANCE_PPM: always) */
+    char *stream;          /* owned: the chance stream its draws come from (ppm < always) */
 };
+
+struct chance;
 
 struct dns_faults {
     struct dns_fault *f; /* owned */
     size_t n;
+    struct chance *chance; /* borrowed: what faults that strike at random draw from */
 };
 
 /*
@@ -40,6 +45,21 @@ struct dns_faults {
  */
 int dns_faults_add(struct dns_faults *fs, const char *name, const char *type,
                    enum dns_fault_kind kind, const char *value, char *err, size_t errlen);
+
+/*
+ * The same for a fault that strikes each question with probability ppm / 1000000 (drawn from
+ * fs->chance, which must be set, in the stream `stream`: a name stable from run to run, the
+ * question as the scenario wrote it); the other questions are answered as without it.
+ */
+int dns_faults_add_random(struct dns_faults *fs, const char *name, const char *type,
+                          enum dns_fault_kind kind, const char *value, uint32_t ppm,
+                          const char *stream, char *err, size_t errlen);
+
+/*
+ * 1 if fault f (from dns_faults_find) strikes this question: always for one added by
+ * dns_faults_add, else by a draw (logged by the generator).
+ */
+int dns_fault_strikes(const struct dns_faults *fs, const struct dns_fault *f);
 
 /* Removes the faults for name and type ("*" and "all" as the name: every fault). */
 void dns_faults_remove(struct dns_faults *fs, const char *name, const char *type);

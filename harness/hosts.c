@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chance.h"
 #include "xmalloc.h"
 
 /* CNAME hops followed from a name to its addresses (DNS resolvers stop at about this many). */
@@ -88,7 +89,8 @@ add_addresses(struct buf *b, const struct dns_zoneset *zs, const struct dns_faul
         int found = 0;
         size_t i;
 
-        if (f != NULL && f->kind == DNS_FAULT_REPLACE) {
+        /* A replacement at random is the DNS's alone: a hosts file has one answer. */
+        if (f != NULL && f->kind == DNS_FAULT_REPLACE && f->ppm >= CHANCE_PPM) {
             for (i = 0; i < ldns_rr_list_rr_count(f->records); i++) {
                 const ldns_rr *rr = ldns_rr_list_rr(f->records, i);
 

@@ -29,6 +29,7 @@
 #include "tls.h"
 #include "transport.h"
 #include "xml_stream.h"
+#include "chance.h"
 #include "xmalloc.h"
 
 #define TAIL_LINES 30
@@ -84,6 +85,9 @@ struct run {
     int ports[4];                 /* the SRV ports seen, in order: port_base + index */
     size_t nports;
     struct dns_faults faults; /* owned: what `dns answers/drops/...` steps injected */
+    struct chance chance;     /* owned: every random choice, from the run's seed */
+    unsigned long choices_done; /* ... made until the verdict */
+    uint64_t digest_done;
     struct diagnose_facts *facts; /* owned: what happened, for a failure's diagnosis */
     struct match_vars vars;
     struct dnsq *queries;
@@ -431,6 +435,10 @@ finish(struct run *run, enum runner_outcome o, int line, const char *fmt, ...)
     run->done = 1;
     run->r->outcome = o;
     run->r->line = line;
+    /* The choices up to the verdict: what the last stanzas of the teardown draw is not the
+     * run's (their number depends on timing). */
+    run->choices_done = run->chance.choices;
+    run->digest_done = run->chance.digest;
     va_start(ap, fmt);
     vsnprintf(run->msg, sizeof(run->msg), fmt, ap);
     va_end(ap);
@@ -880,10 +888,17 @@ do_receive_nothing(struct run *run, const struct scenario_step *st)
     return STEP_FAILED;
 }
 
+/* The generator's choices go into the transcript. */
+static void
+on_chance(const char *line, void *arg)
+{
+    note(arg, "%s", line);
+}
+
 static enum step_result
 do_dns_fault(struct run *run, const struct scenario_step *st)
 {
-    char *name = expand(run, st, st->arg1), *records = NULL, err[512];
+    char *name = expand(run, st, st->arg1), *records = NULL, *stream = NULL, err[512];
     int rc = 0;
 
     if (name == NULL)
@@ -892,7 +907,16 @@ do_dns_fault(struct run *run, const struct scenario_step *st)
         dns_faults_remove(&run->faults, name, st->arg2);
     } else if (st->records && (records = expand(run, st, st->stanza)) == NULL) {
         rc = -1;
-    } else if (dns_faults_add(&run->faults, name, st->arg2, (enum dns_fault_kind)st->fault,
+    } else if (st->ppm < CHANCE_PPM &&
+               (stream = xasprintf("dns %s %s", st->arg1, st->arg2),
+                dns_faults_add_random(&run->faults, name, st->arg2, (enum dns_fault_kind)st->fault,
+                                      st->records ? records : st->arg3, st->ppm, stream, err,
+                                      sizeof(err))) != 0) {
+        /* Its stream: the question as the scenario writes it, the same in every run. */
+        finish(run, RUN_FAIL, st->line, "%s:%d: %s", run->s->path, st->line, err);
+        rc = -1;
+    } else if (st->ppm >= CHANCE_PPM &&
+               dns_faults_add(&run->faults, name, st->arg2, (enum dns_fault_kind)st->fault,
                               st->records ? records : st->arg3, err, sizeof(err)) != 0) {
         finish(run, RUN_FAIL, st->line, "%s:%d: %s", run->s->path, st->line, err);
         rc = -1;
@@ -905,6 +929,7 @@ do_dns_fault(struct run *run, const struct scenario_step *st)
         note_dns_fault_fact(run, st, name);
     free(name);
     free(records);
+    free(stream);
     return rc == 0 ? STEP_DONE : STEP_FAILED;
 }
 
@@ -1782,7 +1807,18 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
     run.client_why = xcalloc(na + 1, sizeof(*run.client_why));
     run.accounts = xcalloc(na + 1, sizeof(*run.accounts));
     run.facts = xcalloc(1, sizeof(*run.facts));
+    /* One generator for the run's random choices, its seed the transcript's first line. */
+    chance_init(&run.chance, o->seed);
+    run.chance.log = on_chance;
+    run.chance.log_arg = &run;
+    run.faults.chance = &run.chance;
+    note(&run, "seed: %llu (fedsim run --seed %llu makes the same random choices)",
+         (unsigned long long)o->seed, (unsigned long long)o->seed);
     if (setup(&run) == 0) {
+        /* The peers draw from it, in streams named after their actors. */
+        for (i = 0; i < na; i++)
+            if (run.peers[i] != NULL)
+                peer_set_chance(run.peers[i], &run.chance, s->actors[i].name);
         for (i = 0; i < na; i++) {
             struct listen_wait *w;
             char err[256];
@@ -1877,6 +1913,22 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
     free(run.dom_to);
     dns_faults_clear(&run.faults);
     free(run.facts);
+    if (!run.done) { /* never started (set-up failed before any verdict) */
+        run.choices_done = run.chance.choices;
+        run.digest_done = run.chance.digest;
+    }
+    if (run.choices_done > 0) {
+        snprintf(r->random, sizeof(r->random),
+                 "random: %lu choices from seed %llu, digest %016llx (--seed %llu makes the same "
+                 "ones)",
+                 run.choices_done, (unsigned long long)o->seed, (unsigned long long)run.digest_done,
+                 (unsigned long long)o->seed);
+        if (o->transcript != NULL) {
+            fprintf(o->transcript, "%s\n", r->random);
+            fflush(o->transcript);
+        }
+    }
+    chance_clear(&run.chance);
     /* Verdict: xfail turns a failure into an expected one, and a pass into a failure. */
     if ((xfail = scenario_xfail(s, sut->name)) != NULL) {
         if (r->outcome == RUN_FAIL) {

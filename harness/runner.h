@@ -22,7 +22,8 @@ const char *runner_outcome_str(enum runner_outcome o);
 struct runner_options {
     int default_timeout_ms; /* per wait, when neither the step nor the scenario says */
     int watchdog_ms;        /* the whole scenario, whatever its waits say (0: 300 s) */
-    uint64_t seed;          /* SRV ordering */
+    uint64_t seed;          /* every random choice of the run (chance.h): faults at random,
+                             * the peers' SRV ordering; the same seed, the same choices */
     FILE *transcript;       /* NULL, or where every event line goes */
     int record_events;      /* keep the arrows of a sequence diagram in the result (--report) */
     /* Runs side by side against one SUT (`run -j N --sut`): the parent gives each run its names,
@@ -60,6 +61,9 @@ struct runner_result {
     size_t nevents;
     double *step_seconds; /* owned: per step, when it passed (seconds since the start), -1 if it
                            * did not; fedsim mutate bounds a mutated step's wait by it */
+    /* "random: 12 choices from seed 7, digest ... (--seed 7 makes the same ones)" when the run
+     * made random choices (faults at random), else "": for the report. */
+    char random[160];
 };
 
 void runner_result_clear(struct runner_result *r);

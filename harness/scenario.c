@@ -13,8 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "chance.h"
 #include "datadir.h"
 #include "dns_fault.h"
+#include "peer.h"
 #include "profile.h"
 #include "xml.h"
 #include "xml_stream.h"
@@ -57,6 +59,9 @@ static const struct verb verbs[] = {
         {"authenticates", STEP_AUTHENTICATES, 0, 1, 0, 1},
         {"closes connections after", STEP_PEER_MODE, 0, 1, 0, 0},
         {"connects", STEP_CONNECT, 1, 0, 0, 0},
+        {"cuts", STEP_PEER_MODE, 0, 1, 0, 0},
+        {"delays", STEP_PEER_MODE, 0, 1, 0, 0},
+        {"drops", STEP_PEER_MODE, 0, 1, 0, 0},
         {"drops connections", STEP_PEER_MODE, 0, 1, 0, 0},
         {"drops ipv6 connections", STEP_PEER_MODE, 0, 1, 0, 0},
         {"disconnects", STEP_DISCONNECT, 1, 0, 0, 0},
@@ -64,7 +69,9 @@ static const struct verb verbs[] = {
         {"ignores dialback", STEP_PEER_MODE, 0, 1, 0, 0},
         {"is authenticated to", STEP_AUTHENTICATED_TO, 0, 1, 0, 1},
         {"is not authenticated to", STEP_NOT_AUTHENTICATED_TO, 0, 1, 0, 1},
+        {"jitters stanzas", STEP_PEER_MODE, 0, 1, 0, 0},
         {"never receives", STEP_NEVER_RECEIVES, 1, 1, 1, 0},
+        {"passes stanzas normally", STEP_PEER_MODE, 0, 1, 0, 0},
         {"receives", STEP_RECEIVE, 1, 1, 1, 0},
         {"receives nothing", STEP_RECEIVE_NOTHING, 1, 1, 0, 0},
         {"receives nothing like", STEP_RECEIVE_NOTHING, 1, 1, 1, 0},
@@ -564,10 +571,27 @@ dns_fault_step(struct parser *p, char *line)
     int block = len > 0 && copy[len - 1] == ':', rc = -1;
     struct scenario_step *st;
     uint16_t type;
+    int percent = -1;
 
     if (block)
         copy[len - 1] = '\0';
     n = split_words(copy, words, 8);
+    /* "dns answers 30% of NAME TYPE ...": the fault strikes each question at random. */
+    if (n >= 4 && strchr(words[2], '%') != NULL) {
+        uint32_t ppm;
+
+        if (strcmp(words[1], "restores") == 0 || chance_parse_percent(words[2], &ppm) != 0 ||
+            strcmp(words[3], "of") != 0) {
+            perr(p, (int)(words[2] - copy) + 1,
+                 "expected \"dns %s P%% of NAME TYPE ...\", P like 30%% or 2.5%% (at most "
+                 "100%%)",
+                 words[1]);
+            goto out;
+        }
+        memmove(&words[2], &words[4], (n - 4) * sizeof(*words));
+        n -= 2;
+        percent = (int)ppm;
+    }
     if (n >= 3 && strcmp(words[1], "restores") == 0 && strcmp(words[2], "all") == 0 && n == 3) {
         st = add_step(p, STEP_DNS_RESTORE, 0);
         st->arg1 = xstrdup("all");
@@ -629,6 +653,7 @@ dns_fault_step(struct parser *p, char *line)
         perr(p, (int)len, "only \"dns replaces\" takes indented lines: drop the ':'");
         goto out;
     }
+    st->ppm = percent >= 0 ? (unsigned)percent : CHANCE_PPM;
     rc = 0;
 out:
     free(copy);
@@ -676,6 +701,14 @@ verb_list(enum scenario_actor_kind kind, char *buf, size_t len)
             arg = " N bytes";
         else if (strcmp(v->words, "answers dialback after") == 0)
             arg = " T";
+        else if (strcmp(v->words, "cuts") == 0)
+            arg = " P% of connections [within N bytes]";
+        else if (strcmp(v->words, "delays") == 0)
+            arg = " P% of stanzas by T";
+        else if (strcmp(v->words, "drops") == 0)
+            arg = " P% of stanzas";
+        else if (strcmp(v->words, "jitters stanzas") == 0)
+            arg = " by T";
         else if (v->kind == STEP_RECEIVE_NOTHING)
             arg = " within T";
         used += (size_t)snprintf(buf + used, len - used, "%s%s%s%s", used > 0 ? ", " : "", v->words,
@@ -818,6 +851,44 @@ actor_step(struct parser *p, char *line)
         }
         st->arg1 = xasprintf("%s %d ms", v->words, ms);
         pos++;
+    } else if (v->kind == STEP_PEER_MODE &&
+               (strcmp(v->words, "cuts") == 0 || strcmp(v->words, "delays") == 0 ||
+                strcmp(v->words, "drops") == 0 || strcmp(v->words, "jitters stanzas") == 0)) {
+        /* The probabilistic modes: the rest of the line, durations in ms, checked by the
+         * peer's own parser. */
+        char mode[256], why[512];
+        size_t used = (size_t)snprintf(mode, sizeof(mode), "%s", v->words), k;
+        int by = 0, within = 0;
+
+        for (k = pos; k < n && used < sizeof(mode); k++) {
+            if (by) {
+                int ms = duration_ms(words[k]);
+
+                if (ms <= 0) {
+                    perr(p, (int)(words[k] - copy) + 1,
+                         "\"%s\": expected a duration like 2s or 500ms", words[k]);
+                    goto out;
+                }
+                used += (size_t)snprintf(mode + used, sizeof(mode) - used, " %d ms", ms);
+            } else {
+                used += (size_t)snprintf(mode + used, sizeof(mode) - used, " %s", words[k]);
+            }
+            by = strcmp(words[k], "by") == 0;
+            within |= strcmp(words[k], "within") == 0;
+        }
+        if (strcmp(v->words, "cuts") == 0 && !within && used < sizeof(mode))
+            snprintf(mode + used, sizeof(mode) - used, " within 2048 bytes");
+        if (peer_check_random_mode(mode, why, sizeof(why)) != 0) {
+            perr(p, 1 + (int)(words[1] - copy),
+                 "expected \"drops P%% of stanzas\", \"delays P%% of stanzas by T\", \"jitters "
+                 "stanzas by T\" (each with \"it sends\" or \"it receives\" after \"stanzas\" "
+                 "for one way only) or \"cuts P%% of connections [within N bytes]\"; P like 30%% "
+                 "or 2.5%%%s",
+                 strcmp(v->words, "drops") == 0 ? " (or \"drops connections\")" : "");
+            goto out;
+        }
+        st->arg1 = xstrdup(mode);
+        pos = n;
     } else if (v->kind == STEP_PEER_MODE) {
         st->arg1 = xstrdup(v->words);
     } else if (v->kind == STEP_MAX_CONNECTIONS) {

@@ -53,6 +53,11 @@
  *   PEER refuses connections | stays silent | resets connections | accepts connections
  *   PEER answers dialback invalid | ignores dialback | answers dialback after T |
  *        answers dialback normally      -- normally: what was held (ignored, late) is answered
+ *   PEER drops P% of stanzas [it sends|it receives]     -- at random, from the run's seed
+ *   PEER delays P% of stanzas [it sends|it receives] by T  (chance.h): P like 30% or 2.5%
+ *   PEER jitters stanzas [it sends|it receives] by T    -- each waits 0..T more, order kept
+ *   PEER passes stanzas normally                        -- ends the three above
+ *   PEER cuts P% of connections [within N bytes]        -- cut after 1..N bytes (2048)
  *   or STEP                              -- after a receives, receives stream error,
  *                                           authenticates, is authenticated to or dns asked
  *                                           step: another outcome; the group passes when any
@@ -65,6 +70,8 @@
  *   dns truncates NAME TYPE              -- TC=1 over UDP, whole over TCP
  *   dns replaces NAME TYPE:              -- these records instead (indented, absolute names)
  *   dns restores NAME TYPE | dns restores all
+ *   dns answers|drops|delays|truncates|replaces P% of NAME TYPE ... -- each question struck
+ *                                        at random (chance.h), the others answered as usual
  *
  * In stanzas and arguments, ${name} is a variable: sut.domain, CLIENT.user, CLIENT.bare,
  * CLIENT.full, PEER.domain, and captures. In expected stanzas {any} matches any value and
@@ -132,6 +139,7 @@ struct scenario_step {
     char *arg1, *arg2; /* owned: DOMAIN, or NAME and TYPE for dns steps */
     char *arg3;        /* owned: dns faults: the rcode, or the delay in ms */
     int fault;         /* dns faults: enum dns_fault_kind */
+    unsigned ppm;      /* dns faults: how often it strikes, parts per million (1000000: always) */
     int records;       /* the block holds DNS records or raw bytes, not a stanza */
     int repeat;        /* sends: how many times (0 and 1: once) */
     enum step_auth { STEP_AUTH_ANY, STEP_AUTH_DIALBACK, STEP_AUTH_SASL } auth;

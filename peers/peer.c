@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "loop.h"
 #include "s2s.h"
@@ -143,6 +144,50 @@ held_free(struct peer_held *h)
     free(h);
 }
 
+/* A stanza held by "delays" or "jitters": it leaves at `due` (monotonic us), not before the
+ * one ahead of it. */
+struct peer_delayed {
+    struct xml_node *stanza; /* owned */
+    uint64_t due;
+    struct peer_delayed *next;
+};
+
+static void random_release(struct peer *p, int dir, const struct xml_node *n);
+
+static void
+random_clear(struct peer *p)
+{
+    int d;
+
+    for (d = 0; d < 2; d++) {
+        struct peer_random *r = &p->random[d];
+
+        while (r->head != NULL) {
+            struct peer_delayed *x = r->head;
+
+            r->head = x->next;
+            xml_node_free(x->stanza);
+            free(x);
+        }
+        r->tail = NULL;
+        if (r->timer != NULL)
+            event_free(r->timer);
+        r->timer = NULL;
+    }
+}
+
+void
+peer_set_chance(struct peer *p, struct chance *c, const char *name)
+{
+    char stream[CHANCE_STREAM_MAX];
+
+    p->chance = c;
+    snprintf(p->chance_name, sizeof(p->chance_name), "%s", name);
+    /* The SRV ordering's state, drawn from the same generator (never 0: srv_random). */
+    snprintf(stream, sizeof(stream), "%s.srv", name);
+    p->seed = chance_next(c, stream) | 1;
+}
+
 void
 peer_free(struct peer *p)
 {
@@ -156,6 +201,7 @@ peer_free(struct peer *p)
         p->held = h->next;
         held_free(h);
     }
+    random_clear(p);
     while (p->sessions != NULL)
         s2s_free(p->sessions);
     for (i = 0; i < p->nblackholes; i++)
@@ -248,8 +294,13 @@ const char *const peer_modes[] = {"accepts connections",
                                   "answers dialback invalid",
                                   "answers dialback normally",
                                   "closes connections after N bytes",
+                                  "cuts P% of connections within N bytes",
+                                  "delays P% of stanzas by N ms",
                                   "drops connections",
                                   "drops ipv6 connections",
+                                  "drops P% of stanzas",
+                                  "jitters stanzas by N ms",
+                                  "passes stanzas normally",
                                   "times out its streams",
                                   "ignores dialback",
                                   "refuses connections",
@@ -345,11 +396,168 @@ peer_hold_dialback(struct peer *p, const struct s2s *s, const struct xml_node *r
     *tail = h;
 }
 
+/* " it sends", " it receives" or nothing, at *w: which directions (bit PEER_OUT, PEER_IN). */
+static int
+random_dirs(char **w, size_t n, size_t *pos)
+{
+    if (*pos + 1 < n && strcmp(w[*pos], "it") == 0) {
+        if (strcmp(w[*pos + 1], "sends") == 0) {
+            *pos += 2;
+            return 1 << PEER_OUT;
+        }
+        if (strcmp(w[*pos + 1], "receives") == 0) {
+            *pos += 2;
+            return 1 << PEER_IN;
+        }
+    }
+    return (1 << PEER_OUT) | (1 << PEER_IN);
+}
+
+/* "by N ms" at w[*pos]: N in (0, 1 h], or -1. */
+static long
+random_ms(char **w, size_t n, size_t *pos)
+{
+    char *end = NULL;
+    long ms;
+
+    if (*pos + 3 != n || strcmp(w[*pos], "by") != 0 || strcmp(w[*pos + 2], "ms") != 0)
+        return -1;
+    ms = strtol(w[*pos + 1], &end, 10);
+    if (end == w[*pos + 1] || *end != '\0' || ms <= 0 || ms > 3600000)
+        return -1;
+    *pos += 3;
+    return ms;
+}
+
+/*
+ * The probabilistic modes (peer.h): 1 if `mode` is one and was set, 0 if it is not one of
+ * them, -1 with err if it is one, badly written.
+ */
+static int
+random_mode(struct peer *p, const char *mode, char *err, size_t errlen)
+{
+    char copy[256], *w[12], *save = NULL, *t;
+    size_t n = 0, pos = 0;
+    uint32_t ppm = 0;
+    int dirs, d;
+    long ms;
+
+    snprintf(copy, sizeof(copy), "%s", mode);
+    for (t = strtok_r(copy, " ", &save); t != NULL && n < 12; t = strtok_r(NULL, " ", &save))
+        w[n++] = t;
+    if (n == 3 && strcmp(mode, "passes stanzas normally") == 0) {
+        for (d = 0; d < 2; d++) {
+            struct peer_random *r = &p->random[d];
+
+            r->drop_ppm = r->delay_ppm = 0;
+            r->delay_ms = r->jitter_ms = 0;
+            /* What waits goes now, in the order it came. */
+            while (r->head != NULL) {
+                struct peer_delayed *x = r->head;
+
+                if ((r->head = x->next) == NULL)
+                    r->tail = NULL;
+                random_release(p, d, x->stanza);
+                xml_node_free(x->stanza);
+                free(x);
+            }
+        }
+        return 1;
+    }
+    /* "drops connections" and the like are not ours: a percentage or "jitters" says it is. */
+    if (n < 2 || (strcmp(w[0], "jitters") != 0 &&
+                  ((strcmp(w[0], "drops") != 0 && strcmp(w[0], "delays") != 0 &&
+                    strcmp(w[0], "cuts") != 0) ||
+                   strchr(w[1], '%') == NULL)))
+        return 0;
+    if (p->chance == NULL) {
+        snprintf(err, errlen, "\"%s\": no generator to draw from (peer_set_chance)", mode);
+        return -1;
+    }
+    if (strcmp(w[0], "jitters") == 0) {
+        pos = 2;
+        if (n < 2 || strcmp(w[1], "stanzas") != 0)
+            goto bad;
+        dirs = random_dirs(w, n, &pos);
+        if ((ms = random_ms(w, n, &pos)) < 0)
+            goto bad;
+        for (d = 0; d < 2; d++)
+            if (dirs & (1 << d))
+                p->random[d].jitter_ms = (unsigned)ms;
+        return 1;
+    }
+    if (n < 4 || chance_parse_percent(w[1], &ppm) != 0 || strcmp(w[2], "of") != 0)
+        goto bad;
+    pos = 4;
+    if (strcmp(w[0], "cuts") == 0) {
+        char *end = NULL;
+        unsigned long within;
+
+        if (strcmp(w[3], "connections") != 0 || n != 7 || strcmp(w[4], "within") != 0 ||
+            strcmp(w[6], "bytes") != 0)
+            goto bad;
+        within = strtoul(w[5], &end, 10);
+        if (end == w[5] || *end != '\0' || within == 0 || within > 1000000)
+            goto bad;
+        p->cut_ppm = ppm;
+        p->cut_within = within;
+        return 1;
+    }
+    if (strcmp(w[3], "stanzas") != 0)
+        goto bad;
+    dirs = random_dirs(w, n, &pos);
+    if (strcmp(w[0], "drops") == 0) {
+        if (pos != n)
+            goto bad;
+        for (d = 0; d < 2; d++)
+            if (dirs & (1 << d))
+                p->random[d].drop_ppm = ppm;
+        return 1;
+    }
+    if ((ms = random_ms(w, n, &pos)) < 0)
+        goto bad;
+    for (d = 0; d < 2; d++)
+        if (dirs & (1 << d)) {
+            p->random[d].delay_ppm = ppm;
+            p->random[d].delay_ms = (unsigned)ms;
+        }
+    return 1;
+bad:
+    snprintf(err, errlen,
+             "\"%s\": expected \"drops P%% of stanzas[ it sends| it receives]\", \"delays P%% of "
+             "stanzas[ it sends| it receives] by N ms\", \"jitters stanzas[ it sends| it "
+             "receives] by N ms\" or \"cuts P%% of connections within N bytes\"",
+             mode);
+    return -1;
+}
+
+int
+peer_check_random_mode(const char *mode, char *err, size_t errlen)
+{
+    struct peer dummy;
+    struct chance c;
+    int r;
+
+    memset(&dummy, 0, sizeof(dummy));
+    chance_init(&c, 1);
+    dummy.chance = &c;
+    r = random_mode(&dummy, mode, err, errlen);
+    chance_clear(&c);
+    return r == 1 ? 0 : r == 0 ? 1 : -1;
+}
+
 int
 peer_set_mode(struct peer *p, const char *mode, char *err, size_t errlen)
 {
     size_t i;
+    int r;
 
+    if ((r = random_mode(p, mode, err, errlen)) != 0) {
+        if (r < 0)
+            return -1;
+        peer_report(p, "now %s", mode);
+        return 0;
+    }
     if (strcmp(mode, "refuses connections") == 0) {
         stop_listening(p);
         p->net = PEER_NET_REFUSE;
@@ -550,6 +758,124 @@ is_subscription(const char *type)
                             strcmp(type, "unsubscribe") == 0 || strcmp(type, "unsubscribed") == 0);
 }
 
+static void deliver_now(struct peer *p, const struct xml_node *n);
+
+/* A stanza that waited goes on: out to the SUT on its stream, or in to the peer. */
+static void
+random_release(struct peer *p, int dir, const struct xml_node *n)
+{
+    char fromdom[256], dom[256];
+
+    if (dir == PEER_IN) {
+        deliver_now(p, n);
+        return;
+    }
+    peer_jid_domain(xml_attr(n, "from"), fromdom, sizeof(fromdom));
+    peer_jid_domain(xml_attr(n, "to"), dom, sizeof(dom));
+    s2s_send(out_session(p, fromdom, dom), n);
+}
+
+static void
+random_arm(struct peer *p, int dir)
+{
+    struct peer_random *r = &p->random[dir];
+    uint64_t now = clock_monotonic_us(), wait;
+    struct timeval tv;
+
+    if (r->head == NULL)
+        return;
+    wait = r->head->due > now ? r->head->due - now : 0;
+    tv.tv_sec = (time_t)(wait / 1000000);
+    tv.tv_usec = (suseconds_t)(wait % 1000000);
+    evtimer_add(r->timer, &tv);
+}
+
+static void
+on_random_due(evutil_socket_t fd, short what, void *arg)
+{
+    struct peer_random *r = arg;
+    struct peer *p = r->p;
+    int dir = r->dir;
+    uint64_t now = clock_monotonic_us();
+
+    (void)fd;
+    (void)what;
+    while (r->head != NULL && r->head->due <= now) {
+        struct peer_delayed *x = r->head;
+
+        if ((r->head = x->next) == NULL)
+            r->tail = NULL;
+        random_release(p, dir, x->stanza);
+        xml_node_free(x->stanza);
+        free(x);
+    }
+    random_arm(p, dir);
+}
+
+/* A short name for a stanza in report lines: <message id='m3'>. */
+static void
+stanza_tag(const struct xml_node *n, char *buf, size_t len)
+{
+    const char *id = xml_attr(n, "id");
+
+    if (id != NULL)
+        snprintf(buf, len, "<%s id='%.64s'>", n->name, id);
+    else
+        snprintf(buf, len, "<%s>", n->name);
+}
+
+/*
+ * The probabilistic faults on one stanza going out (PEER_OUT) or coming in (PEER_IN): 1 if it
+ * is lost or now waits (random_release sends it on), 0 if it goes on at once.
+ */
+static int
+random_hold(struct peer *p, int dir, const struct xml_node *n)
+{
+    struct peer_random *r = &p->random[dir];
+    char stream[CHANCE_STREAM_MAX], tag[96];
+    uint64_t delay_ms = 0, due, now;
+    struct peer_delayed *x;
+
+    if (p->chance == NULL ||
+        (r->drop_ppm == 0 && r->delay_ppm == 0 && r->jitter_ms == 0 && r->head == NULL))
+        return 0;
+    snprintf(stream, sizeof(stream), "%s.%s", p->chance_name, dir == PEER_OUT ? "out" : "in");
+    stanza_tag(n, tag, sizeof(tag));
+    if (r->drop_ppm > 0 && chance_hit(p->chance, stream, r->drop_ppm, "drop")) {
+        peer_report(p, "%s %s lost (drops, chance #%lu)", dir == PEER_OUT ? "sends" : "receives",
+                    tag, p->chance->choices);
+        return 1;
+    }
+    if (r->delay_ppm > 0 && chance_hit(p->chance, stream, r->delay_ppm, "delay"))
+        delay_ms += r->delay_ms;
+    if (r->jitter_ms > 0)
+        delay_ms += chance_between(p->chance, stream, 0, r->jitter_ms, "jitter ms");
+    if (delay_ms == 0 && r->head == NULL)
+        return 0;
+    now = clock_monotonic_us();
+    due = now + delay_ms * 1000;
+    if (r->tail != NULL && r->tail->due > due)
+        due = r->tail->due; /* in order: not before the one ahead */
+    x = xcalloc(1, sizeof(*x));
+    x->stanza = xml_clone(n);
+    x->due = due;
+    if (r->tail != NULL)
+        r->tail->next = x;
+    else
+        r->head = x;
+    r->tail = x;
+    peer_report(p, "%s %s held %llu ms", dir == PEER_OUT ? "sends" : "receives", tag,
+                (unsigned long long)((due - now) / 1000));
+    if (r->timer == NULL) {
+        r->p = p;
+        r->dir = dir;
+        r->timer = evtimer_new(loop_base(), on_random_due, r);
+    }
+    if (r->head == x)
+        random_arm(p, dir);
+    return 1;
+}
+
 void
 peer_send(struct peer *p, const struct xml_node *stanza)
 {
@@ -593,7 +919,8 @@ peer_send(struct peer *p, const struct xml_node *stanza)
             peer_report(p, "not sent: %s is not one of this peer's domains", from);
             return;
         }
-        s2s_send(out_session(p, fromdom, peer_jid_domain(to, dom, sizeof(dom))), stanza);
+        if (!random_hold(p, PEER_OUT, stanza))
+            s2s_send(out_session(p, fromdom, peer_jid_domain(to, dom, sizeof(dom))), stanza);
     }
     /* RFC 6121 §3.1.5: an approval is followed by the contact's current presence. */
     if (duty == ROSTER_DUTY_AVAILABLE)
@@ -750,6 +1077,13 @@ autopilot_iq(struct peer *p, const struct xml_node *iq)
 
 void
 peer_deliver(struct peer *p, const struct xml_node *n)
+{
+    if (!random_hold(p, PEER_IN, n))
+        deliver_now(p, n);
+}
+
+static void
+deliver_now(struct peer *p, const struct xml_node *n)
 {
     const char *to = xml_attr(n, "to"), *from = xml_attr(n, "from");
     char bare[512], from_bare[512];

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "chance.h"
 #include "net.h"
 #include "profile.h"
 #include "resolve.h"
@@ -29,6 +30,8 @@ struct peer_user {
 };
 
 struct s2s;
+
+enum { PEER_OUT, PEER_IN };
 
 struct peer {
     char *domain; /* owned */
@@ -98,6 +101,25 @@ struct peer {
     struct peer_held *held;
     size_t cut_after;  /* new connections are cut after this many bytes read (0: never) */
     size_t write_rate; /* new connections write at most this many bytes/s (0: no limit) */
+    /* Probabilistic faults ("drops P% of stanzas"...; peer_set_mode): every choice drawn from
+     * `chance` (borrowed, the run's; NULL: such modes are refused), in streams named after
+     * chance_name: NAME.out (stanzas it sends), NAME.in (stanzas it receives), NAME.conn (new
+     * connections). Per direction, PEER_OUT and PEER_IN. */
+    struct chance *chance;
+    char chance_name[64];
+    struct peer_random {
+        uint32_t drop_ppm;  /* a stanza is lost */
+        uint32_t delay_ppm; /* a stanza waits delay_ms */
+        unsigned delay_ms;
+        unsigned jitter_ms; /* every stanza waits 0..jitter_ms more */
+        /* Stanzas waiting, in order (owned): none leaves before the one ahead of it. */
+        struct peer_delayed *head, *tail;
+        struct event *timer; /* owned: fires for head */
+        struct peer *p;      /* borrowed: the peer, for the timer's callback */
+        int dir;
+    } random[2];
+    uint32_t cut_ppm;  /* a new connection is cut ... */
+    size_t cut_within; /* ... after 1..cut_within bytes read from the SUT */
     struct net_addr listen_addrs[PEER_MAX_LISTENERS]; /* where it listens (or did, refusing) */
     int listen_direct[PEER_MAX_LISTENERS];            /* ... with direct TLS (XEP-0368) */
     size_t nlisten_addrs;
@@ -154,9 +176,25 @@ int peer_listen_targets(struct peer *p, const struct resolve_target *targets, si
  *   "ignores dialback"     dialback requests get no answer (until answers dialback normally)
  *   "answers dialback after N ms"  each dialback request is answered N ms late
  *   "answers dialback normally"  and the requests held until now are answered at once
+ * Probabilistic ones, each choice drawn from p->chance (peer_set_chance; DIR: nothing, both
+ * ways, or " it sends" / " it receives"):
+ *   "drops P% of stanzasDIR"   each stanza is lost with probability P
+ *   "delays P% of stanzasDIR by N ms"  each waits N ms with probability P (order is kept: a
+ *                          stanza behind a waiting one waits for it)
+ *   "jitters stanzasDIR by N ms"  each waits a uniform 0..N ms more (order kept)
+ *   "passes stanzas normally"  no more of these; what waits goes at once, in order
+ *   "cuts P% of connections within N bytes"  each new connection, with probability P, is cut
+ *                          once 1..N bytes (uniform) arrived from the SUT
  * Returns 0, or -1 with the reason in err.
  */
 int peer_set_mode(struct peer *p, const char *mode, char *err, size_t errlen);
+
+/*
+ * The run's generator (borrowed, outlives the peer) the probabilistic modes draw from, and the
+ * name its streams start with (the scenario's actor name: stable from run to run, unlike the
+ * run's domain). Also seeds the SRV ordering of the peer's own lookups from it.
+ */
+void peer_set_chance(struct peer *p, struct chance *c, const char *name);
 
 /*
  * Holds a dialback request (db:result or db:verify, cloned) that arrived on session s while
@@ -164,6 +202,12 @@ int peer_set_mode(struct peer *p, const char *mode, char *err, size_t errlen);
  * time comes (late), or when the peer answers normally again; nothing if s is gone by then.
  */
 void peer_hold_dialback(struct peer *p, const struct s2s *s, const struct xml_node *request);
+
+/*
+ * Checks a probabilistic mode's words without a peer (for the scenario parser): 0 if it is one
+ * and well written, -1 with the reason in err if it is one badly written, 1 if it is not one.
+ */
+int peer_check_random_mode(const char *mode, char *err, size_t errlen);
 
 /* The mode words peer_set_mode() knows, for the scenario parser ("|"-separated). */
 extern const char *const peer_modes[];

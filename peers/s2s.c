@@ -1195,8 +1195,21 @@ apply_faults(struct s2s *s)
         xconn_set_header_lang(s->conn, 0);
     if (pr->max_stanza > 0)
         xconn_set_max_stanza(s->conn, pr->max_stanza);
-    if (s->peer->cut_after > 0)
+    if (s->peer->cut_after > 0) {
         xconn_set_read_limit(s->conn, s->peer->cut_after);
+    } else if (s->peer->cut_ppm > 0 && s->peer->chance != NULL) {
+        char stream[CHANCE_STREAM_MAX];
+
+        snprintf(stream, sizeof(stream), "%s.conn", s->peer->chance_name);
+        if (chance_hit(s->peer->chance, stream, s->peer->cut_ppm, "cut")) {
+            size_t at = (size_t)chance_between(s->peer->chance, stream, 1, s->peer->cut_within,
+                                               "cut after bytes");
+
+            peer_report(s->peer, "s2s %s #%u will be cut after %zu bytes (cuts, chance #%lu)",
+                        role_str(s->role), s->id, at, s->peer->chance->choices);
+            xconn_set_read_limit(s->conn, at);
+        }
+    }
     if (s->peer->write_rate > 0)
         xconn_set_write_rate(s->conn, s->peer->write_rate);
 }

@@ -174,6 +174,64 @@ test_tls_and_modes(void **state)
     scenario_free(s);
 }
 
+/* Faults at random: the peer's modes with durations in ms, DNS faults with a percentage. */
+static void
+test_random_faults(void **state)
+{
+    static const char text[] = "peer g: profile gtalk, domain gmail.test\n"
+                               "g drops 30% of stanzas\n"
+                               "g delays 2.5% of stanzas it sends by 1.5s\n"
+                               "g jitters stanzas it receives by 200ms\n"
+                               "g cuts 10% of connections\n"
+                               "g cuts 10% of connections within 99 bytes\n"
+                               "g passes stanzas normally\n"
+                               "g drops connections\n"
+                               "dns answers 50% of _xmpp-server._tcp.gmail.test SRV with SERVFAIL\n"
+                               "dns drops 0.5% of gmail.test *\n"
+                               "dns answers gmail.test A with NXDOMAIN\n";
+    static const struct {
+        const char *text, *error;
+    } bad[] = {
+            {"peer g: profile gtalk, domain d.test\ng drops 30 % of stanzas\n", "x.scn:2:3:"},
+            {"peer g: profile gtalk, domain d.test\ng delays 30% of stanzas by soon\n",
+             "x.scn:2:28: \"soon\": expected a duration"},
+            {"peer g: profile gtalk, domain d.test\ng jitters stanzas by\n", "x.scn:2:3:"},
+            {"dns answers 101% of d.test A with SERVFAIL\n", "x.scn:1:13:"},
+            {"dns restores 50% of d.test A\n", "x.scn:1:14:"},
+            {"client a\na drops 30% of stanzas\n", "a client cannot"},
+    };
+    char err[512] = "";
+    struct scenario *s = scenario_parse("r.scn", text, NULL, err, sizeof(err));
+    size_t i;
+
+    (void)state;
+    if (s == NULL)
+        fail_msg("%s", err);
+    assert_string_equal(s->steps[0].arg1, "drops 30% of stanzas");
+    assert_string_equal(s->steps[1].arg1, "delays 2.5% of stanzas it sends by 1500 ms");
+    assert_string_equal(s->steps[2].arg1, "jitters stanzas it receives by 200 ms");
+    assert_string_equal(s->steps[3].arg1, "cuts 10% of connections within 2048 bytes");
+    assert_string_equal(s->steps[4].arg1, "cuts 10% of connections within 99 bytes");
+    assert_string_equal(s->steps[5].arg1, "passes stanzas normally");
+    assert_string_equal(s->steps[6].arg1, "drops connections");
+    assert_int_equal(s->steps[7].kind, STEP_DNS_FAULT);
+    assert_int_equal(s->steps[7].fault, DNS_FAULT_RCODE);
+    assert_int_equal(s->steps[7].ppm, 500000);
+    assert_string_equal(s->steps[7].arg1, "_xmpp-server._tcp.gmail.test");
+    assert_string_equal(s->steps[7].arg3, "SERVFAIL");
+    assert_int_equal(s->steps[8].fault, DNS_FAULT_DROP);
+    assert_int_equal(s->steps[8].ppm, 5000);
+    assert_int_equal(s->steps[9].ppm, 1000000); /* no percentage: every question */
+    scenario_free(s);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        s = scenario_parse("x.scn", bad[i].text, NULL, err, sizeof(err));
+        if (s != NULL || strstr(err, bad[i].error) == NULL)
+            fail_msg("\"%s\": expected an error with \"%s\", got \"%s\"", bad[i].text, bad[i].error,
+                     err);
+    }
+}
+
 /* Alternatives: `or` lines (indented or not) between the stanzas of a receives step. */
 static void
 test_alternatives(void **state)
@@ -395,7 +453,9 @@ test_errors(void **state)
     expect_error("peer p: profile gtalk, domain d.test\np frobnicates\n",
                  "x.scn:2:3: expected a step after peer \"p\": accepts connections, answers "
                  "dialback after T, answers dialback invalid, answers dialback normally, "
-                 "authenticates DOMAIN, closes connections after N bytes, drops connections");
+                 "authenticates DOMAIN, closes connections after N bytes, cuts P% of "
+                 "connections [within N bytes], delays P% of stanzas by T, drops P% of stanzas, "
+                 "drops connections");
     expect_error("peer p: profile gtalk, domain d.test\np frobnicates\n",
                  "stays silent, times out its streams, writes normally, writes slowly");
     expect_error("client a\na frobnicates\n",
@@ -427,6 +487,7 @@ main(void)
             cmocka_unit_test(test_good),          cmocka_unit_test(test_errors),
             cmocka_unit_test(test_tls_and_modes), cmocka_unit_test(test_alternatives),
             cmocka_unit_test(test_or_steps),      cmocka_unit_test(test_never_and_wait),
+            cmocka_unit_test(test_random_faults),
     };
 
     return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
