@@ -91,9 +91,17 @@ fi
 
 version=$("$root/bin/fedsim" --version)
 if git -C "$src" rev-parse --git-dir > /dev/null 2>&1; then
-    hash=$(git -C "$src" rev-parse --short=10 HEAD)
-    [[ $version == "fedsim "*"$hash"* ]] && ok "--version: $version (HEAD $hash)" ||
-        notok "--version says $version, HEAD is $hash"
+    # A commit of this repository (HEAD when built after the last commit; a build before a
+    # later commit or rebase still names the commit it was built from).
+    hash=$(sed -n 's/^fedsim [0-9][0-9.]*-\(.*-\)\{0,1\}g\([0-9a-f]\{7,\}\)\(-dirty\)\{0,1\}$/\2/p' <<< "$version")
+    if [[ $version =~ ^fedsim\ ([0-9]+\.[0-9]+\.[0-9]+)$ ]] &&
+        git -C "$src" rev-parse -q --verify "refs/tags/v${BASH_REMATCH[1]}" > /dev/null; then
+        ok "--version: $version (the tag v${BASH_REMATCH[1]})"
+    elif [ -n "$hash" ] && git -C "$src" cat-file -e "$hash^{commit}" 2> /dev/null; then
+        ok "--version: $version (commit $hash; HEAD is $(git -C "$src" rev-parse --short=10 HEAD))"
+    else
+        notok "--version says $version: not VERSION-gCOMMIT of this repository's git describe"
+    fi
 else
     [[ $version =~ ^fedsim\ [0-9]+\.[0-9]+\.[0-9]+$ ]] && ok "--version: $version" ||
         notok "--version: $version"
