@@ -4,7 +4,8 @@
 # target, SRV over TCP after truncation, IPv6 targets on ::1, direct TLS, a DNS delay and the
 # SUT's own records, which run alone) against one Prosody (tls optional): once with -j 1, once
 # with -j 8; every scenario's outcome must agree, the ones that must run alone are named as
-# such, and the JUnit file has a testcase per scenario. In a network namespace of its own.
+# such, and the JUnit file has a testcase per scenario; two shards of a -j 4 run, merged, give
+# the same verdicts. In a network namespace of its own.
 #
 # usage: shared_sut.sh FEDSIM SOURCE_DIR
 set -euo pipefail
@@ -37,6 +38,15 @@ for j in 1 8; do
         --junit "$T_TMP/j$j.xml" --transcript "$T_TMP/tr$j" "$@" > "$T_TMP/j$j.out" 2>&1 || rc=$?
     echo "$rc" > "$T_TMP/j$j.rc"
 done
+# Shards of a side-by-side run, merged, are the whole.
+for k in 1 2; do
+    "$fedsim" run -j 4 --shard $k/2 --sut "$sut" --fixtures "$src/dnsfixtures" \
+        --json "$T_TMP/shard$k.json" "$@" > "$T_TMP/shard$k.out" 2>&1 || true
+done
+rc=0
+"$fedsim" merge --json "$T_TMP/merged.json" "$T_TMP/shard1.json" "$T_TMP/shard2.json" \
+    > "$T_TMP/merge.out" 2>&1 || rc=$?
+echo "$rc" > "$T_TMP/merge.rc"
 outcomes() { # path outcome, sorted, from a --json file
     /usr/bin/python3 -c 'import json,sys
 for r in json.load(open(sys.argv[1]))["scenarios"]: print(r["path"], r["outcome"])' "$1" | sort
@@ -51,6 +61,13 @@ else
     not_ok "-j 8 against one SUT gives the verdicts -j 1 gives" "$T_TMP/j1.outcomes" \
         "$T_TMP/j8.outcomes" "$T_TMP/j8.out"
     diff "$T_TMP/j1.outcomes" "$T_TMP/j8.outcomes" | sed 's/^/  | /'
+fi
+outcomes "$T_TMP/merged.json" > "$T_TMP/merged.outcomes"
+if cmp -s "$T_TMP/j1.outcomes" "$T_TMP/merged.outcomes" && [ "$(cat "$T_TMP/merge.rc")" = 0 ]; then
+    ok "two shards of -j 4, merged, give the serial run's verdicts"
+else
+    not_ok "two shards of -j 4, merged, give the serial run's verdicts" "$T_TMP/merged.outcomes" \
+        "$T_TMP/merge.out" "$T_TMP/shard1.out" "$T_TMP/shard2.out"
 fi
 check "both runs pass (exit 0)" test "$(cat "$T_TMP/j1.rc")$(cat "$T_TMP/j8.rc")" = 00
 check "c24 (the SUT's own records) runs alone, saying why" \
