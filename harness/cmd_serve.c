@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "datadir.h"
 #include "dns_server.h"
 #include "fixture.h"
 #include "hosts.h"
@@ -30,8 +31,9 @@
 #include "xconn.h"
 #include "xmalloc.h"
 #include "xml_stream.h"
+#include "zoo.h"
 
-#define SERVE_MAX_PEERS 16
+#define SERVE_MAX_PEERS 32
 #define SERVE_MAX_LINE  65536
 
 struct serve {
@@ -43,6 +45,13 @@ struct serve {
     struct peer *peers[SERVE_MAX_PEERS]; /* owned */
     size_t npeers;
     struct bufferevent *input; /* owned: commands on stdin */
+    /* --zoo: the modes switched on again and again (reconnect.zoo.test), one per peer. */
+    struct zoo_repeat {
+        struct peer *peer; /* borrowed */
+        const char *mode;  /* borrowed: zoo.c's */
+        struct event *timer;
+    } repeats[SERVE_MAX_PEERS];
+    size_t nrepeats;
 };
 
 static void
@@ -51,6 +60,7 @@ serve_usage(FILE *fp)
     fprintf(fp,
             "usage: fedsim serve --sut FILE --zone FILE... --peer DOMAIN=PROFILE[,KNOB=V...]...\n"
             "                    [--users N] [--seed N]\n"
+            "       fedsim serve --sut FILE --zoo [--fixtures DIR] [--zone FILE]... [--peer ...]\n"
             "\n"
             "Keeps a fake federation up around a running SUT until interrupted: fedsim's DNS on\n"
             "the SUT file's dns address (the zone files plus the SUT's own records), and one fake\n"
@@ -68,6 +78,10 @@ serve_usage(FILE *fp)
             "                       With TLS, certificates come from the SUT file's ca.\n"
             "                       Repeat for more peers.\n"
             "  -u, --users N        users per peer, jdoe1..jdoeN@DOMAIN (default 3)\n"
+            "      --zoo            also the zoo: *.zoo.test, each broken in one documented way\n"
+            "                       (docs/zoo.md), from DIR/zoo.zone\n"
+            "      --fixtures DIR   where zoo.zone is (default: ./dnsfixtures, else the installed\n"
+            "                       PREFIX/share/fedsim/dnsfixtures)\n"
             "      --seed N         seed for SRV weighted selection (default: from the clock;\n"
             "                       printed at start so a run can be replayed)\n"
             "\n"
@@ -215,7 +229,43 @@ struct listen_job {
     struct serve *sv;  /* borrowed */
     struct peer *peer; /* borrowed */
     int direct_tls;    /* the _xmpps-server targets (XEP-0368), TLS from the first byte */
+    const struct zoo_domain *zoo; /* borrowed: a zoo domain's fault, switched on once it listens */
 };
+
+static void
+on_repeat(evutil_socket_t fd, short what, void *arg)
+{
+    struct zoo_repeat *r = arg;
+    char err[256];
+
+    (void)fd;
+    (void)what;
+    if (peer_set_mode(r->peer, r->mode, err, sizeof(err)) != 0)
+        peer_report(r->peer, "zoo: %s", err);
+}
+
+/* A zoo domain's fault, now that its peer listens. */
+static void
+zoo_fault(struct serve *sv, struct peer *p, const struct zoo_domain *z)
+{
+    char err[256];
+
+    if (z->mode == NULL)
+        return;
+    if (z->every_s > 0 && sv->nrepeats < SERVE_MAX_PEERS) {
+        struct zoo_repeat *r = &sv->repeats[sv->nrepeats++];
+        struct timeval tv = {.tv_sec = z->every_s};
+
+        r->peer = p;
+        r->mode = z->mode;
+        r->timer = event_new(loop_base(), -1, EV_PERSIST, on_repeat, r);
+        evtimer_add(r->timer, &tv);
+        peer_report(p, "zoo: %s every %d s", z->mode, z->every_s);
+        return;
+    }
+    if (peer_set_mode(p, z->mode, err, sizeof(err)) != 0)
+        peer_report(p, "zoo: %s", err);
+}
 
 static void
 on_peer_resolved(enum resolve_service_status st, const struct resolve_target *t, size_t n,
@@ -229,11 +279,14 @@ on_peer_resolved(enum resolve_service_status st, const struct resolve_target *t,
                     j->direct_tls ? " for direct TLS" : "", why != NULL ? why : "no service");
     else if (peer_listen_targets(j->peer, t, n, j->direct_tls, err, sizeof(err)) != 0)
         peer_report(j->peer, "cannot listen: %s", err);
+    else if (j->zoo != NULL)
+        zoo_fault(j->sv, j->peer, j->zoo);
     free(j);
 }
 
 static int
-add_peer(struct serve *sv, const char *spec, size_t users, uint64_t seed)
+add_peer(struct serve *sv, const char *spec, size_t users, uint64_t seed,
+         const struct zoo_domain *zoo)
 {
     char *copy = xstrdup(spec), *eq = strchr(copy, '='), *knobs, *knob, *save = NULL;
     struct profile prof;
@@ -281,6 +334,7 @@ add_peer(struct serve *sv, const char *spec, size_t users, uint64_t seed)
         j->sv = sv;
         j->peer = p;
         j->direct_tls = i == 1;
+        j->zoo = i == 0 ? zoo : NULL;
         if (resolve_service(sv->res, i == 1 ? "_xmpps-server._tcp" : "_xmpp-server._tcp", p->domain,
                             i == 1 ? 0 : 5269, &p->seed, 5000, on_peer_resolved, j, err,
                             sizeof(err)) != 0) {
@@ -303,13 +357,17 @@ serve_exec(int argc, char **argv)
                                          {"peer", required_argument, NULL, 'p'},
                                          {"users", required_argument, NULL, 'u'},
                                          {"seed", required_argument, NULL, 'S'},
+                                         {"zoo", no_argument, NULL, 'Z'},
+                                         {"fixtures", required_argument, NULL, 'f'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     struct serve sv = {0};
     char **zones = xcalloc((size_t)argc, sizeof(*zones)),
          **peers = xcalloc((size_t)argc, sizeof(*peers));
     size_t nzones = 0, npeers = 0, users = 3, i;
-    const char *sutpath = NULL;
+    const char *sutpath = NULL, *fixtures = datadir_fixtures();
+    char *zoo_zone = NULL;
+    int zoo = 0;
     uint64_t seed = clock_monotonic_us() ^ (uint64_t)getpid();
     char err[1024], buf[NET_ADDRSTRLEN];
     int c, rc = FEDSIM_EXIT_USAGE, have_loop = 0;
@@ -342,6 +400,12 @@ serve_exec(int argc, char **argv)
                 goto out;
             }
             break;
+        case 'Z':
+            zoo = 1;
+            break;
+        case 'f':
+            fixtures = optarg;
+            break;
         case 'h':
             serve_usage(stdout);
             rc = FEDSIM_EXIT_OK;
@@ -351,10 +415,19 @@ serve_exec(int argc, char **argv)
             goto out;
         }
     }
-    if (optind < argc || sutpath == NULL || npeers == 0) {
-        fprintf(stderr, "fedsim serve: needs --sut FILE and at least one --peer\n");
+    if (optind < argc || sutpath == NULL || (npeers == 0 && !zoo)) {
+        fprintf(stderr, "fedsim serve: needs --sut FILE and at least one --peer (or --zoo)\n");
         serve_usage(stderr);
         goto out;
+    }
+    if (zoo) {
+        zoo_zone = xasprintf("%s/%s", fixtures, ZOO_ZONE);
+        if (access(zoo_zone, R_OK) != 0) {
+            fprintf(stderr, "fedsim serve: --zoo: %s: %s (give --fixtures DIR)\n", zoo_zone,
+                    strerror(errno));
+            goto out;
+        }
+        zones[nzones++] = zoo_zone;
     }
     if ((sv.sut = sut_load(sutpath, err, sizeof(err))) == NULL ||
         (sv.zones = fixture_load(zones, nzones, sv.sut, NULL, err, sizeof(err))) == NULL ||
@@ -382,8 +455,24 @@ serve_exec(int argc, char **argv)
          (unsigned long long)seed);
     rc = FEDSIM_EXIT_USAGE;
     for (i = 0; i < npeers; i++)
-        if (add_peer(&sv, peers[i], users, seed + i) != 0)
+        if (add_peer(&sv, peers[i], users, seed + i, NULL) != 0)
             goto out;
+    for (i = 0; zoo && i < zoo_ndomains; i++) {
+        const struct zoo_domain *z = &zoo_domains[i];
+        char *spec;
+        int r;
+
+        if (z->peer == NULL) {
+            sayf("%s: zoo: %s", z->domain, z->fault);
+            continue;
+        }
+        sayf("%s: zoo: %s", z->domain, z->fault);
+        spec = xasprintf("%s=%s", z->domain, z->peer);
+        r = add_peer(&sv, spec, users, seed + npeers + i, z);
+        free(spec);
+        if (r != 0)
+            goto out;
+    }
     {
         struct stat st;
 
@@ -401,6 +490,8 @@ serve_exec(int argc, char **argv)
 out:
     if (sv.input != NULL)
         bufferevent_free(sv.input);
+    for (i = 0; i < sv.nrepeats; i++)
+        event_free(sv.repeats[i].timer);
     for (i = 0; i < sv.npeers; i++)
         peer_free(sv.peers[i]);
     if (have_loop) {
@@ -416,6 +507,7 @@ out:
     sut_free(sv.sut);
     free(zones);
     free(peers);
+    free(zoo_zone);
     log_flush();
     return rc;
 }
