@@ -101,4 +101,5 @@ check "replay-drop: seed 1 fails at alice's receive, twice, naming the seed" \
 check "replay-drop: seed 2 passes" grep -q '^ok .*replay-drop.scn' "$T_TMP/c.out"
 check "the failing runs exit 1, the passing one 0" \
     eval "[ \$(cat '$T_TMP/a.rc') = 1 ] && [ \$(cat '$T_TMP/b.rc') = 1 ] && [ \$(cat '$T_TMP/c.rc') = 0 ]"
+check "no sanitizer report" no_sanitizer_reports "$T_TMP/a.out" "$T_TMP/b.out" "$T_TMP/c.out"
 t_done

@@ -145,4 +145,6 @@ check "reconnect.zoo.test times out its streams every 5 s" eval "
 kill -INT "$PID_serve"
 wait "$PID_serve" 2> /dev/null || true
 check "serve --zoo stopped" grep -q ' serve: stopped' "$T_TMP/serve.out"
+check "no sanitizer report" no_sanitizer_reports "$T_TMP/serve.out" "$T_TMP/serve.err" \
+    "$T_TMP"/probe.*.out
 t_done
