@@ -389,13 +389,30 @@ dns_zoneset_load_string(struct dns_zoneset *zs, const char *name, const char *te
     return load_text(zs, name, text, strlen(text), err, errlen);
 }
 
+/* "_SERVICE._tcp IN SRV 0 0 PORT HOST\nHOST IN A|AAAA ADDR\n" (owned) for the SUT's zone. */
+static char *
+sut_records(const char *service, const char *hostname, const struct sockaddr *sa)
+{
+    char host[INET6_ADDRSTRLEN];
+    int port;
+
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, host, sizeof(host));
+    else
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, host, sizeof(host));
+    port = ntohs(sa->sa_family == AF_INET ? ((const struct sockaddr_in *)sa)->sin_port
+                                          : ((const struct sockaddr_in6 *)sa)->sin6_port);
+    return xasprintf("%s._tcp IN SRV 0 0 %d %s\n%s IN %s %s\n", service, port, hostname, hostname,
+                     sa->sa_family == AF_INET ? "A" : "AAAA", host);
+}
+
 int
 dns_zoneset_add_sut(struct dns_zoneset *zs, const char *domain, const struct sockaddr *s2s,
-                    char *err, size_t errlen)
+                    const struct sockaddr *s2s_tls, char *err, size_t errlen)
 {
-    char host[INET6_ADDRSTRLEN], *text;
+    char *text, *plain, *direct = NULL;
     ldns_rdf *name = NULL;
-    int port, rc;
+    int rc;
 
     if (strpbrk(domain, " \t") != NULL || ldns_str2rdf_dname(&name, domain) != LDNS_STATUS_OK) {
         snprintf(err, errlen, "SUT domain \"%s\" is not a domain name", domain);
@@ -405,20 +422,17 @@ dns_zoneset_add_sut(struct dns_zoneset *zs, const char *domain, const struct soc
     ldns_rdf_deep_free(name);
     if (rc)
         return 0;
-    if (s2s->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)s2s)->sin_addr, host, sizeof(host));
-    else
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)s2s)->sin6_addr, host, sizeof(host));
-    port = ntohs(s2s->sa_family == AF_INET ? ((const struct sockaddr_in *)s2s)->sin_port
-                                           : ((const struct sockaddr_in6 *)s2s)->sin6_port);
+    plain = sut_records("_xmpp-server", "s2s", s2s);
+    if (s2s_tls != NULL && (s2s_tls->sa_family == AF_INET || s2s_tls->sa_family == AF_INET6))
+        direct = sut_records("_xmpps-server", "s2s-tls", s2s_tls);
     text = xasprintf("$ORIGIN %s%s\n$TTL 5\n"
-                     "@ IN SOA ns hostmaster 1 5 5 60 5\n"
-                     "_xmpp-server._tcp IN SRV 0 0 %d s2s\n"
-                     "s2s IN %s %s\n",
-                     domain, domain[strlen(domain) - 1] == '.' ? "" : ".", port,
-                     s2s->sa_family == AF_INET ? "A" : "AAAA", host);
+                     "@ IN SOA ns hostmaster 1 5 5 60 5\n%s%s",
+                     domain, domain[strlen(domain) - 1] == '.' ? "" : ".", plain,
+                     direct != NULL ? direct : "");
     rc = dns_zoneset_load_string(zs, "SUT file", text, err, errlen);
     free(text);
+    free(plain);
+    free(direct);
     return rc == 0 ? 1 : -1;
 }
 

@@ -54,11 +54,13 @@ int dns_zoneset_load_string(struct dns_zoneset *zs, const char *name, const char
 /*
  * Synthesizes the SUT's own records unless a loaded zone already encloses `domain` (then the
  * fixture decides, e.g. to reproduce a missing SRV): a zone `domain` with an SOA,
- * `_xmpp-server._tcp.domain SRV 0 0 PORT s2s.domain.` and `s2s.domain A/AAAA ADDR`, TTL 5.
+ * `_xmpp-server._tcp.domain SRV 0 0 PORT s2s.domain.` and `s2s.domain A/AAAA ADDR`, TTL 5;
+ * with s2s_tls (its direct TLS listener, NULL: none) also `_xmpps-server._tcp.domain SRV 0 0
+ * PORT s2s-tls.domain.` and `s2s-tls.domain A/AAAA ADDR` (XEP-0368).
  * Returns 1 if added, 0 if a fixture covers the domain, -1 on a bad domain (err set).
  */
 int dns_zoneset_add_sut(struct dns_zoneset *zs, const char *domain, const struct sockaddr *s2s,
-                        char *err, size_t errlen);
+                        const struct sockaddr *s2s_tls, char *err, size_t errlen);
 
 /* The deepest zone enclosing `name`, or NULL (the server answers REFUSED). */
 const struct dns_zone *dns_zoneset_find_zone(const struct dns_zoneset *zs, const ldns_rdf *name);

@@ -65,8 +65,8 @@ load(char *const *files, size_t nfiles, const struct sut *sut, int *synthesized,
     if (sut != NULL) {
         char msg[512];
 
-        added = dns_zoneset_add_sut(zs, sut->domain, (const struct sockaddr *)&sut->s2s.ss, msg,
-                                    sizeof(msg));
+        added = dns_zoneset_add_sut(zs, sut->domain, (const struct sockaddr *)&sut->s2s.ss,
+                                    (const struct sockaddr *)&sut->s2s_tls.ss, msg, sizeof(msg));
         if (added < 0) {
             snprintf(err, errlen, "%s: %s", sut->path, msg);
             goto fail;

@@ -1799,6 +1799,13 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
                                sut->path, sut->tls != NULL ? sut->tls : "off");
         return;
     }
+    if (s->requires_direct_tls && sut->s2s_tls.ss.ss_family == 0) {
+        r->outcome = RUN_SKIP;
+        r->message = xasprintf("needs a SUT with a direct TLS s2s listener (XEP-0368: s2s_tls in "
+                               "the SUT file; %s has none)",
+                               sut->path);
+        return;
+    }
     run.peers = xcalloc(na + 1, sizeof(*run.peers));
     run.clients = xcalloc(na + 1, sizeof(*run.clients));
     run.inbox = xcalloc(na + 1, sizeof(*run.inbox));

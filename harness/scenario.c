@@ -40,8 +40,8 @@ struct parser {
 };
 
 /* Header keys and step verbs, sorted: the one place the language's words are listed. */
-static const char *const header_keys[] = {"clause",  "isolation", "requires", "skip",
-                                          "tags",    "timeout",   "title",    "xfail", "zone"};
+static const char *const header_keys[] = {"clause",  "isolation", "requires", "skip", "tags",
+                                          "timeout", "title",     "xfail",    "zone"};
 
 struct verb {
     const char *words; /* after the actor name */
@@ -341,13 +341,15 @@ header(struct parser *p, const char *key, char *value, int col)
         s->skip = xstrdup(value);
     } else if (strcmp(key, "requires") == 0) {
         char *save = NULL, *word = strtok_r(value, " ", &save), *list = strtok_r(NULL, " ", &save);
+        char *more = list != NULL ? strtok_r(NULL, " ", &save) : NULL;
         char *copy, *v, *vsave = NULL;
 
         if (word == NULL || strcmp(word, "tls") != 0 || list == NULL ||
-            strtok_r(NULL, " ", &save) != NULL)
+            (more != NULL && strcmp(more, "direct-tls") != 0) || strtok_r(NULL, " ", &save) != NULL)
             return perr(p, col,
-                        "expected \"requires: tls off|optional|required\" (one or more, "
-                        "separated by |)");
+                        "expected \"requires: tls off|optional|required [direct-tls]\" (one or "
+                        "more variants, separated by |)");
+        s->requires_direct_tls = more != NULL;
         copy = xstrdup(list);
         for (v = strtok_r(copy, "|", &vsave); v != NULL; v = strtok_r(NULL, "|", &vsave)) {
             if (strcmp(v, "off") != 0 && strcmp(v, "optional") != 0 && strcmp(v, "required") != 0) {

@@ -15,6 +15,8 @@
  *   skip: <reason>
  *   requires: tls optional|required      -- the SUT variants it is meant for (the SUT file's
  *                                           tls; absent means off); skipped on the others
+ *   requires: tls optional direct-tls    -- ... and a SUT with a direct TLS s2s listener (the
+ *                                           SUT file's s2s_tls, XEP-0368); skipped without
  *
  *   peer NAME: profile PROFILE, domain DOMAIN[, KNOB=VALUE...]
  *   client NAME                          -- a fresh SUT account (the SUT file's register command)
@@ -165,6 +167,7 @@ struct scenario {
     size_t nxfails;
     char *skip;                    /* owned: reason, NULL if none */
     char *requires_tls;            /* owned: "optional|required"...; NULL: any */
+    int requires_direct_tls;       /* requires: ... direct-tls: the SUT file names s2s_tls */
     int exclusive;                 /* isolation: exclusive (runs alone, also with -j --sut) */
     struct scenario_actor *actors; /* owned */
     size_t nactors;

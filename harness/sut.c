@@ -65,7 +65,7 @@ apply(struct sut *s, const char *key, const char *val, char *err, size_t errlen)
     struct {
         const char *key;
         struct net_addr *field;
-    } addrs[] = {{"c2s", &s->c2s}, {"dns", &s->dns}, {"s2s", &s->s2s}};
+    } addrs[] = {{"c2s", &s->c2s}, {"dns", &s->dns}, {"s2s", &s->s2s}, {"s2s_tls", &s->s2s_tls}};
     size_t i;
 
     for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
@@ -105,7 +105,7 @@ apply(struct sut *s, const char *key, const char *val, char *err, size_t errlen)
     }
     snprintf(err, errlen,
              "unknown key \"%s\" (known: account ca c2s dir dns domain hosts log name pid register "
-             "s2s stop tls version)",
+             "s2s s2s_tls stop tls version)",
              key);
     return -1;
 }

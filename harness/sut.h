@@ -7,6 +7,8 @@
  *   domain = sut.test                   the SUT's XMPP domain           (required)
  *   c2s = 127.0.0.1:PORT                where SUT users log in          (required)
  *   s2s = 127.0.0.1:PORT                where peers dial the SUT        (required)
+ *   s2s_tls = 127.0.0.1:PORT            its direct TLS s2s listener (XEP-0368), if it has one:
+ *                                       published as _xmpps-server._tcp.<domain>
  *   dns = 127.0.0.1:PORT                the DNS address the SUT asks    (required)
  *   tls = off | optional | required     the variant started
  *   ca = DIR                            the `fedsim ca` the SUT trusts: peers' certificates
@@ -37,6 +39,7 @@ struct sut {
     char *hosts;                                                       /* owned; NULL if absent */
     long pid;                                                          /* 0 if absent */
     struct net_addr c2s, s2s, dns;
+    struct net_addr s2s_tls; /* ss_family 0: no direct TLS listener */
     struct sut_account *accounts; /* owned */
     size_t naccounts;
 };

@@ -103,5 +103,7 @@ transport_follow(struct profile *p, unsigned pinned, enum transport_variant v, i
              p->sasl_external == 1   ? "SASL EXTERNAL, else dialback"
              : p->sasl_external == 2 ? "SASL EXTERNAL offered and refused, dialback"
                                      : "dialback",
-             p->direct_tls ? ", direct TLS too" : "");
+             p->direct_tls == 2 ? ", direct TLS too (dialling the SUT that way first)"
+             : p->direct_tls    ? ", direct TLS too"
+                                : "");
 }

@@ -27,21 +27,22 @@ struct xconn {
     int in_read;      /* inside on_read: a STARTTLS waits until its input is drained */
     SSL_CTX *tls_ctx; /* borrowed: a STARTTLS asked for from inside on_read */
     int tls_accepting;
-    char *tls_sni;                    /* owned */
-    int idle_ms;                      /* xconn_set_idle_timeout(), kept for the TLS bev */
-    struct event *deadline;           /* owned: xconn_set_deadline() */
+    char *tls_sni;          /* owned */
+    char *tls_alpn;         /* owned: the client's ALPN protocol, or NULL */
+    int idle_ms;            /* xconn_set_idle_timeout(), kept for the TLS bev */
+    struct event *deadline; /* owned: xconn_set_deadline() */
     int deadline_ms;
-    size_t read_limit, nread;         /* fault: cut after read_limit bytes (0: never) */
-    int cut;                          /* ... and it was */
-    struct ev_token_bucket_cfg *rate; /* owned: fault: slow writes */
-    struct bufferevent *rate_bev;     /* borrowed: the socket bev it is set on */
-    char db_prefix[16];               /* the dialback namespace's prefix ("db") */
-    int no_lang;                      /* fault: headers without xml:lang */
-    int tls_shut;                     /* closing: our close_notify was queued */
-    struct evbuffer *drain_buf;       /* borrowed: the socket bev's output, while closing */
+    size_t read_limit, nread;           /* fault: cut after read_limit bytes (0: never) */
+    int cut;                            /* ... and it was */
+    struct ev_token_bucket_cfg *rate;   /* owned: fault: slow writes */
+    struct bufferevent *rate_bev;       /* borrowed: the socket bev it is set on */
+    char db_prefix[16];                 /* the dialback namespace's prefix ("db") */
+    int no_lang;                        /* fault: headers without xml:lang */
+    int tls_shut;                       /* closing: our close_notify was queued */
+    struct evbuffer *drain_buf;         /* borrowed: the socket bev's output, while closing */
     struct evbuffer_cb_entry *drain_cb; /* on drain_buf: frees once the close_notify is out */
     struct event *close_timer;          /* owned: xconn_close()'s bound */
-    struct xconn *prev, *next;        /* every live connection, for xconn_abandon_all() */
+    struct xconn *prev, *next;          /* every live connection, for xconn_abandon_all() */
 };
 
 static struct xconn *live;
@@ -69,7 +70,7 @@ xconn_end_str(enum xconn_end e)
 }
 
 static void (*byte_tap)(const char *label, const char *dir, const char *data, size_t len,
-                         void *arg);
+                        void *arg);
 static void *byte_tap_arg;
 
 void
@@ -349,6 +350,7 @@ really_free(void *arg)
     free(c->label);
     free(c->default_ns);
     free(c->tls_sni);
+    free(c->tls_alpn);
     if (c->rate != NULL)
         ev_token_bucket_cfg_free(c->rate);
     if (c->deadline != NULL)
@@ -534,6 +536,15 @@ xconn_send_raw(struct xconn *c, const char *data, size_t len)
 }
 
 void
+xconn_set_alpn(struct xconn *c, const char *proto)
+{
+    if (strlen(proto) == 0 || strlen(proto) > 255)
+        fatalx("ALPN protocol \"%s\": 1 to 255 bytes", proto);
+    free(c->tls_alpn);
+    c->tls_alpn = xstrdup(proto);
+}
+
+void
 xconn_starttls(struct xconn *c, SSL_CTX *ctx, int accepting, const char *sni)
 {
     if (c->dead || c->closing || c->ssl != NULL || c->tls_ctx != NULL)
@@ -559,6 +570,15 @@ start_tls(struct xconn *c)
     c->tls_ctx = NULL;
     if (!accepting && c->tls_sni != NULL)
         SSL_set_tlsext_host_name(ssl, c->tls_sni);
+    if (!accepting && c->tls_alpn != NULL) {
+        unsigned char wire[256];
+        size_t n = strlen(c->tls_alpn);
+
+        wire[0] = (unsigned char)n; /* one protocol, length-prefixed (RFC 7301 §3.1) */
+        memcpy(wire + 1, c->tls_alpn, n);
+        if (SSL_set_alpn_protos(ssl, wire, (unsigned)n + 1) != 0)
+            log_trace(LOG_TRACE_TLS, "%s: cannot offer ALPN %s", c->label, c->tls_alpn);
+    }
     /* The plain bev's queued output (<proceed/>) is written before the handshake; after the
      * wrap, only the TLS bev is ours to free (pitfall 5). */
     tls = bufferevent_openssl_filter_new(loop_base(), c->bev, ssl,

@@ -84,6 +84,10 @@ void xconn_restart(struct xconn *c);
  */
 void xconn_starttls(struct xconn *c, SSL_CTX *ctx, int accepting, const char *sni);
 
+/* The ALPN protocol the client side of the next handshake offers (XEP-0368: "xmpp-server" on
+ * direct TLS); none by default. Call before xconn_starttls(). */
+void xconn_set_alpn(struct xconn *c, const char *proto);
+
 /* The connection's SSL once TLS started, or NULL. */
 SSL *xconn_ssl(const struct xconn *c);
 

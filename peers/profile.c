@@ -64,7 +64,7 @@ static const struct word_knob {
         {"verify", {"stream", "new", NULL}, offsetof(struct profile, verify_new_connection)},
         {"client_cert", {"none", "request", NULL}, offsetof(struct profile, request_client_cert)},
         {"sasl", {"none", "external", "fail", NULL}, offsetof(struct profile, sasl_external)},
-        {"direct_tls", {"no", "yes", NULL}, offsetof(struct profile, direct_tls)},
+        {"direct_tls", {"no", "yes", "dial", NULL}, offsetof(struct profile, direct_tls)},
         {"bidi", {"no", "yes", NULL}, offsetof(struct profile, bidi)},
         {"refuse", {"host-unknown", "invalid", NULL}, offsetof(struct profile, refuse_invalid)},
         {"iq", {"answer", "refuse", NULL}, offsetof(struct profile, iq_refuse)},

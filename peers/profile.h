@@ -42,8 +42,11 @@ struct profile {
      * 2 (sasl=fail): offered whatever the certificate, and always answered <not-authorized/>
      * (a certificate valid but not for the stream's from, as the SUT sees it). */
     int sasl_external;
-    /* Also listen where `_xmpps-server._tcp` SRV records point, TLS from the first byte
-     * (XEP-0368; ALPN xmpp-server). Needs tls other than none. */
+    /* 1 (direct_tls=yes): also listen where `_xmpps-server._tcp` SRV records point, TLS from
+     * the first byte (XEP-0368; ALPN xmpp-server). 2 (direct_tls=dial): that, and dial the SUT
+     * that way too: its `_xmpps-server._tcp` targets first (XEP-0368 §3 lets an initiator
+     * prefer them), TLS from the first byte with SNI and ALPN xmpp-server, then its
+     * `_xmpp-server._tcp` ones with STARTTLS. Needs tls other than none. */
     int direct_tls;
     /* XEP-0288 bidirectional streams: offered as receiver, requested as initiator. */
     int bidi;
@@ -110,7 +113,7 @@ const char *profile_names(void);
  * Applies one "knob=value" override to p. Returns 0, or -1 with the reason in err. Knobs:
  * version=none|1.0, features=dialback|empty, verify=new|stream,
  * subscription=accept|deny|ignore, tls=none|optional|required, client_cert=request|none,
- * verify_cert=none|chain|full, sasl=external|fail|none, direct_tls=yes|no, bidi=yes|no,
+ * verify_cert=none|chain|full, sasl=external|fail|none, direct_tls=yes|no|dial, bidi=yes|no,
  * allow=DOMAIN[|DOMAIN...], refuse=host-unknown|invalid, iq=answer|refuse,
  * tenants=LABEL[|LABEL...], collision=none|invalid|unsolicited|silent, speaks=server|client,
  * dialback=yes|no, header=full|no-from|no-to, db_prefix=WORD, bidi_request=standard|features,

@@ -1114,6 +1114,8 @@ conn_stanza(struct xconn *c, struct xml_node *n, void *arg)
     xml_node_free(n);
 }
 
+static void try_next_target(struct s2s *s);
+
 static void
 conn_end(struct xconn *c, enum xconn_end why, const char *msg, void *arg)
 {
@@ -1127,6 +1129,15 @@ conn_end(struct xconn *c, enum xconn_end why, const char *msg, void *arg)
     peer_report(s->peer, "s2s %s #%u%s%s: %s%s%s", role_str(s->role), s->id,
                 s->remote != NULL ? " " : "", s->remote != NULL ? s->remote : "",
                 xconn_end_str(why), msg != NULL ? ": " : "", msg != NULL ? msg : "");
+    if (s->role != S2S_IN && s->direct_tls && !s->tls_done && s->next_target < s->ntargets) {
+        /* A direct TLS target that failed before its handshake was done: on to the next
+         * target (the _xmpp-server ones come after), as after a refused connection. */
+        xconn_free(s->conn);
+        s->conn = NULL;
+        s->direct_tls = 0;
+        try_next_target(s);
+        return;
+    }
     if (s->role == S2S_VERIFY && dialback_pending_count(s->pending) > 0)
         verify_answered(s->peer, s->verify_stream_id, s->local, s->remote, "remote-server-timeout");
     drop_queue(s, "the connection ended");
@@ -1246,8 +1257,6 @@ s2s_accept_bev(struct peer *p, struct bufferevent *bev, const struct sockaddr *f
     return s;
 }
 
-static void try_next_target(struct s2s *s);
-
 static void
 on_connected(enum net_event ev, struct bufferevent *bev, int error, void *arg)
 {
@@ -1275,9 +1284,18 @@ on_connected(enum net_event ev, struct bufferevent *bev, int error, void *arg)
     apply_faults(s);
     xconn_set_idle_timeout(s->conn, S2S_HANDSHAKE_TIMEOUT_MS);
     xconn_set_deadline(s->conn, S2S_HANDSHAKE_TIMEOUT_MS);
+    s->direct_tls = s->next_target <= s->ndirect;
+    peer_report(s->peer, "s2s %s #%u: connected to %s at %s%s", role_str(s->role), s->id, s->remote,
+                s->peer_addr, s->direct_tls ? " (direct TLS)" : "");
+    if (s->direct_tls) {
+        /* XEP-0368 §3: TLS from the first byte, SNI the SUT's domain, ALPN xmpp-server; the
+         * header follows the handshake (conn_tls), and no STARTTLS on this stream. */
+        enter_state(s, S2S_TLS);
+        xconn_set_alpn(s->conn, "xmpp-server");
+        xconn_starttls(s->conn, s->peer->tls_client, 0, s->remote);
+        return;
+    }
     enter_state(s, S2S_WAIT_HEADER);
-    peer_report(s->peer, "s2s %s #%u: connected to %s at %s", role_str(s->role), s->id, s->remote,
-                s->peer_addr);
     send_out_header(s, s->peer->prof.stream_version);
 }
 
@@ -1311,14 +1329,48 @@ on_resolved(enum resolve_service_status st, const struct resolve_target *t, size
     struct s2s *s = arg;
 
     if (st != RESOLVE_SERVICE_OK) {
+        if (s->ndirect > 0) {
+            try_next_target(s); /* the direct TLS targets alone */
+            return;
+        }
         s->peer->facts.sut_unresolved++;
         fail_session(s, why != NULL ? why : "cannot resolve");
         return;
     }
-    s->targets = xcalloc(n, sizeof(*t));
-    memcpy(s->targets, t, n * sizeof(*t));
-    s->ntargets = n;
+    s->targets = xreallocarray(s->targets, s->ndirect + n, sizeof(*t));
+    memcpy(s->targets + s->ndirect, t, n * sizeof(*t));
+    s->ntargets = s->ndirect + n;
     try_next_target(s);
+}
+
+static int resolve_plain(struct s2s *s, char *err, size_t errlen);
+
+/* The SUT's _xmpps-server targets (direct_tls=dial): kept first, then its _xmpp-server ones
+ * are looked up. No record, or ".", is no direct TLS (XEP-0368 §5), not a failure. */
+static void
+on_resolved_direct(enum resolve_service_status st, const struct resolve_target *t, size_t n,
+                   const char *why, void *arg)
+{
+    struct s2s *s = arg;
+    char err[256];
+
+    (void)why;
+    if (st == RESOLVE_SERVICE_OK && n > 0) {
+        s->targets = xcalloc(n, sizeof(*t));
+        memcpy(s->targets, t, n * sizeof(*t));
+        s->ntargets = s->ndirect = n;
+    }
+    if (resolve_plain(s, err, sizeof(err)) != 0) {
+        s->peer->facts.sut_unresolved++;
+        fail_session(s, err);
+    }
+}
+
+static int
+resolve_plain(struct s2s *s, char *err, size_t errlen)
+{
+    return resolve_service(s->peer->res, "_xmpp-server._tcp", s->remote, 5269, &s->peer->seed,
+                           S2S_RESOLVE_TIMEOUT_MS, on_resolved, s, err, errlen);
 }
 
 struct s2s *
@@ -1330,8 +1382,10 @@ s2s_connect(struct peer *p, enum s2s_role role, const char *local, const char *r
     s->local = xstrdup(local);
     s->remote = xstrdup(remote);
     enter_state(s, S2S_RESOLVING);
-    if (resolve_service(p->res, "_xmpp-server._tcp", remote, 5269, &p->seed, S2S_RESOLVE_TIMEOUT_MS,
-                        on_resolved, s, err, sizeof(err)) != 0) {
+    if (p->prof.direct_tls == 2 && p->tls_client != NULL
+                ? resolve_service(p->res, "_xmpps-server._tcp", remote, 0, &p->seed,
+                                  S2S_RESOLVE_TIMEOUT_MS, on_resolved_direct, s, err, sizeof(err))
+                : resolve_plain(s, err, sizeof(err))) {
         /* Report from the loop: the caller still holds s. */
         peer_report(p, "s2s %s #%u: cannot resolve %s: %s", role_str(role), s->id, remote, err);
         drop_queue(s, err);

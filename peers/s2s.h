@@ -65,6 +65,8 @@ struct s2s {
     size_t nlocals;
     struct resolve_target *targets; /* owned: out/verify: where to try */
     size_t ntargets, next_target;
+    size_t ndirect; /* out/verify: the first ndirect targets are _xmpps-server ones (direct TLS,
+                     * XEP-0368; the profile's direct_tls=dial), the rest _xmpp-server ones */
     /* verify: what to ask: the key the SUT sent on the `in` stream with this id (the `in`
      * session is found by that id when the answer comes: it may be gone by then). */
     char *verify_stream_id, *verify_key;

@@ -62,7 +62,7 @@ setup(void)
             fuzz_fail("%s", err);
     }
     inet_pton(AF_INET, "127.0.0.1", &sut.sin_addr);
-    if (dns_zoneset_add_sut(zones, "sut.test", (struct sockaddr *)&sut, err, sizeof(err)) < 0)
+    if (dns_zoneset_add_sut(zones, "sut.test", (struct sockaddr *)&sut, NULL, err, sizeof(err)) < 0)
         fuzz_fail("%s", err);
     for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         if (dns_faults_add(&faults, table[i].name, table[i].type, table[i].kind, table[i].value,

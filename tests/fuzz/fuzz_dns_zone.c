@@ -61,7 +61,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct sockaddr_in6 sut = {.sin6_family = AF_INET6, .sin6_port = htons(5269)};
 
         inet_pton(AF_INET6, "::1", &sut.sin6_addr);
-        if (dns_zoneset_add_sut(zs, "sut.test", (struct sockaddr *)&sut, err, sizeof(err)) != 1)
+        if (dns_zoneset_add_sut(zs, "sut.test", (struct sockaddr *)&sut, NULL, err, sizeof(err)) !=
+            1)
             fuzz_fail("the SUT's zone was not added to an empty set");
     }
     text = fuzz_strndup(data + 1, size - 1);

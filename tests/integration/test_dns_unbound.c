@@ -78,7 +78,8 @@ setup(void **state)
                 err, sizeof(err)) != 0)
         return -1;
     net_addr_from_host("127.0.0.1", 25269, &s2s);
-    if (dns_zoneset_add_sut(f->zs, "sut.test", (struct sockaddr *)&s2s.ss, err, sizeof(err)) != 1)
+    if (dns_zoneset_add_sut(f->zs, "sut.test", (struct sockaddr *)&s2s.ss, NULL, err,
+                            sizeof(err)) != 1)
         return -1;
     net_addr_from_host("127.0.0.1", 0, &any);
     f->srv = dns_server_new(loop_base(), &any, NULL, f->zs, err, sizeof(err));

@@ -202,7 +202,8 @@ test_sut_records(void **state)
     (void)state;
     assert_int_equal(net_addr_from_host("127.0.0.1", 25269, &s2s), 0);
     assert_int_equal(
-            dns_zoneset_add_sut(zs, "sut.test", (struct sockaddr *)&s2s.ss, err, sizeof(err)), 1);
+            dns_zoneset_add_sut(zs, "sut.test", (struct sockaddr *)&s2s.ss, NULL, err, sizeof(err)),
+            1);
     z = dns_zoneset_find_zone(zs, srv);
     assert_non_null(z);
     set = dns_zone_find(z, srv, LDNS_RR_TYPE_SRV);
@@ -212,11 +213,47 @@ test_sut_records(void **state)
     assert_non_null(dns_zone_find(z, target, LDNS_RR_TYPE_A));
     /* A second call finds the zone there: nothing synthesized twice. */
     assert_int_equal(
-            dns_zoneset_add_sut(zs, "sut.test", (struct sockaddr *)&s2s.ss, err, sizeof(err)), 0);
+            dns_zoneset_add_sut(zs, "sut.test", (struct sockaddr *)&s2s.ss, NULL, err, sizeof(err)),
+            0);
     assert_int_equal(
-            dns_zoneset_add_sut(zs, "bad name", (struct sockaddr *)&s2s.ss, err, sizeof(err)), -1);
+            dns_zoneset_add_sut(zs, "bad name", (struct sockaddr *)&s2s.ss, NULL, err, sizeof(err)),
+            -1);
     ldns_rdf_deep_free(srv);
     ldns_rdf_deep_free(target);
+    dns_zoneset_free(zs);
+}
+
+/* A direct TLS listener in the SUT file: its own _xmpps-server SRV and target (XEP-0368). */
+static void
+test_sut_direct_tls_records(void **state)
+{
+    struct dns_zoneset *zs = dns_zoneset_new();
+    struct net_addr s2s, direct;
+    ldns_rdf *srv = dname("_xmpps-server._tcp.sut.test."), *target = dname("s2s-tls.sut.test.");
+    ldns_rdf *plain = dname("_xmpp-server._tcp.sut.test.");
+    const struct dns_zone *z;
+    const struct dns_rrset *set;
+    char err[256];
+
+    (void)state;
+    assert_int_equal(net_addr_from_host("127.0.0.1", 25269, &s2s), 0);
+    assert_int_equal(net_addr_from_host("127.0.0.1", 25270, &direct), 0);
+    assert_int_equal(dns_zoneset_add_sut(zs, "sut.test", (struct sockaddr *)&s2s.ss,
+                                         (struct sockaddr *)&direct.ss, err, sizeof(err)),
+                     1);
+    z = dns_zoneset_find_zone(zs, srv);
+    assert_non_null(z);
+    set = dns_zone_find(z, srv, LDNS_RR_TYPE_SRV);
+    assert_non_null(set);
+    assert_int_equal(ldns_rdf2native_int16(ldns_rr_rdf(ldns_rr_list_rr(set->rrs, 0), 2)), 25270);
+    assert_int_equal(ldns_dname_compare(ldns_rr_rdf(ldns_rr_list_rr(set->rrs, 0), 3), target), 0);
+    assert_non_null(dns_zone_find(z, target, LDNS_RR_TYPE_A));
+    set = dns_zone_find(z, plain, LDNS_RR_TYPE_SRV);
+    assert_non_null(set);
+    assert_int_equal(ldns_rdf2native_int16(ldns_rr_rdf(ldns_rr_list_rr(set->rrs, 0), 2)), 25269);
+    ldns_rdf_deep_free(srv);
+    ldns_rdf_deep_free(target);
+    ldns_rdf_deep_free(plain);
     dns_zoneset_free(zs);
 }
 
@@ -229,8 +266,9 @@ test_fixture_overrides_sut(void **state)
 
     (void)state;
     net_addr_from_host("::1", 5269, &s2s);
-    assert_int_equal(
-            dns_zoneset_add_sut(zs, "sut.test.", (struct sockaddr *)&s2s.ss, err, sizeof(err)), 0);
+    assert_int_equal(dns_zoneset_add_sut(zs, "sut.test.", (struct sockaddr *)&s2s.ss, NULL, err,
+                                         sizeof(err)),
+                     0);
     assert_int_equal(zs->nzones, 1);
     dns_zoneset_free(zs);
 }
@@ -264,6 +302,7 @@ main(void)
             cmocka_unit_test(test_same_zone_twice_is_refused),
             cmocka_unit_test(test_file_and_string_agree),
             cmocka_unit_test(test_sut_records),
+            cmocka_unit_test(test_sut_direct_tls_records),
             cmocka_unit_test(test_fixture_overrides_sut),
             cmocka_unit_test(test_shipped_fixtures_load),
     };

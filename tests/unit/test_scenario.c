@@ -393,6 +393,19 @@ test_errors(void **state)
     expect_error("peer p: profile gtalk, domain d.test\np authenticates x.test by sasl external\n",
                  "asserts the transport");
     expect_error("requires: dane\nclient a\na connects\n", "requires: tls off|optional|required");
+    expect_error("requires: tls optional dane\nclient a\na connects\n", "[direct-tls]");
+    {
+        char err[512] = "";
+        struct scenario *s = scenario_parse(
+                "d.scn", "requires: tls optional|required direct-tls\nclient a\na connects\n", NULL,
+                err, sizeof(err));
+
+        if (s == NULL)
+            fail_msg("%s", err);
+        assert_int_equal(s->requires_direct_tls, 1);
+        assert_string_equal(s->requires_tls, "optional|required");
+        scenario_free(s);
+    }
     expect_error("peer p: profile gtalk, domain d.test\np closes connections after 0 bytes\n",
                  "closes connections after N bytes");
     expect_error("peer p: profile gtalk, domain d.test\np closes connections after 5 kb\n",

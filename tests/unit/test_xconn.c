@@ -187,6 +187,9 @@ raw_read_to_end(struct raw *r)
     }
 }
 
+/* The ALPN protocol pair() has its xconn offer as the client, or NULL. */
+static const char *pair_alpn;
+
 /* A connected pair: the xconn on one end (TLS started as `accepting` says), the raw end's SSL
  * on the other, the handshake done. */
 static struct xconn *
@@ -204,6 +207,8 @@ pair(struct fixture *f, int accepting, struct raw *r, struct end_state *st, int 
     c = xconn_new(bev, "test", XML_NS_SERVER, 0, &handler, st);
     if (plain_header) /* a stream before STARTTLS, replaced by the one after (RFC 6120 §5.4.3.3) */
         xconn_send_header(c, "peer.test", "sut.test", "plain", "1.0", 0);
+    if (pair_alpn != NULL)
+        xconn_set_alpn(c, pair_alpn);
     xconn_starttls(c, accepting ? f->server : f->client, accepting, "peer.test");
     r->fd = fds[1];
     r->ssl = SSL_new(accepting ? f->client : f->server);
@@ -277,6 +282,32 @@ close_after_header(void **state, int accepting)
 }
 
 /* fedsim closes its TLS server end (a peer's STARTTLS or direct TLS listener). */
+/* XEP-0368: as the client of a direct TLS connection, fedsim offers ALPN "xmpp-server" and
+ * names the domain in SNI; a server that knows the protocol (fedsim's own listeners) agrees. */
+static void
+test_client_offers_alpn_and_sni(void **state)
+{
+    struct fixture *f = *state;
+    struct end_state st = {0};
+    struct raw r;
+    struct xconn *c;
+    const unsigned char *proto = NULL;
+    unsigned int len = 0;
+    const char *sni;
+
+    pair_alpn = "xmpp-server";
+    c = pair(f, 0, &r, &st, 0);
+    pair_alpn = NULL;
+    SSL_get0_alpn_selected(r.ssl, &proto, &len);
+    assert_int_equal(len, 11);
+    assert_memory_equal(proto, "xmpp-server", 11);
+    sni = SSL_get_servername(r.ssl, TLSEXT_NAMETYPE_host_name);
+    assert_non_null(sni);
+    assert_string_equal(sni, "peer.test");
+    xconn_free(c);
+    raw_free(&r);
+}
+
 static void
 test_close_as_server(void **state)
 {
@@ -415,6 +446,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_client_offers_alpn_and_sni, setup, teardown),
             cmocka_unit_test_setup_teardown(test_close_as_server, setup, teardown),
             cmocka_unit_test_setup_teardown(test_close_as_client, setup, teardown),
             cmocka_unit_test_setup_teardown(test_stream_error, setup, teardown),
