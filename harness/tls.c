@@ -431,7 +431,7 @@ tls_cert_issue(struct tls_ca *ca, const char *domain, const char *const *more, s
         out->cert = make_cert(out->key, NULL, out->key, name, names, n, from, until, eku, 1);
     else
         out->cert = make_cert(out->key, ca->cert, ca->key, name, names, n, from, until, eku,
-                              kind != TLS_CERT_DNS_ONLY);
+                              kind != TLS_CERT_DNS_ONLY && kind != TLS_CERT_SERVER_ONLY);
     if (out->cert == NULL)
         goto fail;
     free(names);

@@ -23,7 +23,8 @@ enum tls_cert_kind {
     TLS_CERT_WILDCARD,    /* *.<parent of the domain> (RFC 6125: matches the domain) */
     TLS_CERT_SELF_SIGNED, /* signed by its own key */
     TLS_CERT_UNTRUSTED,   /* issued by a CA nobody trusts */
-    TLS_CERT_SERVER_ONLY, /* EKU serverAuth only (Let's Encrypt from 2026): no clientAuth */
+    TLS_CERT_SERVER_ONLY, /* EKU serverAuth only (Let's Encrypt from 2026): no clientAuth, and
+                           * a DNS-ID without XmppAddr, as that CA issues them */
     TLS_CERT_NONE,        /* no certificate at all */
     TLS_CERT_DNS_ONLY,    /* as valid, with a DNS-ID and no XmppAddr (as public CAs issue them;
                            * RFC 6120 §13.7.1.2: a server's DNS-ID is enough) */
