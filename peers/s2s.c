@@ -1132,6 +1132,9 @@ conn_end(struct xconn *c, enum xconn_end why, const char *msg, void *arg)
     if (s->role != S2S_IN && s->direct_tls && !s->tls_done && s->next_target < s->ntargets) {
         /* A direct TLS target that failed before its handshake was done: on to the next
          * target (the _xmpp-server ones come after), as after a refused connection. */
+        peer_report(s->peer, "s2s %s #%u %s: direct TLS failed (%s%s%s): next target",
+                    role_str(s->role), s->id, s->remote, xconn_end_str(why),
+                    msg != NULL ? ": " : "", msg != NULL ? msg : "");
         xconn_free(s->conn);
         s->conn = NULL;
         s->direct_tls = 0;
