@@ -27,6 +27,7 @@ extern const struct cmd cmd_load;
 extern const struct cmd cmd_merge;
 extern const struct cmd cmd_mutate;
 extern const struct cmd cmd_probe;
+extern const struct cmd cmd_record;
 extern const struct cmd cmd_run;
 extern const struct cmd cmd_serve;
 

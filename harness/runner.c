@@ -789,6 +789,8 @@ do_send(struct run *run, const struct scenario_step *st)
 
     if (n == NULL)
         return STEP_FAILED;
+    /* Which stanza is the step's, not an autopilot's (for fedsim record --from-transcript). */
+    note(run, "%s: step sends %d time(s)", run->s->actors[a].name, st->repeat > 1 ? st->repeat : 1);
     if (run->s->actors[a].kind == ACTOR_CLIENT) {
         if (run->clients[a] == NULL || !run->client_ready[a]) {
             finish(run, RUN_FAIL, st->line, "%s:%d: %s sends before it connects", run->s->path,
@@ -1822,10 +1824,21 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
     note(&run, "seed: %llu (fedsim run --seed %llu makes the same random choices)",
          (unsigned long long)o->seed, (unsigned long long)o->seed);
     if (setup(&run) == 0) {
-        /* The peers draw from it, in streams named after their actors. */
-        for (i = 0; i < na; i++)
-            if (run.peers[i] != NULL)
-                peer_set_chance(run.peers[i], &run.chance, s->actors[i].name);
+        /* The peers draw from it, in streams named after their actors. Each peer's line as
+         * the scenario wrote it, for `fedsim record --from-transcript`. */
+        for (i = 0; i < na; i++) {
+            char knobs[512] = "";
+            size_t k, used = 0;
+
+            if (run.peers[i] == NULL)
+                continue;
+            peer_set_chance(run.peers[i], &run.chance, s->actors[i].name);
+            for (k = 0; k < s->actors[i].nknobs && used < sizeof(knobs); k++)
+                used += (size_t)snprintf(knobs + used, sizeof(knobs) - used, ", %s",
+                                         s->actors[i].knobs[k]);
+            note(&run, "%s: peer line: profile %s, domain %s%s", s->actors[i].name,
+                 s->actors[i].profile, s->actors[i].domain, knobs);
+        }
         for (i = 0; i < na; i++) {
             struct listen_wait *w;
             char err[256];

@@ -74,10 +74,11 @@ grep -q "Starts a private Prosody" <<< "$help" && ok "fedsim-sut prosody start -
     ok "fedsim-sut nosuch start fails"
 
 # Bash completion: commands, a command's options (from its --help), suites by name, fedsim-sut.
+# ("ru": "r" is record and run since fedsim record.)
 completions=$(PATH=$root/bin:$PATH bash -c '
     . "$1"
     c() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); "$F"; echo "${COMPREPLY[*]}"; }
-    F=_fedsim; c fedsim r; c fedsim run --sh; c fedsim run --sut x se
+    F=_fedsim; c fedsim ru; c fedsim run --sh; c fedsim run --sut x se
     F=_fedsim_sut; c fedsim-sut p; c fedsim-sut prosody st' _ "$root/share/bash-completion/completions/fedsim" 2>&1)
 if [ "$completions" = "run
 --shard --show-secrets

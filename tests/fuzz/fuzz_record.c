@@ -1,0 +1,39 @@
+/*
+ * fuzz_record.c: `fedsim record --from-transcript` (record.c) on arbitrary text as a transcript.
+ *
+ * Oracle: whatever scenario it writes parses (scenario_parse, zones not looked up), and a
+ * refused transcript says why.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "record.h"
+#include "scenario.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = fuzz_strndup(data, size), err[1024], perr[1024];
+    struct record_options o = {.source = "fuzz.log", .zone = "federation.zone"};
+    char *scn;
+    struct scenario *s;
+
+    fuzz_quiet();
+    err[0] = '\0';
+    scn = record_from_transcript(text, &o, err, sizeof(err));
+    if (scn == NULL) {
+        if (err[0] == '\0')
+            fuzz_fail("a refused transcript without a reason");
+        free(text);
+        return 0;
+    }
+    perr[0] = '\0';
+    s = scenario_parse("replay.scn", scn, NULL, perr, sizeof(perr));
+    if (s == NULL && strstr(perr, "zone") == NULL)
+        fuzz_fail("record wrote a scenario that does not parse: %s\n%s", perr, scn);
+    scenario_free(s);
+    free(scn);
+    free(text);
+    return 0;
+}
