@@ -98,6 +98,7 @@ struct run {
     size_t nothing_seen; /* ... and how many of the actor's stanzas it has looked at */
     struct event *timer, *kick, *watchdog;
     int done;
+    int listen_pending; /* peers' listen addresses still being looked up (advance waits) */
     char *tail[TAIL_LINES];
     size_t ntail;
 };
@@ -1116,6 +1117,11 @@ check_never_asked(struct run *run)
 static void
 advance(struct run *run)
 {
+    /* Not before every peer listens: a peer's report (kick) may come while its own addresses
+     * are still being looked up, and a step such as "drops connections" would then miss the
+     * listeners made after it. */
+    if (run->listen_pending > 0)
+        return;
     while (!run->done && run->step < run->s->nsteps) {
         const struct scenario_step *st = &run->s->steps[run->step];
         size_t end = scenario_group_end(run->s, run->step), k;
@@ -1783,7 +1789,6 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
     struct run run = {.s = s, .sut = sut, .o = o, .r = r, .t0 = clock_monotonic_us()};
     uint64_t t0 = clock_monotonic_us();
     size_t i, na = s->nactors;
-    int pending = 1;
     const char *xfail;
 
     memset(r, 0, sizeof(*r));
@@ -1851,14 +1856,14 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
                 w = xcalloc(1, sizeof(*w));
                 w->run = &run;
                 w->actor = i;
-                w->pending = &pending;
+                w->pending = &run.listen_pending;
                 w->direct_tls = (int)k;
-                pending++;
+                run.listen_pending++;
                 if (resolve_service(run.res, k ? "_xmpps-server._tcp" : "_xmpp-server._tcp",
                                     run.peers[i]->domain, k ? 0 : 5269, &run.peers[i]->seed, 5000,
                                     on_peer_resolved, w, err, sizeof(err)) != 0) {
                     free(w);
-                    pending--;
+                    run.listen_pending--;
                     finish(&run, RUN_ERROR, s->actors[i].line, "%s", err);
                 }
             }
@@ -1870,7 +1875,7 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
             run.watchdog = evtimer_new(loop_base(), on_watchdog, &run);
             evtimer_add(run.watchdog, &tv);
         }
-        if (--pending == 0 && !run.done)
+        if (--run.listen_pending == 0 && !run.done)
             advance(&run);
         if (!run.done && loop_run() != 0) {
             r->interrupted = 1;
