@@ -1828,6 +1828,7 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
     run.faults.chance = &run.chance;
     note(&run, "seed: %llu (fedsim run --seed %llu makes the same random choices)",
          (unsigned long long)o->seed, (unsigned long long)o->seed);
+    run.listen_pending = 1; /* until every peer's lookup is started */
     if (setup(&run) == 0) {
         /* The peers draw from it, in streams named after their actors. Each peer's line as
          * the scenario wrote it, for `fedsim record --from-transcript`. */
