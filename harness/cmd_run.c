@@ -868,16 +868,52 @@ shared_stop(struct shared *sh)
     }
 }
 
-/* Which scenarios run alone, and the order: the others first, side by side. */
+/* How long a scenario may take, from what it says: its waits that always last (`receives
+ * nothing within T`, `wait T`) and its longest bound (timeout:, `within T`). Only for the
+ * order: the longest start first, so the suite ends near its slowest scenario. */
+static long
+estimate_ms(const struct scenario *s, const struct run_opts *o)
+{
+    long fixed = 0, bound = s->timeout_ms;
+    size_t i;
+
+    for (i = 0; i < s->nsteps; i++) {
+        const struct scenario_step *st = &s->steps[i];
+        long w = st->within_ms > 0 ? st->within_ms : s->timeout_ms > 0 ? s->timeout_ms
+                                                                         : o->timeout_ms;
+
+        if (st->kind == STEP_RECEIVE_NOTHING || st->kind == STEP_WAIT_TIME)
+            fixed += w;
+        else if (st->within_ms > bound)
+            bound = st->within_ms;
+    }
+    return fixed + bound;
+}
+
+static long *plan_estimates; /* for by_estimate (qsort has no argument) */
+
+static int
+by_estimate(const void *a, const void *b)
+{
+    long ea = plan_estimates[*(const size_t *)a], eb = plan_estimates[*(const size_t *)b];
+
+    if (ea != eb)
+        return ea < eb ? 1 : -1;
+    return *(const size_t *)a < *(const size_t *)b ? -1 : 1; /* the list's order otherwise */
+}
+
+/* Which scenarios run alone, and the order: the others first, side by side, the longest first;
+ * then those that run alone. */
 static void
 shared_plan(struct shared *sh, const struct run_opts *o, char **paths)
 {
-    size_t i, n, alone = 0, pass;
+    size_t i, n, alone = 0, pass, first;
 
     for (n = 0; paths[n] != NULL; n++)
         ;
     sh->exclusive = xcalloc(n + 1, sizeof(*sh->exclusive));
     sh->order = xcalloc(n + 1, sizeof(*sh->order));
+    plan_estimates = xcalloc(n + 1, sizeof(*plan_estimates));
     for (i = 0; i < n; i++) {
         char err[1024], why[512];
         struct scenario *s;
@@ -886,6 +922,7 @@ shared_plan(struct shared *sh, const struct run_opts *o, char **paths)
             continue;
         if ((s = scenario_load(paths[i], o->fixtures, err, sizeof(err))) == NULL)
             continue; /* its worker says why */
+        plan_estimates[i] = estimate_ms(s, o);
         if (selected(s, o->tags) && runner_exclusive(s, sh->sut, why, sizeof(why))) {
             sh->exclusive[i] = 1;
             alone++;
@@ -896,11 +933,16 @@ shared_plan(struct shared *sh, const struct run_opts *o, char **paths)
         }
         scenario_free(s);
     }
-    for (pass = 0; pass < 2; pass++)
+    for (pass = 0; pass < 2; pass++) {
+        first = sh->norder;
         for (i = 0; i < n; i++)
             if ((o->nshards == 0 || i % o->nshards == o->shard - 1) &&
                 sh->exclusive[i] == (int)pass)
                 sh->order[sh->norder++] = i;
+        qsort(sh->order + first, sh->norder - first, sizeof(*sh->order), by_estimate);
+    }
+    free(plan_estimates);
+    plan_estimates = NULL;
     if (o->tap)
         printf("# -j %d against one SUT: %zu scenario(s) run alone\n", o->jobs, alone);
     else
