@@ -189,6 +189,11 @@ report_write(const char *path, const struct report_item *items, size_t n, char *
             if (it->r->events[k].failed)
                 fprintf(fp, " <a href='#s%zu-e%zu'>the failing step</a>", i, k + 1);
         fprintf(fp, "</p>\n");
+        if (it->r->random[0] != '\0') { /* the seed of its faults at random */
+            fprintf(fp, "<p class='random'>");
+            esc(fp, it->r->random);
+            fprintf(fp, "</p>\n");
+        }
         if (it->r->message[0] != '\0') {
             fprintf(fp, "<pre class='message'>");
             esc(fp, it->r->message);

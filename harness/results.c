@@ -39,11 +39,21 @@ results_write_junit(const char *path, const struct result *res, size_t n, double
 
         fprintf(fp, "  <testcase classname='fedsim' name='%s' time='%.3f'>", name,
                 res[i].r.seconds);
-        if (res[i].clause != NULL) {
-            char *c = xml_escape(res[i].clause, strlen(res[i].clause));
+        if (res[i].clause != NULL || res[i].r.random[0] != '\0') {
+            fprintf(fp, "<properties>");
+            if (res[i].clause != NULL) {
+                char *c = xml_escape(res[i].clause, strlen(res[i].clause));
 
-            fprintf(fp, "<properties><property name='clause' value='%s'/></properties>", c);
-            free(c);
+                fprintf(fp, "<property name='clause' value='%s'/>", c);
+                free(c);
+            }
+            if (res[i].r.random[0] != '\0') { /* faults at random: seed, choices, digest */
+                char *c = xml_escape(res[i].r.random, strlen(res[i].r.random));
+
+                fprintf(fp, "<property name='random' value='%s'/>", c);
+                free(c);
+            }
+            fprintf(fp, "</properties>");
         }
         switch (res[i].r.outcome) {
         case RUN_FAIL:
@@ -115,6 +125,8 @@ results_write_json(const char *path, const struct results_meta *meta, const stru
         member(fp, "outcome", runner_outcome_str(res[i].r.outcome), 1);
         fprintf(fp, ", \"seconds\": %.3f, \"line\": %d", res[i].r.seconds, res[i].r.line);
         member(fp, "message", res[i].r.message != NULL ? res[i].r.message : "", 1);
+        if (res[i].r.random[0] != '\0') /* faults at random: seed, choices, digest */
+            member(fp, "random", res[i].r.random, 1);
         fprintf(fp, "}");
     }
     fprintf(fp, "]}\n");
@@ -207,6 +219,7 @@ results_read_json(const char *path, struct results_meta *meta, struct result **r
         r->r.seconds = json_get_number(s, "seconds", 0);
         r->r.line = (int)json_get_number(s, "line", 0);
         r->r.message = xstrdup(json_get_string(s, "message", ""));
+        snprintf(r->r.random, sizeof(r->r.random), "%s", json_get_string(s, "random", ""));
     }
     json_free(doc);
     return 0;

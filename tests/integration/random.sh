@@ -28,7 +28,9 @@ for run in a b c; do
     seed=1
     [ $run = c ] && seed=2
     rc=0
-    "$fedsim" run --sut "$sut" --fixtures "$src/dnsfixtures" --seed $seed \
+    extra=()
+    [ $run = a ] && extra=(--json "$T_TMP/a.json" --junit "$T_TMP/a.xml" --report "$T_TMP/a.html")
+    "$fedsim" run --sut "$sut" --fixtures "$src/dnsfixtures" --seed $seed "${extra[@]}" \
         --transcript "$T_TMP/tr-$run" "$dir" > "$T_TMP/$run.out" 2>&1 || rc=$?
     echo "$rc" > "$T_TMP/$run.rc"
 done
@@ -43,6 +45,10 @@ check "the transcript's first line is the seed" \
 check "fedsim run prints each scenario's choices and seed" \
     grep -q '^      random: [0-9]* choices from seed 1, digest [0-9a-f]\{16\} (--seed 1 makes' \
     "$T_TMP/a.out"
+check "... and so do the JSON results, the JUnit properties and the HTML report" eval "
+    grep -q '\"random\": \"random: [0-9]* choices from seed 1, digest' '$T_TMP/a.json' &&
+    grep -q \"<property name='random' value='random: [0-9]* choices from seed 1\" '$T_TMP/a.xml' &&
+    grep -q \"<p class='random'>random: [0-9]* choices from seed 1\" '$T_TMP/a.html'"
 
 for s in lossy-peer cuts; do
     n=$(choices "$(tfile a $s)" | wc -l)
