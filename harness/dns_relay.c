@@ -25,7 +25,7 @@ struct dns_relay {
     struct net_addr *workers; /* owned copy */
     size_t nworkers;
     struct net_addr fallback;
-    int dflt; /* -1: the fallback */
+    int dflt;                      /* -1: the fallback */
     struct relay_udp *udp_pending; /* forwarded UDP queries waiting for their answer */
     struct relay_tcp *tcp_clients;
 };
@@ -129,8 +129,7 @@ udp_answer(evutil_socket_t fd, short what, void *arg)
     if (what & EV_READ) {
         n = recv(fd, buf, sizeof(buf), 0);
         if (n > 0)
-            sendto(u->r->udp_fd, buf, (size_t)n, 0, (struct sockaddr *)&u->client,
-                   u->clientlen);
+            sendto(u->r->udp_fd, buf, (size_t)n, 0, (struct sockaddr *)&u->client, u->clientlen);
     }
     udp_pending_free(u); /* answered, or waited DNS_RELAY_WAIT_MS: as a lost datagram */
 }
@@ -283,8 +282,8 @@ tcp_read(struct bufferevent *bev, void *arg)
         c->ups = u;
         u->timer = evtimer_new(c->r->base, up_timeout, u);
         evtimer_add(u->timer, &tv);
-        u->conn = net_connect(c->r->base, target(c->r, u->msg + 2, need - 2), 5000, up_connected,
-                              u);
+        u->conn =
+                net_connect(c->r->base, target(c->r, u->msg + 2, need - 2), 5000, up_connected, u);
     }
 }
 

@@ -20,7 +20,7 @@
 
 #include "net.h"
 
-#define DNS_RELAY_WAIT_MS 30000
+#define DNS_RELAY_WAIT_MS     30000
 #define DNS_RELAY_MAX_WORKERS 64
 
 struct dns_relay;
@@ -31,9 +31,8 @@ struct dns_relay;
  * loopback one other than 127.0.0.254, so the worker counts them as the SUT's (`dns asked:`).
  */
 struct dns_relay *dns_relay_new(struct event_base *base, const struct net_addr *listen,
-                                const struct net_addr *workers,
-                                size_t nworkers, const struct net_addr *fallback, char *err,
-                                size_t errlen);
+                                const struct net_addr *workers, size_t nworkers,
+                                const struct net_addr *fallback, char *err, size_t errlen);
 
 /* Where queries no label names go from now on: worker k, or (k < 0) the fallback. */
 void dns_relay_set_default(struct dns_relay *r, int k);
