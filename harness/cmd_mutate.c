@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "datadir.h"
+#include "file.h"
 #include "cmd_run.h"
 #include "json.h"
 #include "log.h"
@@ -231,27 +232,8 @@ parse_opts(int argc, char **argv, struct mutate_opts *o)
     return 0;
 }
 
-static char *
-read_file(const char *path, char *err, size_t errlen)
-{
-    FILE *fp = fopen(path, "r");
-    size_t cap = 4096, len = 0, got;
-    char *text;
-
-    if (fp == NULL) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    text = xmalloc(cap);
-    while ((got = fread(text + len, 1, cap - len - 1, fp)) > 0) {
-        len += got;
-        if (len + 1 == cap)
-            text = xreallocarray(text, cap *= 2, 1);
-    }
-    fclose(fp);
-    text[len] = '\0';
-    return text;
-}
+/* Scenarios are text a person reviews. */
+#define MUTATE_MAX_FILE (16u << 20)
 
 /* Loads every scenario and makes its mutants. Returns 0, or -1 (printed) if one does not
  * parse or a mutant is not valid. */
@@ -266,7 +248,7 @@ load_all(struct mutate *mt, char **paths)
     mt->scns = xcalloc(n + 1, sizeof(*mt->scns));
     for (i = 0; i < n; i++) {
         struct scn *c = &mt->scns[mt->nscns];
-        char *text = read_file(paths[i], err, sizeof(err)), *slash;
+        char *text = file_read(paths[i], MUTATE_MAX_FILE, err, sizeof(err)), *slash;
 
         if (text == NULL ||
             (c->s = scenario_parse(paths[i], text, mt->o.fixtures, err, sizeof(err))) == NULL) {

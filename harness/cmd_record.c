@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "file.h"
 #include "record.h"
 #include "scenario.h"
 #include "xmalloc.h"
@@ -31,35 +32,6 @@ record_usage(FILE *fp)
                 "  -z, --zone FILE             its zone: line (default federation.zone)\n"
                 "\n"
                 "Exit status: 0 written, 2 bad usage or a transcript it cannot use.\n");
-}
-
-static char *
-slurp(const char *path, char *err, size_t errlen)
-{
-    FILE *fp = fopen(path, "r");
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-
-    if (fp == NULL) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    do {
-        if (len + 65536 + 1 > cap) {
-            cap = (len + 65536 + 1) * 2;
-            buf = xreallocarray(buf, cap, 1);
-        }
-        n = fread(buf + len, 1, 65536, fp);
-        len += n;
-    } while (n > 0 && len <= RECORD_MAX_FILE);
-    fclose(fp);
-    if (len > RECORD_MAX_FILE) {
-        snprintf(err, errlen, "%s: larger than %u MiB", path, RECORD_MAX_FILE >> 20);
-        free(buf);
-        return NULL;
-    }
-    buf[len] = '\0';
-    return buf;
 }
 
 static int
@@ -102,7 +74,7 @@ record_exec(int argc, char **argv)
         return FEDSIM_EXIT_USAGE;
     }
     ro.source = from;
-    if ((text = slurp(from, err, sizeof(err))) == NULL ||
+    if ((text = file_read(from, RECORD_MAX_FILE, err, sizeof(err))) == NULL ||
         (scn = record_from_transcript(text, &ro, err, sizeof(err))) == NULL) {
         fprintf(stderr, "fedsim record: %s%s%s\n", text != NULL ? from : "",
                 text != NULL ? ":" : "", err);

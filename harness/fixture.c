@@ -6,35 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
 #include "xmalloc.h"
 
 /* Fixtures are text a person reviews. */
 #define FIXTURE_MAX_FILE (64 << 20)
-
-/* A file's whole text (owned), or NULL with err set. */
-static char *
-slurp(const char *path, char *err, size_t errlen)
-{
-    FILE *fp = fopen(path, "r");
-    char *text = NULL;
-    size_t len = 0, cap = 0, n;
-
-    if (fp == NULL) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    do {
-        if (cap - len < 4096) {
-            cap = cap == 0 ? 65536 : cap * 2;
-            text = xreallocarray(text, cap, 1);
-        }
-        n = fread(text + len, 1, cap - len - 1, fp);
-        len += n;
-    } while (n > 0 && len < FIXTURE_MAX_FILE);
-    fclose(fp);
-    text[len] = '\0';
-    return text;
-}
 
 static struct dns_zoneset *
 load(char *const *files, size_t nfiles, const struct sut *sut, int *synthesized,
@@ -53,7 +29,7 @@ load(char *const *files, size_t nfiles, const struct sut *sut, int *synthesized,
                 goto fail;
             continue;
         }
-        if ((text = slurp(files[i], err, errlen)) == NULL)
+        if ((text = file_read(files[i], FIXTURE_MAX_FILE, err, errlen)) == NULL)
             goto fail;
         changed = rewrite(text, arg);
         rc = dns_zoneset_load_string(zs, files[i], changed, err, errlen);
