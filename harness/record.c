@@ -309,6 +309,11 @@ line(struct rec *r, int lineno, const char *l)
 
     if (strncmp(l, "step ", 5) == 0)
         return 0;
+    /* A live recording names the SUT's domain (record_annotate) */
+    if (strncmp(l, "SUT domain: ", 12) == 0) {
+        snprintf(r->sut, sizeof(r->sut), "%s", l + 12);
+        return 0;
+    }
     /* NAME: DOMAIN is RUNDOMAIN in this run */
     if (colon != NULL && colon[1] == ' ') {
         const char *what = colon + 2;
@@ -486,5 +491,296 @@ out:
         free(r->sent[i]);
     free(r->steps);
     free(r);
+    return res;
+}
+
+/* --- a live recording's lines made a run's (record_annotate) -------------------------------- */
+
+#define ANNOTATE_MAX_USERS 64
+
+struct live_user {
+    char bare[512], full[512]; /* the SUT user's JID, and the first full JID seen of it */
+    char name[64];
+    int declared, online;
+};
+
+struct live {
+    const struct record_live *o;
+    struct live_user users[ANNOTATE_MAX_USERS];
+    size_t nusers;
+    char remote_name[64];
+    struct rec out; /* only its buffer */
+};
+
+/* "local@domain/res" -> bare (in buf) and 1 if its domain is `domain` and it has a local part. */
+static int
+jid_of(const char *jid, const char *domain, char *bare, size_t len)
+{
+    const char *at, *slash;
+
+    if (jid == NULL)
+        return 0;
+    slash = jid + strcspn(jid, "/");
+    snprintf(bare, len, "%.*s", (int)(slash - jid), jid);
+    at = strchr(bare, '@');
+    return at != NULL && at != bare && strcasecmp(at + 1, domain) == 0;
+}
+
+/* An actor name from a word: letters, digits and _, a letter first, at most 40 characters. */
+static void
+name_from(const char *word, size_t n, char *buf, size_t len)
+{
+    size_t i, w = 0;
+
+    if (n == 0 || !isalpha((unsigned char)word[0]))
+        buf[w++] = 'u';
+    for (i = 0; i < n && w < 40 && w + 1 < len; i++)
+        buf[w++] = isalnum((unsigned char)word[i]) ? (char)tolower((unsigned char)word[i]) : '_';
+    buf[w] = '\0';
+}
+
+static struct live_user *
+live_user(struct live *lv, const char *bare, int create)
+{
+    size_t i;
+
+    for (i = 0; i < lv->nusers; i++)
+        if (strcasecmp(lv->users[i].bare, bare) == 0)
+            return &lv->users[i];
+    if (!create || lv->nusers == ANNOTATE_MAX_USERS)
+        return NULL;
+    {
+        struct live_user *u = &lv->users[lv->nusers];
+        size_t k, tries;
+
+        memset(u, 0, sizeof(*u));
+        snprintf(u->bare, sizeof(u->bare), "%s", bare);
+        name_from(bare, strcspn(bare, "@"), u->name, sizeof(u->name));
+        /* Unique, and not the peer's name. */
+        {
+            char base[48];
+
+            snprintf(base, sizeof(base), "%.40s", u->name);
+            for (tries = 2;; tries++) {
+                int clash = strcmp(u->name, lv->remote_name) == 0 || strcmp(u->name, "dns") == 0 ||
+                            strcmp(u->name, "sut") == 0 || strcmp(u->name, "wait") == 0 ||
+                            strcmp(u->name, "or") == 0;
+
+                for (k = 0; k < lv->nusers && !clash; k++)
+                    clash = strcmp(lv->users[k].name, u->name) == 0;
+                if (!clash)
+                    break;
+                snprintf(u->name, sizeof(u->name), "%s%u", base, (unsigned)(tries % 1000));
+            }
+        }
+        lv->nusers++;
+        return u;
+    }
+}
+
+/* A relayed stanza's line: "s2s FROM > TO <stanza>"; sets the domains and the stanza. */
+static int
+s2s_line(const char *l, char *from, char *to, const char **xml)
+{
+    int n = 0;
+
+    if (strncmp(l, "s2s ", 4) != 0 || sscanf(l + 4, "%255s > %255s %n", from, to, &n) != 2 ||
+        n == 0 || l[4 + n] != '<')
+        return 0;
+    *xml = l + 4 + n;
+    return 1;
+}
+
+/* The stanza kinds a user sends (a message, a subscription request or answer, a request),
+ * unlike what the server sends for the user (presence broadcasts and probes, answers). */
+static int
+user_sent(const struct xml_node *n, const char *from)
+{
+    const char *type = xml_attr(n, "type");
+
+    if (xml_is(n, NULL, "message"))
+        return type == NULL || strcmp(type, "error") != 0;
+    if (xml_is(n, NULL, "presence"))
+        return type != NULL &&
+               (strcmp(type, "subscribe") == 0 || strcmp(type, "subscribed") == 0 ||
+                strcmp(type, "unsubscribe") == 0 || strcmp(type, "unsubscribed") == 0);
+    if (xml_is(n, NULL, "iq"))
+        return type != NULL && (strcmp(type, "get") == 0 || strcmp(type, "set") == 0) &&
+               strchr(from, '/') != NULL;
+    return 0;
+}
+
+/* What the SUT delivers to its user: a message with a body, a subscription request or answer. */
+static int
+delivered(const struct xml_node *n)
+{
+    const char *type = xml_attr(n, "type");
+
+    if (xml_is(n, NULL, "message"))
+        return xml_child(n, NULL, "body") != NULL &&
+               (type == NULL || (strcmp(type, "error") != 0 && strcmp(type, "groupchat") != 0));
+    return xml_is(n, NULL, "presence") && user_sent(n, "");
+}
+
+static void
+declare(struct live *lv, const char *stamp, struct live_user *u)
+{
+    if (u->declared)
+        return;
+    u->declared = u->online = 1;
+    out(&lv->out, "%s %s: fresh SUT account %.*s\n", stamp, u->name, (int)strcspn(u->bare, "@"),
+        u->bare);
+    out(&lv->out, "%s %s: logged in as %s (recorded)\n", stamp, u->name,
+        u->full[0] != '\0' ? u->full : u->bare);
+}
+
+static int
+annotate_line(struct live *lv, int lineno, const char *stamp, const char *l, int pass)
+{
+    const struct record_live *o = lv->o;
+    char from_dom[256], to_dom[256], bare[512], perr[256];
+    const char *xml;
+    struct xml_node *n;
+    int from_sut;
+
+    if (!s2s_line(l, from_dom, to_dom, &xml))
+        return 0;
+    if (strcasecmp(from_dom, o->sut) == 0 && strcasecmp(to_dom, o->remote) == 0)
+        from_sut = 1;
+    else if (strcasecmp(from_dom, o->remote) == 0 && strcasecmp(to_dom, o->sut) == 0)
+        from_sut = 0;
+    else
+        return 0; /* between other domains: not the SUT's */
+    if ((n = xml_parse_element(xml, XML_NS_SERVER, perr, sizeof(perr))) == NULL) {
+        snprintf(lv->out.err, lv->out.errlen, "%d: a relayed stanza that is not XML (%s): %.80s",
+                 lineno, perr, xml);
+        return -1;
+    }
+    {
+        const char *jid = xml_attr(n, from_sut ? "from" : "to");
+        struct live_user *u =
+                jid_of(jid, o->sut, bare, sizeof(bare)) ? live_user(lv, bare, pass == 1) : NULL;
+
+        if (pass == 1) {
+            if (u != NULL && u->full[0] == '\0' && strchr(jid, '/') != NULL)
+                snprintf(u->full, sizeof(u->full), "%s", jid);
+        } else if (from_sut) {
+            const char *type = xml_attr(n, "type");
+
+            if (u != NULL && user_sent(n, jid)) {
+                struct xml_node *c = xml_clone(n);
+                char *s;
+                size_t i;
+
+                declare(lv, stamp, u);
+                for (i = 0; i < c->nattrs; i++)
+                    if (c->attrs[i].ns == NULL && strcmp(c->attrs[i].name, "from") == 0) {
+                        free(c->attrs[i].name);
+                        free(c->attrs[i].value);
+                        memmove(&c->attrs[i], &c->attrs[i + 1],
+                                (c->nattrs - i - 1) * sizeof(c->attrs[0]));
+                        c->nattrs--;
+                        break;
+                    }
+                s = xml_serialize(c, XML_NS_SERVER, NULL, NULL);
+                out(&lv->out, "%s %s: step sends 1 time(s)\n", stamp, u->name);
+                out(&lv->out, "%s c2s %.*s@%s >> %s\n", stamp, (int)strcspn(u->bare, "@"), u->bare,
+                    o->sut, s);
+                free(s);
+                xml_node_free(c);
+            } else if (u != NULL) {
+                declare(lv, stamp, u);
+            }
+            /* The user's presence unavailable: the client went away (before what its server
+             * sent then). */
+            if (u != NULL && u->online && xml_is(n, NULL, "presence") && type != NULL &&
+                strcmp(type, "unavailable") == 0 && strcmp(jid, u->full) == 0) {
+                out(&lv->out, "%s c2s %.*s@%s >> </stream:stream>\n", stamp,
+                    (int)strcspn(u->bare, "@"), u->bare, o->sut);
+                u->online = 0;
+            }
+            out(&lv->out, "%s %s: receives %s\n", stamp, o->remote, xml);
+        } else {
+            if (u != NULL)
+                declare(lv, stamp, u);
+            out(&lv->out, "%s %s: step sends 1 time(s)\n", stamp, lv->remote_name);
+            out(&lv->out, "%s %s: sends %s\n", stamp, o->remote, xml);
+            if (u != NULL && u->online && delivered(n))
+                out(&lv->out, "%s %s: receives %s\n", stamp, u->name, xml);
+        }
+    }
+    xml_node_free(n);
+    return 0;
+}
+
+char *
+record_annotate(const char *text, const struct record_live *o, char *err, size_t errlen)
+{
+    struct live *lv = xcalloc(1, sizeof(*lv));
+    char *res = NULL, *l, profile[64] = "modern";
+    const char *knobs = "";
+    int pass, lineno, header = 0;
+
+    lv->o = o;
+    lv->out.err = err;
+    lv->out.errlen = errlen;
+    name_from(o->remote, strcspn(o->remote, "."), lv->remote_name, sizeof(lv->remote_name));
+    if (o->profile != NULL) {
+        size_t n = strcspn(o->profile, ",");
+
+        snprintf(profile, sizeof(profile), "%.*s", (int)n, o->profile);
+        knobs = o->profile + n;
+    }
+    out(&lv->out, "%s", "");
+    for (pass = 1; pass <= 2; pass++) {
+        const char *p = text;
+
+        lineno = 0;
+        while (*p != '\0') {
+            size_t len = strcspn(p, "\n"), sp;
+
+            lineno++;
+            if (len > RECORD_MAX_LINE) {
+                snprintf(err, errlen, "%d: a line longer than %d bytes", lineno, RECORD_MAX_LINE);
+                goto out;
+            }
+            l = xstrndup(p, len);
+            if (pass == 2)
+                out(&lv->out, "%s\n", l);
+            sp = strcspn(l, " ");
+            if (is_stamp(l, sp) && l[sp] == ' ') {
+                l[sp] = '\0';
+                if (pass == 2 && !header) {
+                    /* The remote server as the replay's peer, the SUT's domain. */
+                    out(&lv->out, "%s %s: %s is %s in this run\n", l, lv->remote_name, o->remote,
+                        o->remote);
+                    out(&lv->out, "%s %s: peer line: profile %s, domain %s", l, lv->remote_name,
+                        profile, o->remote);
+                    for (const char *k = knobs; *k != '\0';) {
+                        size_t kn;
+
+                        k += strspn(k, ", ");
+                        kn = strcspn(k, ",");
+                        if (kn > 0)
+                            out(&lv->out, ", %.*s", (int)kn, k);
+                        k += kn;
+                    }
+                    out(&lv->out, "\n%s SUT domain: %s\n", l, o->sut);
+                    header = 1;
+                }
+                if (annotate_line(lv, lineno, l, l + sp + 1, pass) != 0) {
+                    free(l);
+                    goto out;
+                }
+            }
+            free(l);
+            p += len + (p[len] == '\n');
+        }
+    }
+    res = lv->out.steps;
+    lv->out.steps = NULL;
+out:
+    free(lv->out.steps);
+    free(lv);
     return res;
 }

@@ -35,4 +35,29 @@ struct record_options {
 char *record_from_transcript(const char *text, const struct record_options *o, char *err,
                              size_t errlen);
 
+/*
+ * A live recording (`fedsim record --sut FILE --remote ...`, recorder.h) made a run's
+ * transcript that record_from_transcript() takes. The recording's lines are kept; each stanza
+ * relayed between the SUT's domain and the remote one ("TIME s2s FROM > TO <stanza>") gets
+ * the lines a run would have written around it:
+ *   - the remote server becomes a peer (named after its domain's first label, with the given
+ *     profile and knobs), each of its stanzas a step's ("NAME: step sends 1 time(s)");
+ *   - each user of the SUT's domain seen in a stanza becomes a client with a fresh account,
+ *     logged in where it first appears, as the first full JID the recording shows of it; a
+ *     stanza of the kinds a user sends (a message, a subscription request or answer, an iq
+ *     get or set from a full JID) is that client's step, the same stanza without its from; a
+ *     presence unavailable from that full JID is the client going away;
+ *   - what the remote server sent a user of the SUT, of the kinds the SUT must deliver (a
+ *     message with a body, a subscription request or answer), that client receives.
+ * Presence broadcasts and probes, answers and everything the SUT's server sent on its own are
+ * only what the peer receives. Returns the text (owned), or NULL with "LINE: ..." in err.
+ */
+struct record_live {
+    const char *sut;     /* the SUT's domain */
+    const char *remote;  /* the remote server's domain (the replay's peer) */
+    const char *profile; /* the peer's "PROFILE[,KNOB=V...]" (NULL: modern) */
+};
+
+char *record_annotate(const char *text, const struct record_live *o, char *err, size_t errlen);
+
 #endif

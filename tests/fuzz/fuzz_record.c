@@ -1,5 +1,6 @@
 /*
- * fuzz_record.c: `fedsim record --from-transcript` (record.c) on arbitrary text as a transcript.
+ * fuzz_record.c: `fedsim record --from-transcript` (record.c) on arbitrary text as a transcript,
+ * and the same text as a live recording (record_annotate) made a run's transcript first.
  *
  * Oracle: whatever scenario it writes parses (scenario_parse, zones not looked up), and a
  * refused transcript says why.
@@ -11,22 +12,20 @@
 #include "record.h"
 #include "scenario.h"
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+replay(const char *text)
 {
-    char *text = fuzz_strndup(data, size), err[1024], perr[1024];
+    char err[1024], perr[1024];
     struct record_options o = {.source = "fuzz.log", .zone = "federation.zone"};
     char *scn;
     struct scenario *s;
 
-    fuzz_quiet();
     err[0] = '\0';
     scn = record_from_transcript(text, &o, err, sizeof(err));
     if (scn == NULL) {
         if (err[0] == '\0')
             fuzz_fail("a refused transcript without a reason");
-        free(text);
-        return 0;
+        return;
     }
     perr[0] = '\0';
     s = scenario_parse("replay.scn", scn, NULL, perr, sizeof(perr));
@@ -34,6 +33,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_fail("record wrote a scenario that does not parse: %s\n%s", perr, scn);
     scenario_free(s);
     free(scn);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = fuzz_strndup(data, size), *live, err[1024];
+    struct record_live lo = {.sut = "sut.test", .remote = "gmail.test"};
+
+    fuzz_quiet();
+    replay(text);
+    err[0] = '\0';
+    if ((live = record_annotate(text, &lo, err, sizeof(err))) == NULL) {
+        if (err[0] == '\0')
+            fuzz_fail("a refused recording without a reason");
+    } else {
+        replay(live);
+        free(live);
+    }
     free(text);
     return 0;
 }

@@ -121,12 +121,107 @@ test_refused(void **state)
     assert_non_null(strstr(err, "3: a stanza that is not XML"));
 }
 
+/* A live recording (fedsim record --sut --remote): the relayed stanzas, dialback and the
+ * recorder's notes around them. */
+static const char live[] = T
+        "record: the SUT sut.test and the remote server other.test\n" T
+        "record #1: sut.test (127.0.0.1:4000) dialled the recorder as other.test\n" T
+        "dialback sut.test > other.test <db:result from='sut.test' to='other.test'>[redacted]"
+        "</db:result>\n"
+        /* a subscription request (the user's), then the server's own probe */
+        T "s2s sut.test > other.test <presence from='alice@sut.test' to='bob@other.test' "
+        "type='subscribe'/>\n" T
+        "s2s sut.test > other.test <presence from='alice@sut.test' to='bob@other.test' "
+        "type='probe'/>\n" T
+        "s2s other.test > sut.test <presence from='bob@other.test' to='alice@sut.test' "
+        "type='subscribed'/>\n" T "s2s other.test > sut.test <presence from='bob@other.test/home' "
+        "to='alice@sut.test'/>\n" T
+        "s2s sut.test > other.test <message from='alice@sut.test/phone' to='bob@other.test' "
+        "type='chat' id='a1'><body>hi</body></message>\n" T
+        "s2s other.test > sut.test <message from='bob@other.test/home' "
+        "to='alice@sut.test/phone' type='chat'><body>back</body></message>\n" T
+        "s2s sut.test > other.test <presence from='alice@sut.test/phone' to='bob@other.test' "
+        "type='unavailable'/>\n" T "s2s sut.test > third.test <message from='alice@sut.test/phone' "
+        "to='x@third.test'/>\n";
+
+static void
+test_live(void **state)
+{
+    struct record_live lo = {
+            .sut = "sut.test", .remote = "other.test", .profile = "gtalk,subscription=ignore"};
+    struct record_options o = {.source = "live.log"};
+    char err[512] = "", *t = record_annotate(live, &lo, err, sizeof(err)), *s;
+    struct scenario *scn;
+    static const char want[] =
+            "peer other: profile gtalk, domain other.test, subscription=ignore\n"
+            "client alice\n"
+            "\n"
+            /* the user, logged in as its first full JID, sends the request */
+            "alice connects\n"
+            "alice sends:\n"
+            "    <presence to='bob@other.test' type='subscribe'/>\n"
+            "other receives:\n"
+            "    <presence from='${alice.bare}' to='bob@other.test' type='subscribe'/>\n"
+            /* the SUT's own probe: only received */
+            "other receives:\n"
+            "    <presence from='${alice.bare}' to='bob@other.test' type='probe'/>\n"
+            /* the remote's answer, delivered to the user */
+            "other sends:\n"
+            "    <presence from='bob@other.test' to='${alice.bare}' type='subscribed'/>\n"
+            "alice receives:\n"
+            "    <presence from='bob@other.test' to='${alice.bare}' type='subscribed'/>\n"
+            /* its presence: sent, not asserted as delivered */
+            "other sends:\n"
+            "    <presence from='bob@other.test/home' to='${alice.bare}'/>\n"
+            "alice sends:\n"
+            "    <message to='bob@other.test' type='chat' id='a1'><body>hi</body></message>\n"
+            "other receives:\n"
+            "    <message from='${alice.full}' to='bob@other.test' type='chat' "
+            "id='a1'><body>hi</body></message>\n"
+            "other sends:\n"
+            "    <message from='bob@other.test/home' to='${alice.full}' "
+            "type='chat'><body>back</body></message>\n"
+            "alice receives:\n"
+            "    <message from='bob@other.test/home' to='${alice.full}' "
+            "type='chat'><body>back</body></message>\n"
+            /* the client's going away, before what its server sends then */
+            "alice disconnects\n"
+            "other receives:\n"
+            "    <presence from='${alice.full}' to='bob@other.test' type='unavailable'/>\n";
+
+    (void)state;
+    if (t == NULL)
+        fail_msg("%s", err);
+    s = record_from_transcript(t, &o, err, sizeof(err));
+    if (s == NULL)
+        fail_msg("%s: %s", err, t);
+    if (strstr(s, want) == NULL) {
+        printf("made:\n%s\n", s);
+        fail_msg("not what was recorded");
+    }
+    /* Nothing after it (the stanza to another domain is not the SUT's business), no key. */
+    assert_string_equal(strstr(s, want) + strlen(want), "");
+    assert_null(strstr(t, "KEY"));
+    scn = scenario_parse("replay.scn", s, NULL, err, sizeof(err));
+    if (scn == NULL && strstr(err, "zone") == NULL)
+        fail_msg("%s", err);
+    scenario_free(scn);
+    free(s);
+    free(t);
+    /* A relayed stanza that is not XML: the line named. */
+    t = record_annotate(T "s2s other.test > sut.test <message><body>x</mess>\n", &lo, err,
+                        sizeof(err));
+    assert_null(t);
+    assert_non_null(strstr(err, "1: a relayed stanza that is not XML"));
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_replay),
             cmocka_unit_test(test_refused),
+            cmocka_unit_test(test_live),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# record_live.sh: `fedsim record` live, in a network namespace of the test's own: a Prosody
+# (sut.test) and a jabberd2 (gmail.test) side by side, both with STARTTLS (each its own fedsim
+# CA, which the recorder issues from) and both asking fedsim's DNS, fedsim record between them.
+# The seed flow both ways goes through it (tests/scenarios/record/: a Prosody user adds a
+# jabberd2 user, is added back, chat both ways), driven by fedsim clients on both servers. The
+# recording becomes a scenario, which replays against the same Prosody with a fedsim peer in
+# jabberd2's place: it passes; mutants of it (a body the SUT must relay, a subscription answer
+# it must send) fail at their steps.
+#
+# usage: record_live.sh FEDSIM SOURCE_DIR
+set -euo pipefail
+fedsim=$1 src=$2
+if [ -z "${FEDSIM_RECORD_NS:-}" ]; then
+    if ! unshare -n true 2> /dev/null; then
+        echo "skipped: needs a network namespace of its own (root)"
+        exit 77
+    fi
+    for b in prosody /usr/sbin/jabberd2-router sqlite3; do
+        command -v "$b" > /dev/null || { echo "skipped: $b is not installed"; exit 77; }
+    done
+    exec unshare -n env FEDSIM_RECORD_NS=1 bash "$0" "$@"
+fi
+ip link set lo up
+. "$src/tests/integration/lib.sh"
+export FEDSIM=$fedsim
+
+psut=$("$src/ci/sut/prosody/start" --dir "$T_TMP/prosody" --tls optional)
+at_exit "\"$src/ci/sut/prosody/stop\" \"$T_TMP/prosody\""
+dns=$(sut_get "$psut" dns)
+jsut=$("$src/ci/sut/jabberd2/start" --dir "$T_TMP/jabberd2" --domain gmail.test --dns "$dns" \
+    --tls optional)
+at_exit "\"$src/ci/sut/jabberd2/stop\" \"$T_TMP/jabberd2\""
+# The remote user the replay's peer has (jdoe1), and SUT files for the clients' runs whose DNS
+# address is one nobody asks (the recorder holds the servers' own).
+pw=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+sqlite3 -batch -cmd '.timeout 5000' "$T_TMP/jabberd2/sqlite.db" \
+    "INSERT INTO authreg (username, realm, password) VALUES ('jdoe1', 'gmail.test', '$pw');"
+sed 's/^dns = .*/dns = 127.0.0.77:5353/' "$psut" > "$T_TMP/p.sut"
+sed 's/^dns = .*/dns = 127.0.0.78:5353/' "$jsut" > "$T_TMP/j.sut"
+echo "account = jdoe1 $pw" >> "$T_TMP/j.sut"
+
+# The recorder, until SIGTERM (30 s at most).
+"$fedsim" record --sut "$psut" --remote "$jsut" --duration 30 --transcript "$T_TMP/live.log" \
+    -o "$T_TMP/replay.scn" > "$T_TMP/rec.out" 2> "$T_TMP/rec.err" &
+rpid=$!
+at_exit "kill $rpid"
+check "the recorder starts" wait_for "$T_TMP/rec.err" '^fedsim record: recording ' 10
+
+# Both users at once, each on its own server; the recorder sees their servers' s2s traffic.
+"$fedsim" run --sut "$T_TMP/j.sut" --timeout 15s "$src/tests/scenarios/record/jabberd2-side.scn" \
+    > "$T_TMP/j.out" 2>&1 &
+jpid=$!
+rc=0
+"$fedsim" run --sut "$T_TMP/p.sut" --timeout 15s "$src/tests/scenarios/record/prosody-side.scn" \
+    > "$T_TMP/p.out" 2>&1 || rc=$?
+jrc=0
+wait $jpid || jrc=$?
+check "the seed flow through the recorder: both sides pass (exit $rc and $jrc)" \
+    eval "[ $rc -eq 0 ] && [ $jrc -eq 0 ]"
+[ $rc -eq 0 ] && [ $jrc -eq 0 ] || not_ok "the sides' runs" "$T_TMP/p.out" "$T_TMP/j.out" "$T_TMP/rec.err"
+kill -TERM $rpid
+rc=0
+wait $rpid || rc=$?
+check "the recorder stops on SIGTERM and writes the scenario (exit $rc)" \
+    eval "[ $rc -eq 0 ] && [ -s '$T_TMP/replay.scn' ] && [ -s '$T_TMP/live.log' ]"
+[ $rc -eq 0 ] || not_ok "the recorder" "$T_TMP/rec.err"
+check "dialback went both ways through it, verify ids mapped" eval "
+    grep -q '^[^ ]* dialback sut.test > gmail.test <db:result' '$T_TMP/live.log' &&
+    grep -q '^[^ ]* dialback gmail.test > sut.test <db:result' '$T_TMP/live.log' &&
+    grep -q \"<db:result [^>]*type='valid'\" '$T_TMP/live.log' &&
+    grep -q 'db:verify.* is .* on the other side' '$T_TMP/live.log'"
+check "both legs of a pair used TLS" eval "grep -q 'in leg TLS with' '$T_TMP/live.log' &&
+    grep -q 'out leg TLS with' '$T_TMP/live.log'"
+check "the scenario: the remote server a peer, the SUT user a client, both directions" eval "
+    grep -q '^peer gmail: profile modern, domain gmail.test' '$T_TMP/replay.scn' &&
+    grep -q '^client user1' '$T_TMP/replay.scn' && grep -q '^gmail sends:' '$T_TMP/replay.scn' &&
+    grep -q '^gmail receives:' '$T_TMP/replay.scn' && grep -q 'hello jabberd2' '$T_TMP/replay.scn' &&
+    grep -q 'hello prosody' '$T_TMP/replay.scn'"
+
+# The replay, against the same Prosody, fedsim's peer in jabberd2's place.
+"$src/ci/sut/jabberd2/stop" "$T_TMP/jabberd2" > /dev/null 2>&1 || true
+run() { "$fedsim" run --sut "$psut" --fixtures "$src/dnsfixtures" "$@"; }
+mkdir -p "$T_TMP/replay" "$T_TMP/mut"
+cp "$T_TMP/replay.scn" "$T_TMP/replay/live.scn"
+rc=0
+run "$T_TMP/replay" > "$T_TMP/replay.out" 2>&1 || rc=$?
+if [ $rc -eq 0 ] && grep -qx "1 passed, 0 failed, 0 skipped" "$T_TMP/replay.out"; then
+    ok "the replay passes against Prosody"
+else
+    not_ok "the replay (exit $rc)" "$T_TMP/replay.out" "$T_TMP/replay.scn"
+fi
+# Mutants: what Prosody must relay to the peer changed (the body it got from its user), and
+# what it must deliver to its user (the peer's subscription answer); each fails at its step.
+m1=$T_TMP/mut/body.scn m2=$T_TMP/mut/subscribed.scn
+awk '/^gmail receives:/ { r = 1; print; next } r && /hello jabberd2/ { sub(/hello jabberd2/, "hello mutant") } { r = 0; print }' \
+    "$T_TMP/replay.scn" > "$m1"
+awk '/^user1 receives:/ { r = 1; print; next } r && !done && /type=.subscribed./ { sub(/type=.subscribed./, "type='"'"'unsubscribed'"'"'"); done = 1 } { r = 0; print }' \
+    "$T_TMP/replay.scn" > "$m2"
+line1=$(grep -n 'hello mutant' "$m1" | head -1 | cut -d: -f1) || true
+line2=$(grep -n "type='unsubscribed'" "$m2" | head -1 | cut -d: -f1) || true
+check "the mutants differ from the replay" eval "[ -n '$line1' ] && [ -n '$line2' ]"
+rc=0
+run --timeout 3s "$T_TMP/mut" > "$T_TMP/mut.out" 2>&1 || rc=$?
+check "the mutated replays fail (exit $rc), each at its mutated step" eval "
+    [ $rc -eq 1 ] && grep -q '^0 passed, 2 failed' '$T_TMP/mut.out' &&
+    grep -q 'body.scn:$((line1 - 1)):' '$T_TMP/mut.out' &&
+    grep -q 'subscribed.scn:$((line2 - 1)):' '$T_TMP/mut.out'"
+check "no sanitizer report" no_sanitizer_reports "$T_TMP/rec.err" "$T_TMP/p.out" "$T_TMP/j.out" \
+    "$T_TMP/replay.out" "$T_TMP/mut.out"
+t_done
