@@ -24,6 +24,7 @@ extern const struct cmd cmd_check;
 extern const struct cmd cmd_clauses;
 extern const struct cmd cmd_dns;
 extern const struct cmd cmd_load;
+extern const struct cmd cmd_matrix;
 extern const struct cmd cmd_merge;
 extern const struct cmd cmd_mutate;
 extern const struct cmd cmd_probe;

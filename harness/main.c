@@ -10,9 +10,9 @@
 #include "version.h"
 
 /* Sorted by name. */
-static const struct cmd *const commands[] = {&cmd_ca,     &cmd_check, &cmd_clauses, &cmd_dns,
-                                             &cmd_load,   &cmd_merge, &cmd_mutate,  &cmd_probe,
-                                             &cmd_record, &cmd_run,   &cmd_serve};
+static const struct cmd *const commands[] = {&cmd_ca,    &cmd_check,  &cmd_clauses, &cmd_dns,
+                                             &cmd_load,  &cmd_matrix, &cmd_merge,   &cmd_mutate,
+                                             &cmd_probe, &cmd_record, &cmd_run,     &cmd_serve};
 
 static void
 usage(FILE *fp)

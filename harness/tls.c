@@ -37,6 +37,7 @@ static const char *const kind_names[] = {
         [TLS_CERT_SERVER_ONLY] = "server-auth-only",
         [TLS_CERT_NONE] = "none",
         [TLS_CERT_DNS_ONLY] = "dns-only",
+        [TLS_CERT_MISSING_INTERMEDIATE] = "missing-intermediate",
 };
 
 const char *
@@ -63,7 +64,7 @@ const char *
 tls_cert_kind_names(void)
 {
     return "valid|expired|not-yet-valid|wrong-name|wildcard|self-signed|untrusted|"
-           "server-auth-only|none";
+           "server-auth-only|none|dns-only|missing-intermediate";
 }
 
 const char *
@@ -415,6 +416,19 @@ tls_cert_issue(struct tls_ca *ca, const char *domain, const char *const *more, s
         ca = other = ca_new("fedsim untrusted CA");
         if (ca == NULL)
             goto fail;
+    } else if (kind == TLS_CERT_MISSING_INTERMEDIATE) {
+        /* An intermediate CA issued by the trusted one; the leaf is issued by it, and only the
+         * leaf is ever presented (tls_ctx_new adds no chain). */
+        other = xcalloc(1, sizeof(*other));
+        other->key = new_key();
+        if (other->key != NULL)
+            other->cert = make_cert(other->key, ca->cert, ca->key, "fedsim intermediate CA", NULL,
+                                    0, -DAY, CA_DAYS * DAY, NULL, 0);
+        if (other->cert == NULL)
+            goto fail;
+        ca = other;
+        X509_up_ref(other->cert);
+        out->issuer = other->cert;
     }
     /* The domain first (the subject CN), then the further names, unless the kind is about a
      * name that is not the domain. */
@@ -453,8 +467,10 @@ tls_cert_clear(struct tls_cert *c)
 {
     EVP_PKEY_free(c->key);
     X509_free(c->cert);
+    X509_free(c->issuer);
     c->key = NULL;
     c->cert = NULL;
+    c->issuer = NULL;
 }
 
 /* Every certificate is accepted during the handshake; tls_info_get() says what it was worth. */

@@ -28,6 +28,9 @@ enum tls_cert_kind {
     TLS_CERT_NONE,        /* no certificate at all */
     TLS_CERT_DNS_ONLY,    /* as valid, with a DNS-ID and no XmppAddr (as public CAs issue them;
                            * RFC 6120 §13.7.1.2: a server's DNS-ID is enough) */
+    TLS_CERT_MISSING_INTERMEDIATE, /* issued by an intermediate CA (itself issued by the CA)
+                                    * that the peer does not send: the chain cannot be built
+                                    * (RFC 5280 §6; a server configured with the leaf only) */
 };
 
 /* The kind's knob word ("valid", "expired", "not-yet-valid", ...); parse: 0 or -1. */
@@ -60,6 +63,8 @@ int tls_ca_issue_files(struct tls_ca *ca, const char *dir, const char *const *na
 struct tls_cert {
     EVP_PKEY *key;
     X509 *cert;
+    X509 *issuer; /* owned: the intermediate CA of a missing-intermediate certificate (kept for
+                   * tests: never presented), NULL for every other kind */
     enum tls_cert_kind kind;
 };
 

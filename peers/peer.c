@@ -238,9 +238,14 @@ peer_tls_init(struct peer *p, struct tls_ca *ca, char *err, size_t errlen)
     if (tls_cert_issue(ca, p->domain, (const char *const *)p->tenants, p->ntenants, p->prof.cert,
                        &p->cert, err, errlen) != 0)
         return -1;
-    p->tls_server = tls_ctx_new(1, &p->cert, ca, p->prof.request_client_cert, err, errlen);
-    if (p->tls_server == NULL)
-        return -1;
+    /* Without a certificate no TLS server end (RFC 8446 §4.4.2: a server presents one): as
+     * receiving server such a peer offers no STARTTLS and has no direct TLS listener; as
+     * initiator it uses TLS and presents nothing. */
+    if (p->prof.cert != TLS_CERT_NONE) {
+        p->tls_server = tls_ctx_new(1, &p->cert, ca, p->prof.request_client_cert, err, errlen);
+        if (p->tls_server == NULL)
+            return -1;
+    }
     p->tls_client = tls_ctx_new(0, &p->cert, ca, 0, err, errlen);
     return p->tls_client != NULL ? 0 : -1;
 }
@@ -659,6 +664,10 @@ peer_listen(struct peer *p, const struct net_addr *addr, int direct_tls, char *e
     if (p->nlisteners >= PEER_MAX_LISTENERS) {
         snprintf(err, errlen, "%s: more than %d listeners", p->domain, PEER_MAX_LISTENERS);
         return -1;
+    }
+    if (direct_tls && p->tls_server == NULL && p->prof.tls != PROFILE_TLS_NONE) {
+        peer_report(p, "no direct TLS listener: no certificate to present (cert=none)");
+        return 0;
     }
     if (direct_tls && p->tls_server == NULL) {
         snprintf(err, errlen, "%s: direct TLS needs a profile with TLS", p->domain);

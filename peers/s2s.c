@@ -324,9 +324,11 @@ send_features(struct s2s *s)
         n += snprintf(buf + n, sizeof(buf) - (size_t)n,
                       "<mechanisms xmlns='" NS_SASL
                       "'><mechanism>EXTERNAL</mechanism></mechanisms>");
-    if (pr->bidi && s->nvalid == 0 && (s->tls_done || pr->tls != PROFILE_TLS_REQUIRED))
+    if (pr->bidi && s->nvalid == 0 &&
+        (s->tls_done || pr->tls != PROFILE_TLS_REQUIRED || s->peer->tls_server == NULL))
         n += snprintf(buf + n, sizeof(buf) - (size_t)n, "<bidi xmlns='" NS_BIDI_FEATURE "'/>");
-    if (pr->feature_dialback && s->nvalid == 0 && (s->tls_done || pr->tls != PROFILE_TLS_REQUIRED))
+    if (pr->feature_dialback && s->nvalid == 0 &&
+        (s->tls_done || pr->tls != PROFILE_TLS_REQUIRED || s->peer->tls_server == NULL))
         n += snprintf(buf + n, sizeof(buf) - (size_t)n,
                       "<dialback xmlns='urn:xmpp:features:dialback'><errors/></dialback>");
     snprintf(buf + n, sizeof(buf) - (size_t)n, "</stream:features>");
@@ -586,7 +588,7 @@ in_stanza(struct s2s *s, struct xml_node *n)
                     s->id);
         return;
     }
-    if (!s->tls_done && s->peer->prof.tls == PROFILE_TLS_REQUIRED) {
+    if (!s->tls_done && s->peer->prof.tls == PROFILE_TLS_REQUIRED && s->peer->tls_server != NULL) {
         peer_report(s->peer, "s2s in #%u: <%s/> before STARTTLS, which this peer requires", s->id,
                     n->name);
         stream_error(s, "policy-violation", "STARTTLS is required");
@@ -772,6 +774,16 @@ out_proceed(struct s2s *s)
         xml_add_text(v, s->verify_key, strlen(s->verify_key));
         dialback_pending_add(s->pending, DIALBACK_VERIFY, s->local, s->remote, s->verify_stream_id);
         send_and_free(s, v);
+        return;
+    }
+    if (s->peer->prof.no_dialback) {
+        /* dialback=no: SASL EXTERNAL was the only way, and it was not offered or failed. */
+        peer_report(s->peer,
+                    "s2s out #%u to %s: no SASL EXTERNAL, and this peer has no dialback: "
+                    "not authenticated, closing",
+                    s->id, s->remote);
+        drop_queue(s, "no way to authenticate");
+        s2s_close(s);
         return;
     }
     send_results(s);

@@ -8,6 +8,7 @@
 # other with nothing shared; else in the machine's.
 #
 # usage: suite.sh FEDSIM SOURCE_DIR SUT VARIANT JOBS SCENARIO...
+# (FEDSIM_SUITE_JUNIT=NAME: the JUnit file's name instead, for tests/integration/matrix.sh)
 set -euo pipefail
 fedsim=$1 src=$2 sut=$3 variant=$4 jobs=$5
 shift 5
@@ -34,5 +35,5 @@ file=$("$src/ci/sut/$sut/start" --dir "$dir" --tls "$variant" --fedsim "$fedsim"
 trap '"$src/ci/sut/$sut/stop" "$dir" > /dev/null 2>&1 || true' EXIT
 rc=0
 "$fedsim" run -j "$jobs" --sut "$file" --fixtures "$src/dnsfixtures" \
-    --junit "junit-suite.$sut.$variant.xml" "$@" || rc=$?
+    --junit "${FEDSIM_SUITE_JUNIT:-junit-suite.$sut.$variant.xml}" "$@" || rc=$?
 exit $rc

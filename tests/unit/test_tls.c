@@ -271,6 +271,60 @@ test_issuer_variants(void **state)
     tls_cert_clear(&c);
 }
 
+/* OpenSSL's verdict on cert against ca with `untrusted` offered as the chain the peer sent. */
+static int
+verify_with(X509 *cert, X509 *ca, X509 *untrusted)
+{
+    X509_STORE *store = X509_STORE_new();
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    STACK_OF(X509) *chain = sk_X509_new_null();
+    int rc;
+
+    X509_STORE_add_cert(store, ca);
+    sk_X509_push(chain, untrusted);
+    X509_STORE_CTX_init(ctx, store, cert, chain);
+    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
+    rc = X509_verify_cert(ctx) == 1 ? X509_V_OK : X509_STORE_CTX_get_error(ctx);
+    X509_STORE_CTX_free(ctx);
+    sk_X509_free(chain);
+    X509_STORE_free(store);
+    return rc;
+}
+
+/* A leaf issued by an intermediate CA the peer does not send: alone it does not chain to the
+ * trusted CA; with the intermediate (issued by that CA) it does, so only the missing link is
+ * at fault. And the peer's SSL_CTX presents the leaf alone. */
+static void
+test_missing_intermediate(void **state)
+{
+    struct fixture *f = *state;
+    struct tls_cert c = issue(f, TLS_CERT_MISSING_INTERMEDIATE);
+    STACK_OF(X509) *sent = NULL;
+    char err[256];
+    SSL_CTX *ctx;
+
+    assert_true(matches(c.cert, DOMAIN));
+    assert_non_null(c.issuer);
+    assert_int_equal(X509_NAME_cmp(X509_get_issuer_name(c.cert), X509_get_subject_name(c.issuer)),
+                     0);
+    assert_int_equal(X509_check_ca(c.issuer), 1);
+    assert_int_equal(verify(c.issuer, f->ca_cert, X509_PURPOSE_ANY), X509_V_OK);
+    assert_int_equal(verify(c.cert, f->ca_cert, X509_PURPOSE_SSL_SERVER),
+                     X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+    assert_int_equal(verify_with(c.cert, f->ca_cert, c.issuer), X509_V_OK);
+    assert_true(X509_get_extended_key_usage(c.cert) & XKU_SSL_CLIENT);
+    ctx = tls_ctx_new(1, &c, NULL, 0, err, sizeof(err));
+    assert_non_null(ctx);
+    assert_int_equal(SSL_CTX_get0_chain_certs(ctx, &sent), 1);
+    assert_int_equal(sent != NULL ? sk_X509_num(sent) : 0, 0);
+    SSL_CTX_free(ctx);
+    tls_cert_clear(&c);
+    assert_null(c.issuer);
+    c = issue(f, TLS_CERT_VALID);
+    assert_null(c.issuer);
+    tls_cert_clear(&c);
+}
+
 static void
 test_server_auth_only(void **state)
 {
@@ -297,7 +351,7 @@ test_kind_words(void **s)
     int i;
 
     (void)s;
-    for (i = TLS_CERT_VALID; i <= TLS_CERT_NONE; i++) {
+    for (i = TLS_CERT_VALID; i <= TLS_CERT_MISSING_INTERMEDIATE; i++) {
         assert_int_equal(tls_cert_kind_parse(tls_cert_kind_str((enum tls_cert_kind)i), &k), 0);
         assert_int_equal(k, i);
         assert_non_null(strstr(tls_cert_kind_names(), tls_cert_kind_str(k)));
@@ -317,6 +371,7 @@ main(void)
             cmocka_unit_test_setup_teardown(test_more_names, setup, teardown),
             cmocka_unit_test_setup_teardown(test_issuer_variants, setup, teardown),
             cmocka_unit_test_setup_teardown(test_server_auth_only, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_missing_intermediate, setup, teardown),
             cmocka_unit_test(test_kind_words),
     };
 
