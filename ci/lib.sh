@@ -27,6 +27,12 @@ FEDSIM_TEST_PACKAGES=(
     python3-yaml                                # reads action.yml in the action's test
 )
 FEDSIM_PACKAGES=("${FEDSIM_DEMO_PACKAGES[@]}" "${FEDSIM_TEST_PACKAGES[@]}")
+# Packages whose behaviour the shipped verdicts depend on, and the least version they hold for
+# (upgraded to the registry's when older). libexpat1 from 2.5.0-1+deb12u2 (the CVE-2023-52425
+# fix) defers reparsing a stream header that arrives in small pieces, in Prosody's, ejabberd's
+# and jabberd2's parsers alike: network-slow-peer's xfail lines. A machine image with an older
+# one (seen: 2.5.0-1+deb12u1) would make those SUTs pass it, as the lines then say.
+FEDSIM_LEAST_VERSIONS=(libexpat1=2.5.0-1+deb12u2 libexpat1-dev=2.5.0-1+deb12u2)
 
 fedsim_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -41,9 +47,16 @@ ensure_packages() {
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
             missing+=("$p")
     done
+    local least version
+    for p in "${FEDSIM_LEAST_VERSIONS[@]}"; do
+        least=${p#*=} p=${p%%=*}
+        version=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null) || continue # not installed
+        [ -n "$version" ] || continue
+        dpkg --compare-versions "$version" lt "$least" && missing+=("$p")
+    done
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" -ne 0 ]; then
-        say "fedsim needs these Debian packages; as root, run:"
+        say "fedsim needs these Debian packages (or newer versions of them); as root, run:"
         say "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
         exit 2
     fi
