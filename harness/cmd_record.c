@@ -232,7 +232,7 @@ tls_facing(const char *ca_dir, const char *domain, struct tls_ca **ca, SSL_CTX *
         return -1;
     }
     if (tls_cert_issue(*ca, domain, NULL, 0, TLS_CERT_VALID, &cert, e, sizeof(e)) != 0 ||
-        (*server = tls_ctx_new(1, &cert, *ca, 0, e, sizeof(e))) == NULL ||
+        (*server = tls_ctx_new(1, &cert, *ca, 1, e, sizeof(e))) == NULL ||
         (*client = tls_ctx_new(0, &cert, *ca, 0, e, sizeof(e))) == NULL) {
         snprintf(err, errlen, "a certificate for %s: %s", domain, e);
         tls_cert_clear(&cert);

@@ -237,7 +237,8 @@ in_open(struct xconn *c, struct xml_node *h, void *arg)
 {
     struct leg *l = arg;
     struct pair *p = l->pair;
-    const struct recorder_end *me = &p->r->ends[1 - p->from];
+    /* The domain played, and TLS as the server facing the one that dialled. */
+    const struct recorder_end *me = &p->r->ends[1 - p->from], *facing = &p->r->ends[p->from];
     const char *version = xml_attr(h, "version"), *from = xml_attr(h, "from");
     const char *to = xml_attr(h, "to");
     char buf[512];
@@ -259,7 +260,7 @@ in_open(struct xconn *c, struct xml_node *h, void *arg)
          from != NULL ? from : "(no from)", to != NULL ? to : "(no to)",
          l->version10 ? "" : " (no version 1.0: no features)", l->id);
     xml_node_free(h);
-    if (!l->version10 || l->tls_done || me->tls_server == NULL) {
+    if (!l->version10 || l->tls_done || facing->tls_server == NULL) {
         if (l->version10) {
             n = snprintf(buf, sizeof(buf),
                          "<stream:features><dialback xmlns='urn:xmpp:features:dialback'>"
@@ -281,14 +282,14 @@ static void
 in_stanza(struct xconn *c, struct xml_node *n, void *arg)
 {
     struct leg *l = arg;
-    const struct recorder_end *me = &l->pair->r->ends[1 - l->pair->from];
+    const struct recorder_end *facing = &l->pair->r->ends[l->pair->from];
 
     if (xml_is(n, NS_TLS, "starttls")) {
         static const char proceed[] = "<proceed xmlns='" NS_TLS "'/>";
         static const char failure[] = "<failure xmlns='" NS_TLS "'/>";
 
         xml_node_free(n);
-        if (l->tls_done || me->tls_server == NULL) {
+        if (l->tls_done || facing->tls_server == NULL) {
             xconn_send_raw(c, failure, sizeof(failure) - 1);
             l->conn = NULL;
             xconn_close(c);
@@ -298,7 +299,7 @@ in_stanza(struct xconn *c, struct xml_node *n, void *arg)
         xconn_send_raw(c, proceed, sizeof(proceed) - 1);
         l->state = LEG_TLS;
         xconn_set_deadline(c, RECORDER_HANDSHAKE_MS);
-        xconn_starttls(c, me->tls_server, 1, NULL);
+        xconn_starttls(c, facing->tls_server, 1, NULL);
         return;
     }
     relay(l, n);
