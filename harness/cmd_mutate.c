@@ -64,6 +64,8 @@ struct mutate {
     struct item *items;
     size_t nitems;
     int phase; /* 0: the baselines, 1: the mutants */
+    size_t *todo; /* owned: phase 0's scenarios (indexes into scns) */
+    size_t ntodo;
     char **labels;
     size_t ndone;
     int interrupted; /* a scenario was interrupted by a signal */
@@ -98,7 +100,8 @@ mutate_usage(FILE *fp)
             "      --list            print the mutants (file:line, operator, change, the mutated\n"
             "                        step) without running anything\n"
             "      --sample N        run a random sample of N mutants (of the scenarios whose\n"
-            "                        baseline passed; with --list, of all)\n"
+            "                        baseline passed, running only the baselines the sample\n"
+            "                        needs; with --list, of all)\n"
             "      --seed S          the sample's seed (default: from the clock; printed, so a\n"
             "                        run can be repeated)\n"
             "      --json FILE       also write the results as JSON\n"
@@ -321,7 +324,7 @@ run_item(const struct run_opts *ro, const struct sut *sut, size_t i, struct done
     struct runner_options o = runner_opts(mt);
 
     if (mt->phase == 0) {
-        const struct scn *c = &mt->scns[i];
+        const struct scn *c = &mt->scns[mt->todo[i]];
         size_t k, len = 0;
 
         runner_run(c->s, sut, &o, &d->r);
@@ -378,7 +381,7 @@ item_done(const struct run_opts *ro, size_t i, struct done *d)
     mt->ndone++;
     mt->interrupted |= d->r.interrupted;
     if (mt->phase == 0) {
-        struct scn *c = &mt->scns[i];
+        struct scn *c = &mt->scns[mt->todo[i]];
         const char *p = d->extra;
         size_t k;
 
@@ -454,7 +457,7 @@ run_phase(struct mutate *mt, const struct sut *sut, struct sut *info, size_t n)
     mt->labels = xcalloc(n + 1, sizeof(*mt->labels));
     for (i = 0; i < n; i++) {
         if (mt->phase == 0) {
-            mt->labels[i] = xstrdup(mt->scns[i].path);
+            mt->labels[i] = xstrdup(mt->scns[mt->todo[i]].path);
         } else {
             const struct item *it = &mt->items[i];
 
@@ -594,10 +597,16 @@ print_summary(const struct mutate *mt, const struct sut *info, double baseline, 
         if (s->run != s->mutants)
             printf("; %zu of %zu mutants run", s->run, s->mutants);
         printf("); %zu scenarios: %zu mutated, %zu skipped, %zu xfail, %zu failing (not "
-               "mutated)\n",
+               "mutated)",
                s->scenarios, s->mutated, s->skipped, s->xfail, s->failing);
+        if (s->scenarios > s->mutated + s->skipped + s->xfail + s->failing)
+            printf(", %zu not run (no mutant of the sample)",
+                   s->scenarios - s->mutated - s->skipped - s->xfail - s->failing);
+        printf("\n");
     }
-    printf("baselines: %zu scenarios in %.0f s", mt->nscns, baseline);
+    for (i = 0, ran = 0; i < mt->nscns; i++)
+        ran += mt->scns[i].ran;
+    printf("baselines: %zu scenarios in %.0f s", ran, baseline);
     for (i = 0, ran = 0; i < mt->nitems; i++)
         ran += mt->items[i].v != V_PENDING;
     if (ran > 0)
@@ -709,46 +718,128 @@ list_mutants(const struct mutate *mt, const size_t *pick, size_t npick)
     printf("%zu mutants%s\n", pick != NULL ? npick : g, pick != NULL ? " in the sample" : "");
 }
 
-/* Picks the mutants to run: every mutant of a scenario whose baseline passed, or a sample. */
-static void
-choose(struct mutate *mt)
+static int
+cmp_index(const void *a, const void *b)
 {
-    size_t sc, k, n = 0, i, *pick = NULL;
-    struct item *all;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
 
-    for (sc = 0; sc < mt->nscns; sc++)
-        if (mt->scns[sc].ran && mt->scns[sc].base == RUN_OK)
-            n += mt->scns[sc].nm;
-    all = xcalloc(n + 1, sizeof(*all));
-    n = 0;
-    for (sc = 0; sc < mt->nscns; sc++)
-        if (mt->scns[sc].ran && mt->scns[sc].base == RUN_OK)
-            for (k = 0; k < mt->scns[sc].nm; k++)
-                all[n++] = (struct item){.scn = sc, .k = k};
-    if (mt->o.sample >= 0 && (size_t)mt->o.sample < n) {
-        pick = xcalloc((size_t)mt->o.sample + 1, sizeof(*pick));
-        mutant_sample(n, (size_t)mt->o.sample, mt->o.seed, pick);
-        for (i = 0; i < (size_t)mt->o.sample; i++)
-            all[i] = all[pick[i]];
-        printf("sample: %ld of %zu mutants, seed %llu (repeat with --sample %ld --seed %llu)\n",
-               mt->o.sample, n, (unsigned long long)mt->o.seed, mt->o.sample,
-               (unsigned long long)mt->o.seed);
-        n = (size_t)mt->o.sample;
-        free(pick);
-    }
-    for (i = 0; i < n; i++) {
-        const struct scn *c = &mt->scns[all[i].scn];
-        const struct mutant *m = &c->m[all[i].k];
+    return x < y ? -1 : x > y;
+}
+
+/* The mutated steps' waits, from the baselines. */
+static void
+set_caps(struct mutate *mt)
+{
+    size_t i;
+
+    for (i = 0; i < mt->nitems; i++) {
+        struct item *it = &mt->items[i];
+        const struct scn *c = &mt->scns[it->scn];
+        const struct mutant *m = &c->m[it->k];
         char err[1024];
         struct scenario *s = mutant_parse(m, c->path, mt->o.fixtures, err, sizeof(err));
 
         if (s == NULL)
             fatalx("a mutant that parsed no longer does: %s", err);
-        all[i].cap_ms = cap_ms(mt, c, s, m->step);
+        it->cap_ms = cap_ms(mt, c, s, m->step);
         scenario_free(s);
     }
-    mt->items = all;
-    mt->nitems = n;
+}
+
+/* Without --sample: every scenario's baseline, then every mutant of those that passed. */
+static int
+run_all(struct mutate *mt, const struct sut *sut, struct sut *info)
+{
+    size_t sc, k, n = 0;
+
+    mt->todo = xcalloc(mt->nscns + 1, sizeof(*mt->todo));
+    for (sc = 0; sc < mt->nscns; sc++)
+        mt->todo[sc] = sc;
+    mt->ntodo = mt->nscns;
+    if (run_phase(mt, sut, info, mt->ntodo) != 0)
+        return -1;
+    for (sc = 0; sc < mt->nscns; sc++)
+        if (mt->scns[sc].ran && mt->scns[sc].base == RUN_OK)
+            n += mt->scns[sc].nm;
+    mt->items = xcalloc(n + 1, sizeof(*mt->items));
+    for (sc = 0; sc < mt->nscns; sc++)
+        if (mt->scns[sc].ran && mt->scns[sc].base == RUN_OK)
+            for (k = 0; k < mt->scns[sc].nm; k++)
+                mt->items[mt->nitems++] = (struct item){.scn = sc, .k = k};
+    set_caps(mt);
+    return 0;
+}
+
+/*
+ * With --sample N: the first N mutants, in the seed's random order of all mutants
+ * (mutant_shuffle), whose scenario's baseline passed; a baseline runs only when such a mutant
+ * needs it, in rounds (a round's baselines side by side): each round walks the order, and the
+ * mutants of scenarios not yet run count as wanted until N are picked or wanted. Uniform over
+ * the mutants of the scenarios that pass, as a sample of them all would be, without running
+ * every scenario first; when every baseline passes, it is the sample `--list --sample N
+ * --seed S` prints.
+ */
+static int
+run_sample(struct mutate *mt, const struct sut *sut, struct sut *info)
+{
+    size_t total = 0, sc, k, i, n = 0, picked, wanted, *order, *pick;
+    struct item *flat;
+    char *queued;
+
+    for (sc = 0; sc < mt->nscns; sc++)
+        total += mt->scns[sc].nm;
+    flat = xcalloc(total + 1, sizeof(*flat));
+    for (sc = 0; sc < mt->nscns; sc++)
+        for (k = 0; k < mt->scns[sc].nm; k++)
+            flat[n++] = (struct item){.scn = sc, .k = k};
+    order = xcalloc(total + 1, sizeof(*order));
+    mutant_shuffle(total, mt->o.seed, order);
+    mt->todo = xcalloc(mt->nscns + 1, sizeof(*mt->todo));
+    queued = xcalloc(mt->nscns + 1, 1);
+    for (;;) {
+        memset(queued, 0, mt->nscns);
+        mt->ntodo = 0;
+        for (i = 0, picked = 0, wanted = 0; i < total && picked + wanted < (size_t)mt->o.sample;
+             i++) {
+            const struct scn *c = &mt->scns[flat[order[i]].scn];
+
+            if (c->ran) {
+                picked += c->base == RUN_OK;
+                continue;
+            }
+            wanted++;
+            if (!queued[flat[order[i]].scn]) {
+                queued[flat[order[i]].scn] = 1;
+                mt->todo[mt->ntodo++] = flat[order[i]].scn;
+            }
+        }
+        if (mt->ntodo == 0 || cmd_run_stop_signal() || mt->interrupted)
+            break;
+        if (run_phase(mt, sut, info, mt->ntodo) != 0) {
+            free(queued), free(order), free(flat);
+            return -1;
+        }
+    }
+    free(queued);
+    /* The picks, in file order. */
+    pick = xcalloc(total + 1, sizeof(*pick));
+    for (i = 0, n = 0; i < total && n < (size_t)mt->o.sample; i++)
+        if (mt->scns[flat[order[i]].scn].ran && mt->scns[flat[order[i]].scn].base == RUN_OK)
+            pick[n++] = order[i];
+    qsort(pick, n, sizeof(*pick), cmp_index);
+    mt->items = xcalloc(n + 1, sizeof(*mt->items));
+    for (i = 0; i < n; i++)
+        mt->items[mt->nitems++] = flat[pick[i]];
+    for (sc = 0, k = 0; sc < mt->nscns; sc++)
+        k += mt->scns[sc].ran;
+    printf("sample: %zu of the mutants of the scenarios whose baseline passed (%zu mutants in "
+           "all; %zu of %zu baselines run, those the sample needed), seed %llu (repeat with "
+           "--sample %ld --seed %llu)\n",
+           n, total, k, mt->nscns, (unsigned long long)mt->o.seed, mt->o.sample,
+           (unsigned long long)mt->o.seed);
+    free(pick), free(order), free(flat);
+    set_caps(mt);
+    return 0;
 }
 
 static void
@@ -768,6 +859,7 @@ mutate_free(struct mutate *mt)
     for (i = 0; i < mt->nitems; i++)
         free(mt->items[i].note);
     free(mt->items);
+    free(mt->todo);
 }
 
 static int
@@ -814,16 +906,19 @@ mutate_exec(int argc, char **argv)
     if (sut != NULL)
         info = (struct sut){.name = sut->name, .version = sut->version, .tls = sut->tls};
     cmd_run_catch_signals();
-    printf("baselines: %zu scenarios, run unchanged first\n", mt.nscns);
+    if (mt.o.sample >= 0)
+        printf("baselines: those of the sample's scenarios, run unchanged first\n");
+    else
+        printf("baselines: %zu scenarios, run unchanged first\n", mt.nscns);
     fflush(stdout);
     mt.phase = 0;
-    if (run_phase(&mt, sut, &info, mt.nscns) != 0) {
+    if ((mt.o.sample >= 0 ? run_sample(&mt, sut, &info) : run_all(&mt, sut, &info)) != 0) {
         rc = FEDSIM_EXIT_INTERNAL;
         goto summary;
     }
     for (i = 0; i < mt.nscns; i++)
-        failing += !mt.scns[i].ran || mt.scns[i].base == RUN_FAIL || mt.scns[i].base == RUN_ERROR;
-    choose(&mt);
+        failing += mt.scns[i].ran ? mt.scns[i].base == RUN_FAIL || mt.scns[i].base == RUN_ERROR
+                                  : mt.o.sample < 0; /* every baseline was to run */
     printf("mutants: %zu to run\n", mt.nitems);
     fflush(stdout);
     mt.phase = 1;

@@ -826,21 +826,29 @@ cmp_size(const void *a, const void *b)
 }
 
 void
-mutant_sample(size_t n, size_t k, uint64_t seed, size_t *idx)
+mutant_shuffle(size_t n, uint64_t seed, size_t *idx)
 {
-    size_t *all = xcalloc(n + 1, sizeof(*all)), i;
     uint64_t state = seed;
+    size_t i;
 
     for (i = 0; i < n; i++)
-        all[i] = i;
-    /* The first k steps of a Fisher-Yates shuffle. */
-    for (i = 0; i < k && i < n; i++) {
+        idx[i] = i;
+    /* Fisher-Yates: after step i, idx[0..i] are final, so a prefix is a sample. */
+    for (i = 0; i + 1 < n; i++) {
         size_t j = i + (size_t)(next_random(&state) % (n - i));
-        size_t tmp = all[i];
+        size_t tmp = idx[i];
 
-        all[i] = all[j];
-        all[j] = tmp;
+        idx[i] = idx[j];
+        idx[j] = tmp;
     }
+}
+
+void
+mutant_sample(size_t n, size_t k, uint64_t seed, size_t *idx)
+{
+    size_t *all = xcalloc(n + 1, sizeof(*all));
+
+    mutant_shuffle(n, seed, all);
     memcpy(idx, all, (k < n ? k : n) * sizeof(*idx));
     qsort(idx, k < n ? k : n, sizeof(*idx), cmp_size);
     free(all);

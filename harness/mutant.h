@@ -70,4 +70,10 @@ struct scenario *mutant_parse(const struct mutant *m, const char *path, const ch
  */
 void mutant_sample(size_t n, size_t k, uint64_t seed, size_t *idx);
 
+/*
+ * A random order of the indexes 0..n-1 from seed (idx: n entries), the same on every machine:
+ * its first k entries, sorted, are mutant_sample(n, k, seed).
+ */
+void mutant_shuffle(size_t n, uint64_t seed, size_t *idx);
+
 #endif
