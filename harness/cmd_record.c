@@ -16,6 +16,7 @@
 #include "dns_server.h"
 #include "dns_zone.h"
 #include "file.h"
+#include "hosts.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
@@ -352,6 +353,13 @@ record_live(const struct live_opts *lo)
                             (const struct sockaddr *)&net_listener_addr(lv.listeners[1])->ss, NULL,
                             err, sizeof(err)) < 0 ||
         (dns[0] = dns_server_new(loop_base(), &sut->dns, NULL, zones, err, sizeof(err))) == NULL) {
+        fprintf(stderr, "fedsim record: %s\n", err);
+        goto out;
+    }
+    /* A server that resolves SRV targets through libc (ejabberd) reads them from its hosts
+     * file. */
+    if (hosts_write(sut->hosts, zones, NULL, err, sizeof(err)) != 0 ||
+        (rsut != NULL && hosts_write(rsut->hosts, zones, NULL, err, sizeof(err)) != 0)) {
         fprintf(stderr, "fedsim record: %s\n", err);
         goto out;
     }

@@ -17,7 +17,13 @@ if [ -z "${FEDSIM_RECORD_NS:-}" ]; then
         echo "skipped: needs a network namespace of its own (root)"
         exit 77
     fi
-    for b in prosody /usr/sbin/jabberd2-router sqlite3; do
+    remote=${FEDSIM_RECORD_REMOTE:-jabberd2}
+    case $remote in
+        jabberd2) needs="prosody /usr/sbin/jabberd2-router sqlite3" ;;
+        ejabberd) needs="prosody ejabberdctl" ;;
+        *) echo "FEDSIM_RECORD_REMOTE: jabberd2 or ejabberd, not $remote" >&2; exit 2 ;;
+    esac
+    for b in $needs; do
         command -v "$b" > /dev/null || { echo "skipped: $b is not installed"; exit 77; }
     done
     exec unshare -n env FEDSIM_RECORD_NS=1 bash "$0" "$@"
@@ -29,16 +35,23 @@ export FEDSIM=$fedsim
 psut=$("$src/ci/sut/prosody/start" --dir "$T_TMP/prosody" --tls "${FEDSIM_RECORD_TLS:-required}")
 at_exit "\"$src/ci/sut/prosody/stop\" \"$T_TMP/prosody\""
 dns=$(sut_get "$psut" dns)
-jsut=$("$src/ci/sut/jabberd2/start" --dir "$T_TMP/jabberd2" --domain gmail.test --dns "$dns" \
-    --tls "${FEDSIM_RECORD_TLS:-required}")
-at_exit "\"$src/ci/sut/jabberd2/stop\" \"$T_TMP/jabberd2\""
-# The remote user the replay's peer has (jdoe1), and SUT files for the clients' runs whose DNS
-# address is one nobody asks (the recorder holds the servers' own).
+# The remote server (FEDSIM_RECORD_REMOTE=ejabberd for ejabberd in jabberd2's place), and the
+# remote user the replay's peer has (jdoe1).
+remote=${FEDSIM_RECORD_REMOTE:-jabberd2}
+jsut=$("$src/ci/sut/$remote/start" --dir "$T_TMP/remote" --domain gmail.test --dns "$dns" \
+    --tls "${FEDSIM_RECORD_TLS:-required}" $([ "$remote" = ejabberd ] && echo --pool 0))
+at_exit "\"$src/ci/sut/$remote/stop\" \"$T_TMP/remote\""
 pw=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
-sqlite3 -batch -cmd '.timeout 5000' "$T_TMP/jabberd2/sqlite.db" \
-    "INSERT INTO authreg (username, realm, password) VALUES ('jdoe1', 'gmail.test', '$pw');"
-sed 's/^dns = .*/dns = 127.0.0.77:5353/' "$psut" > "$T_TMP/p.sut"
-sed 's/^dns = .*/dns = 127.0.0.78:5353/' "$jsut" > "$T_TMP/j.sut"
+if [ "$remote" = jabberd2 ]; then
+    sqlite3 -batch -cmd '.timeout 5000' "$T_TMP/remote/sqlite.db" \
+        "INSERT INTO authreg (username, realm, password) VALUES ('jdoe1', 'gmail.test', '$pw');"
+else
+    "$src/ci/sut/ejabberd/ctl" "$T_TMP/remote" register jdoe1 gmail.test "$pw" > /dev/null
+fi
+# SUT files for the clients' runs, whose DNS address is one nobody asks and whose hosts file is
+# none (the recorder holds the servers' own, and writes the hosts file of a server that reads one).
+sed -e 's/^dns = .*/dns = 127.0.0.77:5353/' -e '/^hosts = /d' "$psut" > "$T_TMP/p.sut"
+sed -e 's/^dns = .*/dns = 127.0.0.78:5353/' -e '/^hosts = /d' "$jsut" > "$T_TMP/j.sut"
 echo "account = jdoe1 $pw" >> "$T_TMP/j.sut"
 
 # The recorder, until SIGTERM (30 s at most).
@@ -85,7 +98,7 @@ check "the scenario: the remote server a peer, the SUT user a client, both direc
     grep -q 'hello prosody' '$T_TMP/replay.scn'"
 
 # The replay, against the same Prosody, fedsim's peer in jabberd2's place.
-"$src/ci/sut/jabberd2/stop" "$T_TMP/jabberd2" > /dev/null 2>&1 || true
+"$src/ci/sut/$remote/stop" "$T_TMP/remote" > /dev/null 2>&1 || true
 run() { "$fedsim" run --sut "$psut" --fixtures "$src/dnsfixtures" "$@"; }
 mkdir -p "$T_TMP/replay" "$T_TMP/mut"
 cp "$T_TMP/replay.scn" "$T_TMP/replay/live.scn"
