@@ -96,6 +96,12 @@ check "the scenario: the remote server a peer, the SUT user a client, both direc
     grep -q '^client user1' '$T_TMP/replay.scn' && grep -q '^gmail sends:' '$T_TMP/replay.scn' &&
     grep -q '^gmail receives:' '$T_TMP/replay.scn' && grep -q 'hello jabberd2' '$T_TMP/replay.scn' &&
     grep -q 'hello prosody' '$T_TMP/replay.scn'"
+rc=0
+"$fedsim" record --from-transcript "$T_TMP/live.log" -o "$T_TMP/again.scn" 2> "$T_TMP/again.err" ||
+    rc=$?
+check "--from-transcript takes the live transcript again: the same steps (exit $rc)" eval "
+    [ $rc -eq 0 ] && diff <(grep -v '^#\|^title:' '$T_TMP/replay.scn') \
+        <(grep -v '^#\|^title:' '$T_TMP/again.scn') > /dev/null"
 
 # The replay, against the same Prosody, fedsim's peer in jabberd2's place.
 "$src/ci/sut/$remote/stop" "$T_TMP/remote" > /dev/null 2>&1 || true
