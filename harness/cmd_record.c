@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -44,6 +45,9 @@ record_usage(FILE *fp)
             "                     [--profile PROFILE[,KNOB=V...]] [--show-secrets] [-o SCENARIO]\n"
             "                     [--zone FILE]\n"
             "       fedsim record --from-transcript FILE [-o SCENARIO] [--zone FILE]\n"
+            "       fedsim record --from-prosody-log FILE --remote DOMAIN [--domain DOMAIN|--sut "
+            "FILE]\n"
+            "                     [--profile ...] [-o SCENARIO] [--zone FILE]\n"
             "\n"
             "Live: fedsim stands between the SUT and another real server (the remote one),\n"
             "each reaching the other through fedsim's DNS, which answers for the other's\n"
@@ -54,7 +58,9 @@ record_usage(FILE *fp)
             "directions, made a scenario in which a fedsim peer plays the remote server: its\n"
             "stanzas as sends steps, the SUT's as receives steps, the SUT's users as clients.\n"
             "From a transcript: a run's (fedsim run --transcript DIR writes one per scenario)\n"
-            "or a live recording's, made a scenario the same way. A peer's autopilot answers\n"
+            "or a live recording's, made a scenario the same way. From a Prosody debug log: its\n"
+            "s2s stanzas with DOMAIN as a recording (Prosody logs their top tags only: a\n"
+            "message without its body). A peer's autopilot answers\n"
             "are left to the replay's autopilot. The scenario is checked as fedsim check\n"
             "would (docs/record.md).\n"
             "\n"
@@ -72,6 +78,9 @@ record_usage(FILE *fp)
             "  -p, --profile P[,KNOB=V...] the replay's peer (default modern,subscription=ignore)\n"
             "      --show-secrets          dialback keys in the transcript (default: redacted)\n"
             "  -t, --from-transcript FILE  a transcript instead of a live session\n"
+            "      --from-prosody-log FILE a Prosody debug log instead (--remote DOMAIN: the\n"
+            "                              remote domain; --domain, or --sut's: the SUT's)\n"
+            "      --domain DOMAIN         the SUT's domain, with --from-prosody-log\n"
             "  -o, --output FILE           where the scenario goes (default: stdout)\n"
             "  -z, --zone FILE             its zone: line (default federation.zone)\n"
             "\n"
@@ -469,6 +478,56 @@ out:
     return rc;
 }
 
+/* --- a Prosody debug log ------------------------------------------------------------------ */
+
+static int
+record_prosody(const char *path, const struct live_opts *lo, const char *domain, const char *output,
+               const char *zone)
+{
+    char err[1024], *text = NULL, *lines = NULL, *annotated = NULL, *scn = NULL;
+    struct sut *sut = NULL;
+    time_t now = time(NULL);
+    struct tm tm;
+    int rc = FEDSIM_EXIT_USAGE;
+
+    if (domain == NULL && lo->sut != NULL) {
+        if ((sut = sut_load(lo->sut, err, sizeof(err))) == NULL) {
+            fprintf(stderr, "fedsim record: %s\n", err);
+            return FEDSIM_EXIT_USAGE;
+        }
+        domain = sut->domain;
+    }
+    if (domain == NULL || lo->remote == NULL || strchr(lo->remote, '=') != NULL) {
+        fprintf(stderr, "fedsim record: --from-prosody-log needs --remote DOMAIN (the remote "
+                        "server's domain) and --domain DOMAIN or --sut FILE (the SUT's)\n");
+        sut_free(sut);
+        return FEDSIM_EXIT_USAGE;
+    }
+    gmtime_r(&now, &tm);
+    {
+        struct record_prosody rp = {.sut = domain, .remote = lo->remote, .year = tm.tm_year + 1900};
+        struct record_live rl = {.sut = domain, .remote = lo->remote, .profile = lo->profile};
+        struct record_options ro = {.source = path, .zone = zone};
+
+        if ((text = file_read(path, RECORD_MAX_FILE, err, sizeof(err))) == NULL ||
+            (lines = record_prosody_log(text, &rp, err, sizeof(err))) == NULL ||
+            (annotated = record_annotate(lines, &rl, err, sizeof(err))) == NULL ||
+            (scn = record_from_transcript(annotated, &ro, err, sizeof(err))) == NULL) {
+            fprintf(stderr, "fedsim record: %s%s%s\n", text != NULL ? path : "",
+                    text != NULL ? ": " : "", err);
+            goto out;
+        }
+    }
+    rc = write_scenario(scn, output, path);
+out:
+    free(text);
+    free(lines);
+    free(annotated);
+    free(scn);
+    sut_free(sut);
+    return rc;
+}
+
 static int
 record_exec(int argc, char **argv)
 {
@@ -483,13 +542,15 @@ record_exec(int argc, char **argv)
                                          {"transcript", required_argument, NULL, 'T'},
                                          {"profile", required_argument, NULL, 'p'},
                                          {"show-secrets", no_argument, NULL, 'S'},
+                                         {"from-prosody-log", required_argument, NULL, 'P'},
+                                         {"domain", required_argument, NULL, 'D'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     struct record_options ro = {0};
     struct live_opts lo = {.listen = "127.0.0.1",
                            .duration = RECORD_DEFAULT_S,
                            .profile = "modern,subscription=ignore"};
-    const char *from = NULL, *output = NULL;
+    const char *from = NULL, *output = NULL, *plog = NULL, *domain = NULL;
     char err[1024], *text = NULL, *scn = NULL, *end;
     int c, rc = FEDSIM_EXIT_USAGE;
 
@@ -535,6 +596,12 @@ record_exec(int argc, char **argv)
         case 'S':
             redact_show_secrets = 1;
             break;
+        case 'P':
+            plog = optarg;
+            break;
+        case 'D':
+            domain = optarg;
+            break;
         case 'h':
             record_usage(stdout);
             return FEDSIM_EXIT_OK;
@@ -543,6 +610,8 @@ record_exec(int argc, char **argv)
             return FEDSIM_EXIT_USAGE;
         }
     }
+    if (plog != NULL)
+        return record_prosody(plog, &lo, domain, output, ro.zone);
     if (optind < argc || (from == NULL) == (lo.sut == NULL) ||
         (lo.sut != NULL) != (lo.remote != NULL)) {
         fprintf(stderr, "fedsim record: needs --from-transcript FILE, or --sut FILE and --remote "

@@ -784,3 +784,118 @@ out:
     free(lv);
     return res;
 }
+
+/* --- a Prosody debug log made a live recording's lines (record_prosody_log) --------------- */
+
+static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* The domain of a JID (in buf). */
+static const char *
+jid_domain(const char *jid, char *buf, size_t len)
+{
+    const char *at, *slash;
+
+    if (jid == NULL)
+        return "";
+    slash = jid + strcspn(jid, "/");
+    at = memchr(jid, '@', (size_t)(slash - jid));
+    at = at != NULL ? at + 1 : jid;
+    snprintf(buf, len, "%.*s", (int)(slash - at), at);
+    return buf;
+}
+
+char *
+record_prosody_log(const char *text, const struct record_prosody *o, char *err, size_t errlen)
+{
+    struct rec r = {0};
+    const char *p = text;
+    int lineno = 0, n = 0;
+
+    r.err = err;
+    r.errlen = errlen;
+    out(&r, "%s", "");
+    while (*p != '\0') {
+        size_t len = strcspn(p, "\n");
+        char mon[4], src[64], level[16], dir[16], stamp[40], fd[256], td[256];
+        int day, hh, mm, ss, used = 0, m;
+        char *l = xstrndup(p, len), *xml, *msg;
+        struct xml_node *node;
+
+        lineno++;
+        p += len + (p[len] == '\n');
+        if (len > RECORD_MAX_LINE) {
+            snprintf(err, errlen, "%d: a line longer than %d bytes", lineno, RECORD_MAX_LINE);
+            free(l);
+            free(r.steps);
+            return NULL;
+        }
+        /* "Dec 04 03:22:15 s2sin5595..\tdebug\tReceived[s2sin]: <presence ...>" */
+        if (sscanf(l, "%3s %d %d:%d:%d %63s %15s %n", mon, &day, &hh, &mm, &ss, src, level,
+                   &used) != 7 ||
+            used == 0 || strcmp(level, "debug") != 0 || strncmp(src, "s2s", 3) != 0) {
+            free(l);
+            continue;
+        }
+        msg = l + used;
+        if (sscanf(msg, "%15[A-Za-z][s2s", dir) != 1 ||
+            (strcmp(dir, "Sending") != 0 && strcmp(dir, "Received") != 0) ||
+            (xml = strstr(msg, "]: <")) == NULL) {
+            free(l);
+            continue;
+        }
+        xml += 3;
+        if (strncmp(xml, "<message", 8) != 0 && strncmp(xml, "<presence", 9) != 0 &&
+            strncmp(xml, "<iq", 3) != 0) {
+            free(l);
+            continue;
+        }
+        for (m = 0; m < 12 && strcmp(months[m], mon) != 0; m++)
+            ;
+        if (m == 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) {
+            free(l);
+            continue;
+        }
+        /* The whole stanza when the log has it; Prosody's own lines hold its top tag only. */
+        if ((node = xml_parse_element(xml, XML_NS_SERVER, stamp, sizeof(stamp))) == NULL) {
+            size_t xl = strlen(xml);
+            char *closed;
+
+            if (xl < 2 || xml[xl - 1] != '>' || xml[xl - 2] == '/') {
+                free(l);
+                continue;
+            }
+            closed = xasprintf("%.*s/>", (int)(xl - 1), xml);
+            node = xml_parse_element(closed, XML_NS_SERVER, stamp, sizeof(stamp));
+            free(closed);
+            if (node == NULL) {
+                free(l);
+                continue;
+            }
+        }
+        jid_domain(xml_attr(node, "from"), fd, sizeof(fd));
+        jid_domain(xml_attr(node, "to"), td, sizeof(td));
+        if ((strcasecmp(fd, o->sut) == 0 && strcasecmp(td, o->remote) == 0) ||
+            (strcasecmp(fd, o->remote) == 0 && strcasecmp(td, o->sut) == 0)) {
+            char *s = xml_serialize(node, XML_NS_SERVER, NULL, NULL);
+
+            /* A stamp as transcripts write them, the log's second and its order. */
+            snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", o->year, m + 1,
+                     day, hh, mm, ss, n % 1000);
+            out(&r, "%s s2s %s > %s %s\n", stamp, fd, td, s);
+            free(s);
+            n++;
+        }
+        xml_node_free(node);
+        free(l);
+    }
+    if (n == 0) {
+        snprintf(err, errlen,
+                 "no stanza between %s and %s in Sending[s2s...] or Received[s2s...] lines "
+                 "(Prosody's debug level: log = { debug = FILE })",
+                 o->sut, o->remote);
+        free(r.steps);
+        return NULL;
+    }
+    return r.steps;
+}

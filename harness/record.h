@@ -60,4 +60,22 @@ struct record_live {
 
 char *record_annotate(const char *text, const struct record_live *o, char *err, size_t errlen);
 
+/*
+ * A Prosody debug log (`log = { debug = FILE }`) made a live recording's lines, for
+ * record_annotate(): each stanza between the SUT's domain and the remote one in a line of an
+ * s2s session ("Sending[s2sout]: <...>", "Received[s2sin]: <...>"), as "TIME s2s FROM > TO
+ * <stanza>". Prosody 0.12 logs a stanza's top tag only: the stanza is then that tag without its
+ * children (a message without its body), which a replay's receives still subset-matches; the
+ * whole stanza when the line has it. Dialback, stream and TLS elements and lines of other
+ * levels or sources are skipped; the log's times have no year, so o->year gives it. Returns the
+ * lines (owned), or NULL with the reason in err (no such stanza at all).
+ */
+struct record_prosody {
+    const char *sut, *remote; /* the SUT's domain (the log's server) and the remote one */
+    int year;
+};
+
+char *record_prosody_log(const char *text, const struct record_prosody *o, char *err,
+                         size_t errlen);
+
 #endif

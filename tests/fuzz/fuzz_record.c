@@ -1,6 +1,8 @@
 /*
  * fuzz_record.c: `fedsim record --from-transcript` (record.c) on arbitrary text as a transcript,
- * and the same text as a live recording (record_annotate) made a run's transcript first.
+ * the same text as a live recording (record_annotate) made a run's transcript first, and as a
+ * Prosody debug log (record_prosody_log) made a recording: what that writes, record_annotate
+ * takes.
  *
  * Oracle: whatever scenario it writes parses (scenario_parse, zones not looked up), and a
  * refused transcript says why.
@@ -50,6 +52,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         replay(live);
         free(live);
+    }
+    /* The text as a Prosody debug log, its lines a recording. */
+    {
+        struct record_prosody po = {.sut = "sut.test", .remote = "gmail.test", .year = 2026};
+        char *lines;
+
+        err[0] = '\0';
+        if ((lines = record_prosody_log(text, &po, err, sizeof(err))) == NULL) {
+            if (err[0] == '\0')
+                fuzz_fail("a refused Prosody log without a reason");
+        } else if ((live = record_annotate(lines, &lo, err, sizeof(err))) == NULL) {
+            fuzz_fail("record_prosody_log's lines refused by record_annotate: %s\n%s", err, lines);
+        } else {
+            replay(live);
+            free(live);
+        }
+        free(lines);
     }
     free(text);
     return 0;

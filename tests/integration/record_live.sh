@@ -7,7 +7,8 @@
 # jabberd2 user, is added back, chat both ways), driven by fedsim clients on both servers. The
 # recording becomes a scenario, which replays against the same Prosody with a fedsim peer in
 # jabberd2's place: it passes; mutants of it (a body the SUT must relay, a subscription answer
-# it must send) fail at their steps.
+# it must send) fail at their steps. The same session from Prosody's debug log
+# (--from-prosody-log) makes a scenario with the subscriptions both ways, which passes too.
 #
 # usage: record_live.sh FEDSIM SOURCE_DIR
 set -euo pipefail
@@ -103,6 +104,16 @@ check "--from-transcript takes the live transcript again: the same steps (exit $
     [ $rc -eq 0 ] && diff <(grep -v '^#\|^title:' '$T_TMP/replay.scn') \
         <(grep -v '^#\|^title:' '$T_TMP/again.scn') > /dev/null"
 
+# The same session from Prosody's debug log (its stanzas' top tags only).
+cp "$T_TMP/prosody/prosody.log" "$T_TMP/prosody-session.log"
+rc=0
+"$fedsim" record --from-prosody-log "$T_TMP/prosody-session.log" --remote gmail.test \
+    --sut "$psut" -o "$T_TMP/plog.scn" 2> "$T_TMP/plog.err" || rc=$?
+check "--from-prosody-log: the session's subscriptions and messages (exit $rc)" eval "
+    [ $rc -eq 0 ] && grep -A1 '^user1 sends:' '$T_TMP/plog.scn' | grep -q \"type='subscribe'\" &&
+    grep -A1 '^gmail sends:' '$T_TMP/plog.scn' | grep -q \"type='subscribed'\" &&
+    grep -A1 '^gmail receives:' '$T_TMP/plog.scn' | grep -q '<message .*jdoe1@gmail.test'"
+
 # The replay, against the same Prosody, fedsim's peer in jabberd2's place.
 "$src/ci/sut/$remote/stop" "$T_TMP/remote" > /dev/null 2>&1 || true
 run() { "$fedsim" run --sut "$psut" --fixtures "$src/dnsfixtures" "$@"; }
@@ -114,6 +125,15 @@ if [ $rc -eq 0 ] && grep -qx "1 passed, 0 failed, 0 skipped" "$T_TMP/replay.out"
     ok "the replay passes against Prosody"
 else
     not_ok "the replay (exit $rc)" "$T_TMP/replay.out" "$T_TMP/replay.scn"
+fi
+mkdir -p "$T_TMP/plog"
+cp "$T_TMP/plog.scn" "$T_TMP/plog/prosody-log.scn"
+rc=0
+run "$T_TMP/plog" > "$T_TMP/plog.out" 2>&1 || rc=$?
+if [ $rc -eq 0 ] && grep -qx "1 passed, 0 failed, 0 skipped" "$T_TMP/plog.out"; then
+    ok "the replay made from Prosody's log passes too"
+else
+    not_ok "the replay made from Prosody's log (exit $rc)" "$T_TMP/plog.out" "$T_TMP/plog.scn"
 fi
 # Mutants: what Prosody must relay to the peer changed (the body it got from its user), and
 # what it must deliver to its user (the peer's subscription answer); each fails at its step.

@@ -215,6 +215,43 @@ test_live(void **state)
     assert_non_null(strstr(err, "1: a relayed stanza that is not XML"));
 }
 
+/* Prosody's debug log: s2s stanzas' top tags, dialback, streams and other sources skipped. */
+static void
+test_prosody_log(void **state)
+{
+    static const char log[] =
+            "Dec 04 03:33:14 s2sout55c2\tdebug\tSending[s2sout_unauthed]: <?xml version='1.0'?>\n"
+            "Dec 04 03:33:14 s2sout55c2\tdebug\tSending[s2sout_unauthed]: <db:result "
+            "from='sut.test' to='gmail.test'>\n"
+            "Dec 04 03:33:14 s2sout55c2\tdebug\tSending[s2sout]: <presence type='subscribe' "
+            "from='user1@sut.test' xml:lang='en' to='jdoe1@gmail.test'/>\n"
+            "Dec 04 03:33:14 c2s55c24\tdebug\tReceived[c2s]: <presence type='subscribe' "
+            "to='jdoe1@gmail.test'>\n"
+            "Dec 04 03:33:15 s2sin55c248\tdebug\tReceived[s2sin]: <message "
+            "from='jdoe1@gmail.test/fedsim' to='user1@sut.test' type='chat'>\n"
+            "Dec 04 03:33:15 stanzarouter\tdebug\tReceived[s2sin]: <presence "
+            "from='jdoe1@gmail.test' to='user1@sut.test' type='error'>\n"
+            "Dec 04 03:33:16 s2sout55c2\tinfo\tSending[s2sout]: <message from='user1@sut.test' "
+            "to='jdoe1@gmail.test'>\n"
+            "Dec 04 03:33:16 s2sout77\tdebug\tSending[s2sout]: <message from='user1@sut.test' "
+            "to='x@third.test'>\n";
+    struct record_prosody o = {.sut = "sut.test", .remote = "gmail.test", .year = 2026};
+    char err[512] = "", *t = record_prosody_log(log, &o, err, sizeof(err));
+
+    (void)state;
+    if (t == NULL)
+        fail_msg("%s", err);
+    assert_string_equal(t, "2026-12-04T03:33:14.000Z s2s sut.test > gmail.test <presence "
+                           "type='subscribe' from='user1@sut.test' xml:lang='en' "
+                           "to='jdoe1@gmail.test'/>\n"
+                           "2026-12-04T03:33:15.001Z s2s gmail.test > sut.test <message "
+                           "from='jdoe1@gmail.test/fedsim' to='user1@sut.test' type='chat'/>\n");
+    free(t);
+    o.remote = "nowhere.test";
+    assert_null(record_prosody_log(log, &o, err, sizeof(err)));
+    assert_non_null(strstr(err, "no stanza between sut.test and nowhere.test"));
+}
+
 int
 main(void)
 {
@@ -222,6 +259,7 @@ main(void)
             cmocka_unit_test(test_replay),
             cmocka_unit_test(test_refused),
             cmocka_unit_test(test_live),
+            cmocka_unit_test(test_prosody_log),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
