@@ -175,6 +175,8 @@ live_stanza(unsigned pair, int from, const struct xml_node *n, void *arg)
     static const struct xml_prefix db[] = {{"db", XML_NS_DIALBACK}, {NULL, NULL}};
     struct live *lv = arg;
     int dialback = strcmp(n->ns, XML_NS_DIALBACK) == 0;
+    /* Stanzas; dialback; anything else (a stream error) as what it is. */
+    const char *kind = dialback ? "dialback" : strcmp(n->ns, XML_NS_SERVER) == 0 ? "s2s" : "stream";
     char *s = xml_serialize(n, XML_NS_SERVER, dialback ? db : NULL, NULL);
 
     /* Newlines inside a stanza would split its line: the transcript is one line a stanza. */
@@ -189,9 +191,8 @@ live_stanza(unsigned pair, int from, const struct xml_node *n, void *arg)
         free(s);
         s = r;
     }
-    live_line(lv, "%s %s > %s %s", dialback ? "dialback" : "s2s", lv->domains[from],
-              lv->domains[1 - from], s);
-    if (!dialback)
+    live_line(lv, "%s %s > %s %s", kind, lv->domains[from], lv->domains[1 - from], s);
+    if (strcmp(kind, "s2s") == 0)
         lv->stanzas++;
     free(s);
     (void)pair;

@@ -656,6 +656,11 @@ annotate_line(struct live *lv, int lineno, const char *stamp, const char *l, int
                  lineno, perr, xml);
         return -1;
     }
+    if (!xml_is(n, XML_NS_SERVER, "message") && !xml_is(n, XML_NS_SERVER, "presence") &&
+        !xml_is(n, XML_NS_SERVER, "iq")) {
+        xml_node_free(n); /* not a stanza (RFC 6120 §8): no step */
+        return 0;
+    }
     {
         const char *jid = xml_attr(n, from_sut ? "from" : "to");
         struct live_user *u =
