@@ -19,6 +19,7 @@
 
 /* A leg's negotiation, as the recorder sees it. */
 enum leg_state {
+    LEG_NEW,           /* made, nothing done yet */
     LEG_CONNECTING,    /* out: the TCP connect */
     LEG_WAIT_HEADER,   /* the other side's stream header */
     LEG_WAIT_FEATURES, /* out: its features */
@@ -28,7 +29,11 @@ enum leg_state {
 };
 
 static const char *const leg_state_names[] = {
-        "connecting", "waiting for the header", "waiting for features", "TLS", "ready", "done"};
+        "new",   "connecting", "waiting for the header", "waiting for features", "TLS",
+        "ready", "done"};
+
+_Static_assert(sizeof(leg_state_names) / sizeof(leg_state_names[0]) == LEG_DONE + 1,
+               "a name per leg state");
 
 struct pair;
 
@@ -85,6 +90,16 @@ leg_name(const struct leg *l)
     return l->in ? "in" : "out";
 }
 
+/* Every state change goes through here, traced (-T s2s). */
+static void
+leg_enter(struct leg *l, enum leg_state st)
+{
+    if (l->state != st)
+        log_trace(LOG_TRACE_S2S, "record #%u %s leg: %s -> %s", l->pair->no, leg_name(l),
+                  leg_state_names[l->state], leg_state_names[st]);
+    l->state = st;
+}
+
 static void
 pair_free(void *arg)
 {
@@ -129,7 +144,7 @@ pair_end(struct pair *p, int failed, const char *why)
             xconn_close(l->conn);
             l->conn = NULL;
         }
-        l->state = LEG_DONE;
+        leg_enter(l, LEG_DONE);
     }
     for (pp = &r->pairs; *pp != NULL; pp = &(*pp)->next)
         if (*pp == p) {
@@ -187,7 +202,7 @@ leg_ready(struct leg *l)
     size_t i, n = l->nqueue;
     struct xml_node **q = l->queue;
 
-    l->state = LEG_READY;
+    leg_enter(l, LEG_READY);
     xconn_set_deadline(l->conn, 0);
     l->queue = NULL;
     l->nqueue = 0;
@@ -297,7 +312,7 @@ in_stanza(struct xconn *c, struct xml_node *n, void *arg)
             return;
         }
         xconn_send_raw(c, proceed, sizeof(proceed) - 1);
-        l->state = LEG_TLS;
+        leg_enter(l, LEG_TLS);
         xconn_set_deadline(c, RECORDER_HANDSHAKE_MS);
         xconn_starttls(c, facing->tls_server, 1, NULL);
         return;
@@ -332,7 +347,7 @@ out_open(struct xconn *c, struct xml_node *h, void *arg)
     if (!l->version10)
         leg_ready(l);
     else
-        l->state = LEG_WAIT_FEATURES;
+        leg_enter(l, LEG_WAIT_FEATURES);
 }
 
 static void
@@ -349,7 +364,7 @@ out_stanza(struct xconn *c, struct xml_node *n, void *arg)
         if (tls && !l->tls_done && them->tls_client != NULL) {
             static const char starttls[] = "<starttls xmlns='" NS_TLS "'/>";
 
-            l->state = LEG_TLS;
+            leg_enter(l, LEG_TLS);
             xconn_send_raw(c, starttls, sizeof(starttls) - 1);
             return;
         }
@@ -387,7 +402,7 @@ leg_tls(struct xconn *c, SSL *ssl, void *arg)
     tls_info_get(ssl, p->r->ends[l->end].domain, &info);
     tls_info_format(&info, line, sizeof(line));
     note(p, "%s leg TLS with %s: %s", leg_name(l), p->r->ends[l->end].domain, line);
-    l->state = LEG_WAIT_HEADER;
+    leg_enter(l, LEG_WAIT_HEADER);
     if (!l->in)
         out_header(l);
     (void)c;
@@ -438,7 +453,7 @@ out_connected(enum net_event ev, struct bufferevent *bev, int error, void *arg)
              them->domain);
     l->conn = xconn_new(bev, label, XML_NS_SERVER, LOG_TRACE_S2S, &out_handler, l);
     xconn_set_deadline(l->conn, RECORDER_HANDSHAKE_MS);
-    l->state = LEG_WAIT_HEADER;
+    leg_enter(l, LEG_WAIT_HEADER);
     note(p, "out leg connected to %s at %s", them->domain, addr);
     out_header(l);
 }
@@ -478,10 +493,10 @@ recorder_accept(struct recorder *r, int from, int fd, const struct sockaddr *pee
              r->ends[1 - from].domain);
     p->in.conn = xconn_new(bev, label, XML_NS_SERVER, LOG_TRACE_S2S, &in_handler, &p->in);
     xconn_set_deadline(p->in.conn, RECORDER_HANDSHAKE_MS);
-    p->in.state = LEG_WAIT_HEADER;
+    leg_enter(&p->in, LEG_WAIT_HEADER);
     note(p, "%s (%s) dialled the recorder as %s", r->ends[from].domain,
          net_addr_format(peer, addr, sizeof(addr)), r->ends[1 - from].domain);
-    p->out.state = LEG_CONNECTING;
+    leg_enter(&p->out, LEG_CONNECTING);
     p->out.connecting = net_connect(loop_base(), &r->ends[1 - from].addr, RECORDER_CONNECT_MS,
                                     out_connected, &p->out);
 }
