@@ -1,7 +1,8 @@
 /* test_recorder.c: the live recorder's leg pairs on loopback, with fake servers at both ends: a
  * stream from a.test relayed to b.test's real listener, dialback's db:result passed through,
  * b.test's verify connection relayed to a.test with the stream id mapped both ways, a stanza
- * relayed, and a real server that cannot be reached ending the pair with a stream error. */
+ * relayed, a real server that cannot be reached ending the pair with a stream error, and
+ * STARTTLS on an in leg with the certificate the dialling server can verify. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 #include "loop.h"
 #include "net.h"
 #include "recorder.h"
+#include "tls.h"
 #include "xconn.h"
 #include "xml.h"
 #include "xmalloc.h"
@@ -27,7 +29,9 @@ struct fake {
     const char *me, *them; /* domains */
     const char *id;        /* a listener's stream id */
     int dialler;
-    const char *first; /* a dialler's first stanza, after the features */
+    const char *first;    /* a dialler's first stanza, after the features */
+    SSL_CTX *tls;         /* a dialler's: STARTTLS when offered */
+    int tls_done, tls_ok; /* ... and the recorder's certificate verified for `them` */
     struct xconn *c;
     char got_id[64];
     struct xml_node *got[MAXGOT];
@@ -57,8 +61,16 @@ f_stanza(struct xconn *c, struct xml_node *n, void *arg)
     struct fake *f = arg;
 
     if (xml_is(n, XML_NS_STREAM, "features")) {
-        if (f->dialler && f->first != NULL)
+        if (f->dialler && f->tls != NULL && !f->tls_done &&
+            xml_child(n, "urn:ietf:params:xml:ns:xmpp-tls", "starttls") != NULL)
+            xconn_send_raw(c, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>", 51);
+        else if (f->dialler && f->first != NULL)
             xconn_send_raw(c, f->first, strlen(f->first));
+        xml_node_free(n);
+        return;
+    }
+    if (xml_is(n, "urn:ietf:params:xml:ns:xmpp-tls", "proceed")) {
+        xconn_starttls(c, f->tls, 0, f->them);
         xml_node_free(n);
         return;
     }
@@ -88,7 +100,20 @@ f_end(struct xconn *c, enum xconn_end why, const char *msg, void *arg)
     xconn_close(c);
 }
 
-static const struct xconn_handler f_handler = {.open = f_open, .stanza = f_stanza, .end = f_end};
+static void
+f_tls(struct xconn *c, SSL *ssl, void *arg)
+{
+    struct fake *f = arg;
+    struct tls_info info;
+
+    tls_info_get(ssl, f->them, &info);
+    f->tls_done = 1;
+    f->tls_ok = info.chain_ok && info.name_ok;
+    xconn_send_header(c, f->me, f->them, NULL, "1.0", 1);
+}
+
+static const struct xconn_handler f_handler = {
+        .open = f_open, .stanza = f_stanza, .end = f_end, .tls = f_tls};
 
 static void
 on_accept(int fd, const struct sockaddr *peer, void *arg)
@@ -302,12 +327,65 @@ test_unreachable(void **state)
     loop_drain(50);
 }
 
+/* STARTTLS on an in leg: the recorder presents the certificate for the domain it plays, from
+ * the CA of the server that dialled (not the other end's); the stream goes on after it. */
+static void
+test_tls_in_leg(void **state)
+{
+    struct tls_ca *ca_a = tls_ca_ephemeral(), *ca_b = tls_ca_ephemeral();
+    struct tls_cert b_by_a = {0}, a_by_b = {0};
+    char err[256];
+    struct fake b_real = {.me = "b.test", .them = "a.test", .id = "B-STREAM"};
+    struct fake a_dial = {.me = "a.test",
+                          .them = "b.test",
+                          .first = "<db:result from='a.test' to='b.test'>KEY</db:result>"};
+    struct net_listener *lb = listen_any(&b_real);
+    struct recorder_end ends[2] = {{.domain = "a.test"},
+                                   {.domain = "b.test", .addr = *net_listener_addr(lb)}};
+    struct recorder *r;
+
+    (void)state;
+    assert_int_equal(
+            tls_cert_issue(ca_a, "b.test", NULL, 0, TLS_CERT_VALID, &b_by_a, err, sizeof(err)), 0);
+    assert_int_equal(
+            tls_cert_issue(ca_b, "a.test", NULL, 0, TLS_CERT_VALID, &a_by_b, err, sizeof(err)), 0);
+    /* Facing a.test: b.test's certificate from a.test's CA; facing b.test the other way. */
+    ends[0].tls_server = tls_ctx_new(1, &b_by_a, ca_a, 0, err, sizeof(err));
+    ends[0].tls_client = tls_ctx_new(0, &b_by_a, ca_a, 0, err, sizeof(err));
+    ends[1].tls_server = tls_ctx_new(1, &a_by_b, ca_b, 0, err, sizeof(err));
+    ends[1].tls_client = tls_ctx_new(0, &a_by_b, ca_b, 0, err, sizeof(err));
+    a_dial.tls = tls_ctx_new(0, NULL, ca_a, 0, err, sizeof(err));
+    assert_non_null(a_dial.tls);
+    r = recorder_new(ends, NULL, NULL);
+    dial(r, 0, &a_dial);
+    wait_got(&b_real, 1);
+    assert_true(a_dial.tls_done);
+    assert_true(a_dial.tls_ok);
+    assert_int_equal(b_real.ngot, 1); /* and dialback went on after TLS */
+    assert_true(xml_is(b_real.got[0], XML_NS_DIALBACK, "result"));
+    recorder_free(r);
+    fake_clear(&a_dial);
+    fake_clear(&b_real);
+    loop_drain(50);
+    net_listener_free(lb);
+    SSL_CTX_free(a_dial.tls);
+    SSL_CTX_free(ends[0].tls_server);
+    SSL_CTX_free(ends[0].tls_client);
+    SSL_CTX_free(ends[1].tls_server);
+    SSL_CTX_free(ends[1].tls_client);
+    tls_cert_clear(&b_by_a);
+    tls_cert_clear(&a_by_b);
+    tls_ca_free(ca_a);
+    tls_ca_free(ca_b);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_dialback_relayed),
             cmocka_unit_test(test_unreachable),
+            cmocka_unit_test(test_tls_in_leg),
     };
     char err[256];
     int rc;
