@@ -9,6 +9,8 @@
 # jabberd2's place: it passes; mutants of it (a body the SUT must relay, a subscription answer
 # it must send) fail at their steps. The same session from Prosody's debug log
 # (--from-prosody-log) makes a scenario with the subscriptions both ways, which passes too.
+# FEDSIM_RECORD_REMOTE=ejabberd, FEDSIM_RECORD_TLS=optional|off and FEDSIM_RECORD_FORM=address
+# run the other set-ups by hand.
 #
 # usage: record_live.sh FEDSIM SOURCE_DIR
 set -euo pipefail
@@ -55,8 +57,14 @@ sed -e 's/^dns = .*/dns = 127.0.0.77:5353/' -e '/^hosts = /d' "$psut" > "$T_TMP/
 sed -e 's/^dns = .*/dns = 127.0.0.78:5353/' -e '/^hosts = /d' "$jsut" > "$T_TMP/j.sut"
 echo "account = jdoe1 $pw" >> "$T_TMP/j.sut"
 
-# The recorder, until SIGTERM (30 s at most).
-"$fedsim" record --sut "$psut" --remote "$jsut" --duration 30 --transcript "$T_TMP/live.log" \
+# The recorder, until SIGTERM (30 s at most). FEDSIM_RECORD_FORM=address names the remote by
+# its domain and address (and its CA) rather than its SUT file.
+remote_args=(--remote "$jsut")
+if [ "${FEDSIM_RECORD_FORM:-file}" = address ]; then
+    remote_args=(--remote "gmail.test=$(sut_get "$jsut" s2s)")
+    [ -z "$(sut_get "$jsut" ca)" ] || remote_args+=(--remote-ca "$(sut_get "$jsut" ca)")
+fi
+"$fedsim" record --sut "$psut" "${remote_args[@]}" --duration 30 --transcript "$T_TMP/live.log" \
     -o "$T_TMP/replay.scn" > "$T_TMP/rec.out" 2> "$T_TMP/rec.err" &
 rpid=$!
 at_exit "kill $rpid"
