@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # resources.sh: 200 scenarios in one `fedsim run` against a real Prosody leave fedsim's open
-# file descriptors and RSS flat: sampled from /proc every 50 ms, the peaks of the last quarter
+# file descriptors and RSS flat: sampled from /proc every 100 ms, the peaks of the last quarter
 # of the run are no higher than those of the second (after warm-up), within a small slack.
 # The figures are printed; the slack is about leaks, not speed.
 #
@@ -27,7 +27,7 @@ while kill -0 "$pid" 2> /dev/null; do
     rss=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/status" 2> /dev/null) || break
     done_n=$(grep -c '^ok ' "$T_TMP/run.out" || true)
     [ -n "$rss" ] && printf '%s %s %s\n' "$done_n" "$fds" "$rss" >> "$T_TMP/samples"
-    sleep 0.05
+    sleep 0.1
 done
 rc=0
 wait "$pid" || rc=$?
