@@ -163,6 +163,22 @@ do_out(const struct matrix_opts *o, const char *dir)
     return FEDSIM_EXIT_OK;
 }
 
+/* The ')' that closes the '(' just before s (the reason may hold parentheses of its own:
+ * "XEP-0178 §3/1 (SHOULD): ..."), or NULL. */
+static const char *
+closing_paren(const char *s)
+{
+    int depth = 1;
+
+    for (; *s != '\0' && *s != '\n'; s++) {
+        depth += *s == '(';
+        depth -= *s == ')';
+        if (depth == 0)
+            return s;
+    }
+    return NULL;
+}
+
 /* The one-line reason of a result: an xfail's own reason, else the message's first line past
  * its "PATH:LINE: ". */
 static void
@@ -173,7 +189,7 @@ reason(const struct result *r, char *out, size_t len)
     char *q;
 
     if (r->r.outcome == RUN_XFAIL && strncmp(m, "expected failure (", 18) == 0 &&
-        (p = strstr(m, "): ")) != NULL) {
+        (p = closing_paren(m + 18)) != NULL) {
         m += 18;
         n = (size_t)(p - m);
     } else {

@@ -215,6 +215,13 @@ matrix_oracle(const struct matrix_cell *c, struct matrix_expect *e)
                   "TLS used (RFC 7590 §3.1/1); the peer does dialback only (sasl=none): "
                   "dialback over TLS");
     }
+    if (sut_dials && c->cert == MATRIX_CERT_SERVER_ONLY && c->auth == MATRIX_AUTH_DIALBACK)
+        /* The peer verifies the SUT's dialback key over a connection of its own to the SUT
+         * (XEP-0220 §2.1.2), where its certificate is a TLS client's. */
+        allow(e, MATRIX_REFUSED, "RFC 7590 §3.4/1",
+              "the peer verifies the SUT's dialback key over a connection of its own, its "
+              "certificate a client's there: RFC 5280 §4.2.1.12 lets the SUT refuse a "
+              "serverAuth-only one, and then dialback fails");
     if (authn != 1) {
         if (sut_dials) {
             /* The SUT cannot authenticate the receiving peer by its certificate: it may give

@@ -129,6 +129,12 @@ test_server_auth_only(void **s)
     e = expect(MATRIX_OPTIONAL, MATRIX_CERT_SERVER_ONLY, MATRIX_TLS_REQUIRED, MATRIX_AUTH_EXTERNAL,
                MATRIX_PEER_DIALS);
     assert_int_equal(e.allowed, EXT | REF);
+    /* As the SUT dials a dialback peer, the peer's verification connection presents it as a
+     * client certificate (XEP-0220 §2.1.2): refusing it there is allowed too. */
+    e = expect(MATRIX_REQUIRED, MATRIX_CERT_SERVER_ONLY, MATRIX_TLS_OPTIONAL, MATRIX_AUTH_DIALBACK,
+               MATRIX_SUT_DIALS);
+    assert_int_equal(e.allowed, DBTLS | REF);
+    assert_string_equal(e.rule[MATRIX_REFUSED].clause, "RFC 7590 §3.4/1");
 }
 
 /* Without TLS on one side: dialback in the clear, or refused where a side makes TLS mandatory
