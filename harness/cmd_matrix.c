@@ -382,6 +382,41 @@ write_expected(FILE *fp, const struct matrix_opts *o)
                 "rules.\n\n");
 }
 
+/* One line per SUT: each variant's counts (rf sorted by SUT, then variant). */
+static void
+write_summary(FILE *fp, const struct run_file *rf, size_t n)
+{
+    size_t i, j;
+    int v;
+
+    fprintf(fp, "| SUT | off | optional | required |\n|---|---|---|---|\n");
+    for (i = 0; i < n; i = j) {
+        fprintf(fp, "| %s |", rf[i].sut);
+        for (v = 0; v < MATRIX_NVARIANT; v++) {
+            size_t counts[RUN_XFAIL + 1] = {0}, k, any = 0;
+
+            for (j = i; j < n && strcmp(rf[j].sut, rf[i].sut) == 0; j++) {
+                if ((int)rf[j].variant != v)
+                    continue;
+                any = 1;
+                for (k = 0; k < rf[j].nres; k++)
+                    counts[rf[j].res[k].r.outcome]++;
+            }
+            if (!any)
+                fprintf(fp, " – |");
+            else
+                fprintf(fp, " %zu ok, %zu xfail%s%.0zu%s |", counts[RUN_OK], counts[RUN_XFAIL],
+                        counts[RUN_FAIL] + counts[RUN_ERROR] > 0 ? ", **" : "",
+                        counts[RUN_FAIL] + counts[RUN_ERROR],
+                        counts[RUN_FAIL] + counts[RUN_ERROR] > 0 ? " fail**" : "");
+        }
+        fprintf(fp, "\n");
+        for (j = i; j < n && strcmp(rf[j].sut, rf[i].sut) == 0; j++)
+            ;
+    }
+    fprintf(fp, "\n");
+}
+
 static int
 by_sut_variant(const void *a, const void *b)
 {
@@ -423,6 +458,7 @@ do_table(const struct matrix_opts *o, const char *out, char **files, int nfiles)
             fprintf(stderr, "fedsim matrix: %s: %s\n", out, strerror(errno));
             rc = FEDSIM_EXIT_USAGE;
         } else {
+            write_summary(fp, rf, (size_t)nfiles);
             fprintf(fp, "### Expected (the oracle)\n\n");
             write_expected(fp, o);
             for (i = 0; i < nfiles; i++) {
