@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "xmalloc.h"
 
@@ -419,6 +420,18 @@ parse_token(struct matrix_deviation *d, char *tok, char *why, size_t whylen)
     return 0;
 }
 
+/* A SUT name as a SUT file's `name` and an xfail line have it. */
+static int
+sut_name_ok(const char *s)
+{
+    if (*s == '\0')
+        return 0;
+    for (; *s != '\0'; s++)
+        if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+            return 0;
+    return 1;
+}
+
 int
 matrix_deviations_parse(const char *path, const char *text, struct matrix_deviation **devs,
                         size_t *n, char *err, size_t errlen)
@@ -457,6 +470,11 @@ matrix_deviations_parse(const char *path, const char *text, struct matrix_deviat
             }
             tok = strtok_r(s, " \t", &save);
             d.sut = xstrdup(tok != NULL ? tok : "");
+            if (!sut_name_ok(d.sut)) {
+                snprintf(why, sizeof(why),
+                         "\"%.60s\" is not a SUT name (letters, digits, '-', '_', '.')", d.sut);
+                bad = 1;
+            }
             while (!bad && (tok = strtok_r(NULL, " \t", &save)) != NULL)
                 bad = parse_token(&d, tok, why, sizeof(why)) != 0;
         }
@@ -565,7 +583,7 @@ matrix_write_scenario(FILE *fp, const struct matrix_cell *c, const struct matrix
             auth_words[c->auth]);
     for (i = 0; i < ndevs; i++) {
         for (j = 0; j < i; j++)
-            if (strcmp(devs[j].sut, devs[i].sut) == 0 && deviation_matches(&devs[j], c))
+            if (strcasecmp(devs[j].sut, devs[i].sut) == 0 && deviation_matches(&devs[j], c))
                 break;
         if (j == i && deviation_matches(&devs[i], c))
             fprintf(fp, "xfail: %s: %s\n", devs[i].sut, devs[i].reason);

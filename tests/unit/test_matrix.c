@@ -280,6 +280,11 @@ test_deviations(void **s)
                                              err, sizeof(err)),
                      -1);
     assert_non_null(strstr(err, "dev.txt:2:"));
+    /* A SUT name as an xfail line takes it (fuzz_matrix found "a:b" and case twins). */
+    assert_int_equal(matrix_deviations_parse("dev.txt", "a:b cert=valid: X §1: y\n", &d, &n, err,
+                                             sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "not a SUT name"));
     assert_int_equal(n, 2);
     assert_int_equal(matrix_deviations_parse("dev.txt",
                                              "jabberd2 needs=external|dialback-tls: X: y\n", &d, &n,
@@ -328,7 +333,8 @@ test_scenarios(void **s)
     (void)s;
     assert_int_equal(matrix_deviations_parse("d",
                                              "jabberd2 auth=external|both: XEP-0178 §3/1: "
-                                             "no EXTERNAL\njabberd2: X §1: second\n",
+                                             "no EXTERNAL\njabberd2: X §1: second\n"
+                                             "JABBERD2: X §1: third\n",
                                              &d, &nd, err, sizeof(err)),
                      0);
     t = scenario_text(&c1, d, nd);
@@ -342,7 +348,8 @@ test_scenarios(void **s)
                               "tls within 1s\n"));
     assert_null(strstr(t, "\np is authenticated"));
     assert_non_null(strstr(t, "\nxfail: jabberd2: XEP-0178 §3/1: no EXTERNAL\n"));
-    assert_null(strstr(t, "second")); /* the first matching line per SUT */
+    assert_null(strstr(t, "second"));          /* the first matching line per SUT */
+    assert_null(strstr(t, "xfail: JABBERD2")); /* names match as xfail lines do: any case */
     sc = scenario_parse("c1.scn", t, fixtures(), err, sizeof(err));
     if (sc == NULL)
         fail_msg("%s", err);
