@@ -190,9 +190,15 @@ step_text(const struct maker *mk, const struct scenario_step *st, const char *co
     stanza = stanzas != NULL && nstanzas > 0 ? stanzas[0] : NULL;
     within_str(st->within_ms, w, sizeof(w));
     switch (st->kind) {
-    case STEP_RECEIVE:
-        line = xasprintf("%s receives%s%s:", who, st->strict ? " strict" : "", w);
+    case STEP_RECEIVE: {
+        static const char *const dir[] = {"", " inbound", " outbound", " raw"};
+
+        line = xasprintf("%s receives%s%s%s%s%s%s:", who, st->nego ? " negotiation" : "",
+                         st->nego ? dir[st->dir] : "", st->nego ? tls[st->tls] : "",
+                         st->nego && st->after_sasl ? " after sasl" : "",
+                         st->strict ? " strict" : "", w);
         break;
+    }
     case STEP_RECEIVE_NOTHING:
         within_str(step_wait(mk, st), w, sizeof(w));
         line = xasprintf("%s receives nothing%s%s%s", who, stanza != NULL ? " like" : "", w,
@@ -663,6 +669,10 @@ step_mutants(struct maker *mk, size_t i)
          * (docs/scenarios.md, connects): "receives nothing like" it cannot see it, an
          * equivalent mutant by the language's design. */
         if (own_echo(mk, st))
+            break;
+        /* A negotiation step has no "receives nothing like" to turn into: its changed
+         * elements above are its mutants. */
+        if (st->nego)
             break;
         c.kind = STEP_RECEIVE_NOTHING;
         c.within_ms = step_wait(mk, st);

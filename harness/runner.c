@@ -43,6 +43,7 @@ struct inbox {
     size_t n;
     char *used; /* owned: per stanza, USED_* (peers and clients) */
     size_t nused;
+    struct peer_nego *meta; /* owned: negotiation inboxes: per item, where it came (el NULL) */
 };
 
 /* A stanza in an inbox: free, taken by an earlier step, or set aside by `connects` (the echo
@@ -57,7 +58,7 @@ struct dnsq {
 
 struct run {
     char msg[16384]; /* the verdict's message being built: r->message at the end */
-    uint64_t t0; /* when the scenario started (for event times) */
+    uint64_t t0;     /* when the scenario started (for event times) */
     const struct scenario *s;
     const struct sut *sut;
     const struct runner_options *o;
@@ -69,6 +70,7 @@ struct run {
     struct peer **peers;         /* per actor (NULL for clients) */
     struct c2s_client **clients; /* per actor (NULL for peers) */
     struct inbox *inbox;         /* per actor: peers' received stanzas; clients' used flags */
+    struct inbox *nego;          /* per actor: what peers received besides stanzas (peer.h) */
     int *client_ready, *client_failed;
     char **client_why;
     struct sut_account *accounts; /* per actor: the client's account (owned strings) */
@@ -84,8 +86,8 @@ struct run {
     int port_base;                /* 0: SRV ports kept; else where the run's own start */
     int ports[4];                 /* the SRV ports seen, in order: port_base + index */
     size_t nports;
-    struct dns_faults faults; /* owned: what `dns answers/drops/...` steps injected */
-    struct chance chance;     /* owned: every random choice, from the run's seed */
+    struct dns_faults faults;   /* owned: what `dns answers/drops/...` steps injected */
+    struct chance chance;       /* owned: every random choice, from the run's seed */
     unsigned long choices_done; /* ... made until the verdict */
     uint64_t digest_done;
     struct diagnose_facts *facts; /* owned: what happened, for a failure's diagnosis */
@@ -257,6 +259,47 @@ on_peer_stanza(struct peer *p, const struct xml_node *n, void *arg)
     in->items = xreallocarray(in->items, in->n + 1, sizeof(*in->items));
     in->items[in->n++] = xml_clone(n);
     kick(run);
+}
+
+/* Something the SUT sent a peer besides stanzas: its elements go to the actor's negotiation
+ * inbox (receives negotiation); every entry wakes the steps (stream close, connection closed). */
+static void
+on_peer_nego(struct peer *p, const struct peer_nego *n, void *arg)
+{
+    struct run *run = arg;
+    struct inbox *in = &run->nego[actor_of_peer(run, p)];
+
+    if (n->kind == PEER_NEGO_ELEMENT) {
+        in->items = xreallocarray(in->items, in->n + 1, sizeof(*in->items));
+        in->meta = xreallocarray(in->meta, in->n + 1, sizeof(*in->meta));
+        in->items[in->n] = xml_clone(n->el);
+        in->meta[in->n] = *n;
+        in->meta[in->n++].el = NULL;
+    }
+    kick(run);
+}
+
+/* 1 if a negotiation record came on a stream the step is about (inbound, outbound, raw, over
+ * tls...). */
+static int
+nego_fits(const struct scenario_step *st, const struct peer_nego *m)
+{
+    if ((st->dir == STEP_DIR_IN && m->dir != PEER_NEGO_IN) ||
+        (st->dir == STEP_DIR_OUT && m->dir != PEER_NEGO_OUT) ||
+        (st->dir == STEP_DIR_RAW && m->dir != PEER_NEGO_RAW))
+        return 0;
+    if ((st->tls == STEP_TLS_YES && m->tls == 0) || (st->tls == STEP_TLS_NO && m->tls != 0) ||
+        (st->tls == STEP_TLS_DIRECT && m->tls != 2))
+        return 0;
+    return !st->after_sasl || m->sasl;
+}
+
+/* 1 if item i of what step st looks at is one it may take: any stanza for a stanza step; for a
+ * negotiation step, an element from the streams it is about. */
+static int
+fits(const struct run *run, const struct scenario_step *st, size_t i)
+{
+    return !st->nego || nego_fits(st, &run->nego[st->actor].meta[i]);
 }
 
 /*
@@ -477,8 +520,8 @@ map_address(const struct run *run, const char *text, const char **p, char *out, 
     unsigned x = 0;
     int n = 0;
 
-    if (strncmp(s, "127.0.0.", 8) != 0 || (s > text && (isdigit((unsigned char)s[-1]) ||
-                                                        s[-1] == '.' || label_char(s[-1]))))
+    if (strncmp(s, "127.0.0.", 8) != 0 ||
+        (s > text && (isdigit((unsigned char)s[-1]) || s[-1] == '.' || label_char(s[-1]))))
         return 1;
     while (n < 3 && isdigit((unsigned char)d[n]))
         x = x * 10 + (unsigned)(d[n++] - '0');
@@ -707,12 +750,15 @@ expected_text(struct run *run, const struct scenario_step *st, const char *label
 
 /* The stanzas an actor has received; *used (sized to n) marks those earlier steps matched. */
 static struct xml_node *const *
-received(struct run *run, size_t a, size_t *n, char **used)
+received_in(struct run *run, size_t a, int nego, size_t *n, char **used)
 {
-    struct inbox *in = &run->inbox[a];
+    struct inbox *in = nego ? &run->nego[a] : &run->inbox[a];
     struct xml_node *const *items;
 
-    if (run->s->actors[a].kind == ACTOR_PEER) {
+    if (nego) {
+        *n = in->n;
+        items = in->items;
+    } else if (run->s->actors[a].kind == ACTOR_PEER) {
         *n = in->n;
         items = in->items;
     } else if (run->clients[a] == NULL) {
@@ -734,6 +780,14 @@ received(struct run *run, size_t a, size_t *n, char **used)
     }
     *used = in->used;
     return items;
+}
+
+/* What step st looks at: the actor's stanzas, or for a negotiation step what its peer received
+ * besides them (fits() says which of those the step may take). */
+static struct xml_node *const *
+received(struct run *run, const struct scenario_step *st, size_t *n, char **used)
+{
+    return received_in(run, st->actor, st->nego, n, used);
 }
 
 static int
@@ -830,9 +884,9 @@ do_receive(struct run *run, const struct scenario_step *st)
     if (want == NULL)
         return STEP_FAILED;
     /* The first stanza no earlier step matched: order between receives is not imposed. */
-    items = received(run, st->actor, &n, &used);
+    items = received(run, st, &n, &used);
     for (i = 0; i < n; i++) {
-        if (used[i] != USED_TAKEN &&
+        if (used[i] != USED_TAKEN && fits(run, st, i) &&
             match_one_of(want, nwant, items[i], st->strict ? MATCH_STRICT : MATCH_SUBSET,
                          &run->vars, NULL, 0) >= 0) {
             used[i] = USED_TAKEN;
@@ -855,7 +909,7 @@ do_receive_nothing(struct run *run, const struct scenario_step *st)
 {
     size_t n, i, nwant = 0;
     char *used, *got;
-    struct xml_node *const *items = received(run, st->actor, &n, &used);
+    struct xml_node *const *items = received(run, st, &n, &used);
     struct xml_node **want = NULL;
     struct match_vars scratch = {0};
     int hit = 0;
@@ -869,7 +923,7 @@ do_receive_nothing(struct run *run, const struct scenario_step *st)
     if (st->stanza != NULL && (want = step_stanzas(run, st, &nwant)) == NULL)
         return STEP_FAILED;
     for (i = run->nothing_seen; i < n && !hit; i++)
-        hit = used[i] == USED_FREE &&
+        hit = used[i] == USED_FREE && fits(run, st, i) &&
               (want == NULL ||
                match_one_of(want, nwant, items[i], MATCH_SUBSET, &scratch, NULL, 0) >= 0);
     match_vars_clear(&scratch);
@@ -924,7 +978,7 @@ do_dns_fault(struct run *run, const struct scenario_step *st)
         finish(run, RUN_FAIL, st->line, "%s:%d: %s", run->s->path, st->line, err);
         rc = -1;
     } else if (hosts_write_part(run->sut->hosts, run->o->hosts_part, run->zones, &run->faults, err,
-                         sizeof(err)) != 0) {
+                                sizeof(err)) != 0) {
         finish(run, RUN_ERROR, st->line, "%s:%d: %s", run->s->path, st->line, err);
         rc = -1;
     }
@@ -939,6 +993,7 @@ do_dns_fault(struct run *run, const struct scenario_step *st)
 /* The words of an authentication step's options, for messages. */
 static const char *const auth_words[] = {"", " by dialback", " by sasl external"};
 static const char *const tls_words[] = {"", " over tls", " without tls", " over direct tls"};
+static const char *const dir_words[] = {"", " inbound", " outbound", " raw"};
 
 static enum step_result
 try_step(struct run *run, const struct scenario_step *st)
@@ -995,6 +1050,18 @@ try_step(struct run *run, const struct scenario_step *st)
         return yes ? STEP_FAILED : STEP_WAIT; /* the timer ends it: passing */
     case STEP_STREAM_ERROR:
         return peer_got_stream_error(run->peers[st->actor], st->arg1) ? STEP_DONE : STEP_WAIT;
+    case STEP_STREAM_CLOSE:
+    case STEP_CONN_CLOSED: {
+        const struct peer *p = run->peers[st->actor];
+        enum peer_nego_kind want =
+                st->kind == STEP_STREAM_CLOSE ? PEER_NEGO_STREAM_CLOSE : PEER_NEGO_CONN_END;
+        size_t i;
+
+        for (i = 0; i < p->nnego; i++)
+            if (p->nego[i].kind == want && nego_fits(st, &p->nego[i]))
+                return STEP_DONE;
+        return STEP_WAIT;
+    }
     case STEP_MAX_CONNECTIONS: {
         unsigned seen = run->peers[st->actor]->facts.accepted;
 
@@ -1026,7 +1093,10 @@ try_step(struct run *run, const struct scenario_step *st)
         /* The indented lines are one run of bytes. */
         while ((nl = strchr(text, '\n')) != NULL)
             memmove(nl, nl + 1, strlen(nl));
-        yes = peer_send_raw(run->peers[st->actor], run->sut->domain, text, err, sizeof(err));
+        yes = st->unauth ? peer_send_raw_unauthenticated(run->peers[st->actor], run->sut->domain,
+                                                         text, err, sizeof(err))
+                         : peer_send_raw(run->peers[st->actor], run->sut->domain, text, err,
+                                         sizeof(err));
         free(text);
         if (yes != 0) {
             finish(run, RUN_FAIL, st->line, "%s:%d: %s", run->s->path, st->line, err);
@@ -1063,7 +1133,7 @@ wait_ms(const struct run *run, const struct scenario_step *st)
 static int
 check_never_receives(struct run *run, const struct scenario_step *st)
 {
-    const struct inbox *in = &run->inbox[st->actor];
+    const struct inbox *in = st->nego ? &run->nego[st->actor] : &run->inbox[st->actor];
     size_t nwant, i;
     struct xml_node **want = step_stanzas(run, st, &nwant);
     struct match_vars scratch = {0};
@@ -1072,7 +1142,8 @@ check_never_receives(struct run *run, const struct scenario_step *st)
     if (want == NULL)
         return -1;
     for (i = 0; i < in->n && k < 0; i++)
-        k = match_one_of(want, nwant, in->items[i], MATCH_SUBSET, &scratch, NULL, 0);
+        if (fits(run, st, i))
+            k = match_one_of(want, nwant, in->items[i], MATCH_SUBSET, &scratch, NULL, 0);
     match_vars_clear(&scratch);
     free_stanzas(want, nwant);
     if (k >= 0) {
@@ -1235,12 +1306,12 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
         size_t nwant, n, i, k, best = (size_t)-1, bestk = 0, unused = 0, bestd = (size_t)-1;
         struct xml_node **want = step_stanzas(run, st, &nwant);
         char *used;
-        struct xml_node *const *items = received(run, st->actor, &n, &used);
+        struct xml_node *const *items = received(run, st, &n, &used);
         enum match_mode mode = st->strict ? MATCH_STRICT : MATCH_SUBSET;
 
         for (i = 0; want != NULL && i < n; i++) {
             unused += used[i] == USED_FREE;
-            for (k = 0; k < nwant && used[i] != USED_TAKEN; k++) {
+            for (k = 0; k < nwant && used[i] != USED_TAKEN && fits(run, st, i); k++) {
                 size_t d;
 
                 /* The closest by distance, among stanzas of the element asked for. */
@@ -1279,6 +1350,10 @@ on_timeout(evutil_socket_t fd, short events, void *arg)
     } else if (st->kind == STEP_STREAM_ERROR) {
         snprintf(what, sizeof(what), "%s receives stream error %s: not so",
                  run->s->actors[st->actor].name, st->arg1);
+    } else if (st->kind == STEP_STREAM_CLOSE || st->kind == STEP_CONN_CLOSED) {
+        snprintf(what, sizeof(what), "%s %s%s%s%s: not so", run->s->actors[st->actor].name,
+                 scenario_step_str(st->kind), dir_words[st->dir], tls_words[st->tls],
+                 st->after_sasl ? " after sasl" : "");
     } else if (st->kind == STEP_AUTHENTICATES || st->kind == STEP_AUTHENTICATED_TO) {
 
         char *dom = expand(run, st, st->arg1);
@@ -1463,8 +1538,8 @@ setup(struct run *run)
             run->dom_to[run->ndom] =
                     xasprintf("%s.%s", run->o->run_label, run->s->actors[i].domain);
         else
-            run->dom_to[run->ndom] = xasprintf("r%02x%02x%02x.%s", rnd[0], rnd[1], rnd[2],
-                                               run->s->actors[i].domain);
+            run->dom_to[run->ndom] =
+                    xasprintf("r%02x%02x%02x.%s", rnd[0], rnd[1], rnd[2], run->s->actors[i].domain);
         note(run, "%s: %s is %s in this run", run->s->actors[i].name, run->dom_from[run->ndom],
              run->dom_to[run->ndom]);
         run->ndom++;
@@ -1484,7 +1559,8 @@ setup(struct run *run)
     run->timer = evtimer_new(loop_base(), on_timeout, run);
     run->kick = event_new(loop_base(), -1, 0, on_kick, run);
     run->dns = dns_server_new(loop_base(),
-                              run->o->dns_listen != NULL ? run->o->dns_listen : &run->sut->dns, NULL, run->zones, err, sizeof(err));
+                              run->o->dns_listen != NULL ? run->o->dns_listen : &run->sut->dns,
+                              NULL, run->zones, err, sizeof(err));
     if (run->dns == NULL || (run->res = resolve_new(loop_base(), dns_server_addr(run->dns), err,
                                                     sizeof(err))) == NULL) {
         finish(run, RUN_ERROR, 0, "%s", err);
@@ -1539,6 +1615,7 @@ setup(struct run *run)
             run->peers[i]->report = on_peer_report;
             run->peers[i]->report_arg = run;
             run->peers[i]->observe = on_peer_stanza;
+            run->peers[i]->observe_nego = on_peer_nego;
             run->peers[i]->observe_arg = run;
             snprintf(key, sizeof(key), "%s.domain", a->name);
             match_vars_set(&run->vars, key, run->peers[i]->domain);
@@ -1585,8 +1662,7 @@ listen_unmapped(struct run *run, struct peer *p, const struct resolve_target *t,
         return 0;
     copy = xcalloc(n + 1, sizeof(*copy));
     for (i = 0; i < n; i++) {
-        int port = net_addr_port((const struct sockaddr *)&t[i].addr.ss),
-            k = port - run->port_base;
+        int port = net_addr_port((const struct sockaddr *)&t[i].addr.ss), k = port - run->port_base;
 
         if (t[i].addr.ss.ss_family != AF_INET || k < 0 || (size_t)k >= run->nports ||
             run->ports[k] == port)
@@ -1671,8 +1747,16 @@ diagnosis(struct run *run, char *buf, size_t len)
     if (st != NULL && run->peers[st->actor] != NULL) {
         f->line = st->line;
         f->peer = fact_peer(run, st->actor);
-        if (st->kind == STEP_RECEIVE || st->kind == STEP_AUTHENTICATES ||
-            st->kind == STEP_STREAM_ERROR)
+        /* A negotiation step (stream close, connection closed) about the peer's own or raw
+         * stream waited for the SUT's answer there, not for the SUT to come to the peer. */
+        int own = (st->nego || st->kind == STEP_STREAM_CLOSE || st->kind == STEP_CONN_CLOSED) &&
+                  (st->dir == STEP_DIR_OUT || st->dir == STEP_DIR_RAW);
+
+        if (own)
+            f->wait = DIAGNOSE_WAIT_FROM_PEER;
+        else if (st->kind == STEP_RECEIVE || st->kind == STEP_AUTHENTICATES ||
+                 st->kind == STEP_STREAM_ERROR || st->kind == STEP_STREAM_CLOSE ||
+                 st->kind == STEP_CONN_CLOSED)
             f->wait = DIAGNOSE_WAIT_AT_PEER;
         else if (st->kind == STEP_AUTHENTICATED_TO)
             f->wait = DIAGNOSE_WAIT_FROM_PEER;
@@ -1753,8 +1837,9 @@ runner_exclusive(const struct scenario *s, const struct sut *sut, char *why, siz
          * timeouts, RTT estimates, retries), which every run shares. */
         if (st->kind == STEP_DNS_FAULT &&
             (st->fault == DNS_FAULT_DELAY || st->fault == DNS_FAULT_DROP)) {
-            snprintf(why, len, "line %d: a DNS answer late or missing (the SUT's resolver keeps "
-                               "timing its server, for every run)",
+            snprintf(why, len,
+                     "line %d: a DNS answer late or missing (the SUT's resolver keeps "
+                     "timing its server, for every run)",
                      st->line);
             return 1;
         }
@@ -1816,6 +1901,7 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
     run.peers = xcalloc(na + 1, sizeof(*run.peers));
     run.clients = xcalloc(na + 1, sizeof(*run.clients));
     run.inbox = xcalloc(na + 1, sizeof(*run.inbox));
+    run.nego = xcalloc(na + 1, sizeof(*run.nego));
     run.client_ready = xcalloc(na + 1, sizeof(*run.client_ready));
     run.client_failed = xcalloc(na + 1, sizeof(*run.client_failed));
     run.client_why = xcalloc(na + 1, sizeof(*run.client_why));
@@ -1897,6 +1983,11 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
             xml_node_free(run.inbox[i].items[k]);
         free(run.inbox[i].items);
         free(run.inbox[i].used);
+        for (k = 0; k < run.nego[i].n; k++)
+            xml_node_free(run.nego[i].items[k]);
+        free(run.nego[i].items);
+        free(run.nego[i].used);
+        free(run.nego[i].meta);
         free(run.client_why[i]);
         free(run.accounts[i].user);
         free(run.accounts[i].password);
@@ -1927,6 +2018,7 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
     free(run.peers);
     free(run.clients);
     free(run.inbox);
+    free(run.nego);
     free(run.client_ready);
     free(run.client_failed);
     free(run.client_why);
@@ -1972,8 +2064,7 @@ runner_run(const struct scenario *s, const struct sut *sut, const struct runner_
         }
     }
     if ((r->outcome == RUN_FAIL || r->outcome == RUN_ERROR) && run.ntail > 0) {
-        size_t len = strlen(run.msg),
-               start = run.ntail > TAIL_LINES ? run.ntail - TAIL_LINES : 0;
+        size_t len = strlen(run.msg), start = run.ntail > TAIL_LINES ? run.ntail - TAIL_LINES : 0;
 
         len += (size_t)snprintf(run.msg + len, sizeof(run.msg) - len,
                                 "\n  last lines of the transcript:");

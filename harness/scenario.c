@@ -71,16 +71,21 @@ static const struct verb verbs[] = {
         {"is not authenticated to", STEP_NOT_AUTHENTICATED_TO, 0, 1, 0, 1},
         {"jitters stanzas", STEP_PEER_MODE, 0, 1, 0, 0},
         {"never receives", STEP_NEVER_RECEIVES, 1, 1, 1, 0},
+        {"never receives negotiation", STEP_NEVER_RECEIVES, 0, 1, 1, 0},
         {"passes stanzas normally", STEP_PEER_MODE, 0, 1, 0, 0},
         {"receives", STEP_RECEIVE, 1, 1, 1, 0},
+        {"receives negotiation", STEP_RECEIVE, 0, 1, 1, 0},
         {"receives nothing", STEP_RECEIVE_NOTHING, 1, 1, 0, 0},
         {"receives nothing like", STEP_RECEIVE_NOTHING, 1, 1, 1, 0},
+        {"receives stream close", STEP_STREAM_CLOSE, 0, 1, 0, 0},
         {"receives stream error", STEP_STREAM_ERROR, 0, 1, 0, 1},
         {"refuses connections", STEP_PEER_MODE, 0, 1, 0, 0},
         {"resets connections", STEP_PEER_MODE, 0, 1, 0, 0},
         {"saw at most", STEP_MAX_CONNECTIONS, 0, 1, 0, 0},
+        {"sees the connection closed", STEP_CONN_CLOSED, 0, 1, 0, 0},
         {"sends", STEP_SEND, 1, 1, 1, 0},
         {"sends raw", STEP_SEND_RAW, 0, 1, 1, 0},
+        {"sends raw unauthenticated", STEP_SEND_RAW, 0, 1, 1, 0},
         {"stays silent", STEP_PEER_MODE, 0, 1, 0, 0},
         {"times out its streams", STEP_PEER_MODE, 0, 1, 0, 0},
         {"writes normally", STEP_PEER_MODE, 0, 1, 0, 0},
@@ -129,6 +134,10 @@ scenario_step_str(enum scenario_step_kind k)
         return "does not authenticate";
     case STEP_NOT_AUTHENTICATED_TO:
         return "is not authenticated to";
+    case STEP_STREAM_CLOSE:
+        return "receives stream close";
+    case STEP_CONN_CLOSED:
+        return "sees the connection closed";
     }
     return "?";
 }
@@ -479,7 +488,48 @@ static int
 options(struct parser *p, char **words, size_t n, size_t *pos, struct scenario_step *st,
         int allow_strict, int allow_auth)
 {
+    /* Which streams (receives negotiation, stream close, the connection closed). */
+    int allow_stream = st->nego || st->kind == STEP_STREAM_CLOSE || st->kind == STEP_CONN_CLOSED;
+
     while (*pos < n) {
+        if (allow_stream &&
+            (strcmp(words[*pos], "inbound") == 0 || strcmp(words[*pos], "outbound") == 0 ||
+             strcmp(words[*pos], "raw") == 0)) {
+            if (st->dir != STEP_DIR_ANY)
+                return perr(p, 1, "\"%s\": one of inbound, outbound or raw only", words[*pos]);
+            st->dir = words[*pos][0] == 'i'   ? STEP_DIR_IN
+                      : words[*pos][0] == 'o' ? STEP_DIR_OUT
+                                              : STEP_DIR_RAW;
+            (*pos)++;
+            continue;
+        }
+        if (allow_stream && strcmp(words[*pos], "after") == 0 && *pos + 1 < n &&
+            strcmp(words[*pos + 1], "sasl") == 0) {
+            st->after_sasl = 1;
+            *pos += 2;
+            continue;
+        }
+        if (allow_stream && !allow_auth &&
+            (strcmp(words[*pos], "over") == 0 || strcmp(words[*pos], "without") == 0)) {
+            size_t k = *pos;
+
+            if (strcmp(words[k], "over") == 0 && k + 1 < n && strcmp(words[k + 1], "tls") == 0) {
+                st->tls = STEP_TLS_YES;
+                *pos += 2;
+                continue;
+            }
+            if (strcmp(words[k], "over") == 0 && k + 2 < n && strcmp(words[k + 1], "direct") == 0 &&
+                strcmp(words[k + 2], "tls") == 0) {
+                st->tls = STEP_TLS_DIRECT;
+                *pos += 3;
+                continue;
+            }
+            if (strcmp(words[k], "without") == 0 && k + 1 < n && strcmp(words[k + 1], "tls") == 0) {
+                st->tls = STEP_TLS_NO;
+                *pos += 2;
+                continue;
+            }
+        }
         if (st->kind == STEP_SEND && *pos + 1 < n && strcmp(words[*pos + 1], "times") == 0) {
             char *end = NULL;
             long times = strtol(words[*pos], &end, 10);
@@ -521,7 +571,10 @@ options(struct parser *p, char **words, size_t n, size_t *pos, struct scenario_s
                             words[*pos + 1]);
             *pos += 2;
         } else {
-            return perr(p, 1, "unexpected \"%s\" (expected %swithin T)", words[*pos],
+            return perr(p, 1, "unexpected \"%s\" (expected %s%swithin T)", words[*pos],
+                        allow_stream ? "inbound, outbound, raw, over tls, over direct tls, "
+                                       "without tls, after sasl, "
+                                     : "",
                         allow_strict ? "strict or "
                         : allow_auth ? "by dialback, by sasl external, over tls, over direct tls, "
                                        "without tls or "
@@ -831,6 +884,8 @@ actor_step(struct parser *p, char *line)
         goto out;
     }
     st = add_step(p, v->kind, (size_t)ai);
+    st->nego = strstr(v->words, "negotiation") != NULL;
+    st->unauth = strcmp(v->words, "sends raw unauthenticated") == 0;
     pos = 1 + bestlen;
     if (v->kind == STEP_PEER_MODE && strcmp(v->words, "closes connections after") == 0) {
         char *end = NULL;
@@ -913,7 +968,7 @@ actor_step(struct parser *p, char *line)
         }
         st->arg1 = xstrdup(words[pos++]);
     }
-    if (v->kind == STEP_NEVER_RECEIVES && pos < n) {
+    if (v->kind == STEP_NEVER_RECEIVES && !st->nego && pos < n) {
         perr(p, (int)(words[pos] - copy) + 1,
              "\"never receives\" takes no options (it is checked over the whole run when the "
              "steps are done)");
@@ -922,6 +977,12 @@ actor_step(struct parser *p, char *line)
     if (options(p, words, n, &pos, st, v->kind == STEP_RECEIVE,
                 v->domain_arg && v->kind != STEP_STREAM_ERROR) != 0)
         goto out;
+    if (v->kind == STEP_NEVER_RECEIVES && st->within_ms != 0) {
+        perr(p, (int)strlen(line) + 1,
+             "\"never receives negotiation\" takes no \"within T\" (it is checked over the whole "
+             "run when the steps are done)");
+        goto out;
+    }
     if ((v->kind == STEP_RECEIVE_NOTHING || v->kind == STEP_NOT_AUTHENTICATES ||
          v->kind == STEP_NOT_AUTHENTICATED_TO) &&
         st->within_ms == 0) {
@@ -1068,7 +1129,8 @@ takes_or_steps(const struct scenario_step *st)
 {
     return st->kind == STEP_RECEIVE || st->kind == STEP_AUTHENTICATES ||
            st->kind == STEP_AUTHENTICATED_TO || st->kind == STEP_STREAM_ERROR ||
-           st->kind == STEP_DNS_ASKED;
+           st->kind == STEP_DNS_ASKED || st->kind == STEP_STREAM_CLOSE ||
+           st->kind == STEP_CONN_CLOSED;
 }
 
 /* `or STEP`: the step is another outcome of the step above (or of its group): the group passes
@@ -1083,7 +1145,8 @@ or_step(struct parser *p, char *rest)
     if (prev == NULL || !takes_or_steps(prev))
         return perr(p, 1,
                     "\"or STEP\": the step above must be a receives, receives stream error, "
-                    "authenticates, is authenticated to or dns asked step%s",
+                    "receives stream close, sees the connection closed, authenticates, is "
+                    "authenticated to or dns asked step%s",
                     prev == NULL ? " (there is none)" : "");
     if (*rest == '\0' || plain_line(p, rest) != 0)
         return *rest == '\0' ? perr(p, 1, "\"or\" needs a step after it") : -1;
@@ -1092,8 +1155,9 @@ or_step(struct parser *p, char *rest)
     st = &p->s->steps[before];
     if (!takes_or_steps(st))
         return perr(p, 4,
-                    "\"or %s\": only receives, receives stream error, authenticates, is "
-                    "authenticated to and dns asked steps are alternatives",
+                    "\"or %s\": only receives, receives stream error, receives stream close, "
+                    "sees the connection closed, authenticates, is authenticated to and dns "
+                    "asked steps are alternatives",
                     scenario_step_str(st->kind));
     st->or_prev = 1;
     return 0;
@@ -1206,7 +1270,9 @@ check_transport(struct parser *p)
         const struct scenario_step *st = &p->s->steps[i];
 
         if ((st->kind != STEP_AUTHENTICATES && st->kind != STEP_AUTHENTICATED_TO &&
-             st->kind != STEP_NOT_AUTHENTICATES && st->kind != STEP_NOT_AUTHENTICATED_TO) ||
+             st->kind != STEP_NOT_AUTHENTICATES && st->kind != STEP_NOT_AUTHENTICATED_TO &&
+             !st->nego && st->kind != STEP_STREAM_CLOSE && st->kind != STEP_CONN_CLOSED &&
+             !(st->kind == STEP_RECEIVE_NOTHING && st->tls != STEP_TLS_ANY)) ||
             (st->tls == STEP_TLS_ANY && st->auth != STEP_AUTH_SASL) ||
             scenario_transport_pinned(p->s, st->actor))
             continue;

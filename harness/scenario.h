@@ -28,6 +28,8 @@
  *   PEER sends [N times]:                -- N copies at once (floods); also for clients
  *   PEER sends raw:                      -- bytes as they are, on its authenticated stream to
  *                                           the SUT (indented lines, joined without newlines)
+ *   PEER sends raw unauthenticated:      -- ... on a raw connection of its own to the SUT, before
+ *                                           any authentication (the first opens it)
  *   CLIENT receives [strict] [within T]:
  *   PEER receives [strict] [within T]:
  *       <stanza/>                        -- alternatives: a line `or` (indented or not)
@@ -51,6 +53,14 @@
  *                                        not authenticated (that way) when the step begins,
  *                                        nor becomes so within T
  *   PEER receives stream error CONDITION [within T] -- e.g. invalid-id, host-unknown
+ *   PEER receives negotiation [STREAM] [strict] [within T]: -- + an element the SUT sent besides
+ *                                        stanzas: <stream:stream/> (its header), features,
+ *                                        STARTTLS, SASL, dialback, stream errors (alternatives)
+ *   PEER never receives negotiation [STREAM]: -- + element: checked when the steps are done
+ *   PEER receives stream close [STREAM] [within T] -- the SUT sent </stream:stream>
+ *   PEER sees the connection closed [STREAM] [within T] -- the SUT ended a connection (TCP)
+ *                                        STREAM: inbound | outbound | raw, over tls | without
+ *                                        tls | over direct tls, after sasl (any if not given)
  *   PEER saw at most N connections       -- from the SUT so far (no reconnect storm)
  *   PEER refuses connections | stays silent | resets connections | accepts connections
  *   PEER answers dialback invalid | ignores dialback | answers dialback after T |
@@ -105,6 +115,8 @@ enum scenario_step_kind {
     STEP_NOT_AUTHENTICATES,    /* peer: no inbound stream from DOMAIN is authenticated within T */
     STEP_NOT_AUTHENTICATED_TO, /* peer: its outbound stream to DOMAIN is not authenticated
                                 * (that way) within T */
+    STEP_STREAM_CLOSE,         /* peer: the SUT sent </stream:stream> (on a stream of dir) */
+    STEP_CONN_CLOSED,          /* peer: the SUT ended a connection (TCP) of dir */
 };
 
 enum scenario_actor_kind { ACTOR_CLIENT, ACTOR_PEER, ACTOR_DNS };
@@ -148,6 +160,14 @@ struct scenario_step {
     enum step_tls { STEP_TLS_ANY, STEP_TLS_YES, STEP_TLS_NO, STEP_TLS_DIRECT } tls;
     int or_prev; /* `or STEP`: an alternative of the step above (of its group): the group
                   * passes when any one of its steps does (scenario_group_end) */
+    int nego;    /* receives negotiation (and its negatives): the stanza is an element the SUT
+                  * sent besides stanzas (its stream header, features, dialback...: peer.h) */
+    int unauth;  /* sends raw unauthenticated: on the peer's raw connection */
+    /* receives negotiation, stream close, the connection closed: on which streams (the peer's
+     * view: in, a stream the SUT opened; out, the peer's own; raw, its raw connection), and
+     * after SASL success only. tls above says over tls / without tls / over direct tls. */
+    enum step_dir { STEP_DIR_ANY, STEP_DIR_IN, STEP_DIR_OUT, STEP_DIR_RAW } dir;
+    int after_sasl;
 };
 
 struct scenario {
@@ -159,11 +179,11 @@ struct scenario {
     size_t nclauses;
     char **zones; /* owned: resolved paths */
     size_t nzones;
-    int timeout_ms;                /* 0: the runner's default */
+    int timeout_ms; /* 0: the runner's default */
     struct scenario_xfail {
         char *sut;    /* owned: NULL = every SUT */
         char *reason; /* owned */
-    } *xfails;        /* owned: one per xfail: line, at most one per SUT */
+    } * xfails;       /* owned: one per xfail: line, at most one per SUT */
     size_t nxfails;
     char *skip;                    /* owned: reason, NULL if none */
     char *requires_tls;            /* owned: "optional|required"...; NULL: any */

@@ -39,6 +39,8 @@ struct xconn {
     char db_prefix[16];                 /* the dialback namespace's prefix ("db") */
     int no_lang;                        /* fault: headers without xml:lang */
     int tls_shut;                       /* closing: our close_notify was queued */
+    int observer;                       /* xconn_set_observer() */
+    int discard;                        /* observer: input is dropped from now on */
     struct evbuffer *drain_buf;         /* borrowed: the socket bev's output, while closing */
     struct evbuffer_cb_entry *drain_cb; /* on drain_buf: frees once the close_notify is out */
     struct event *close_timer;          /* owned: xconn_close()'s bound */
@@ -142,7 +144,15 @@ on_stanza(void *arg, struct xml_node *stanza, const char *raw, size_t rawlen)
 static void
 on_close(void *arg)
 {
-    finish(arg, XCONN_END_CLOSED, NULL);
+    struct xconn *c = arg;
+
+    if (c->observer) {
+        c->discard = 1;
+        if (!c->dead && !c->ended && !c->closing && c->h->closed != NULL)
+            c->h->closed(c, c->arg);
+        return;
+    }
+    finish(c, XCONN_END_CLOSED, NULL);
 }
 
 static void send_stream_error(struct xconn *c, const char *condition, const char *text);
@@ -153,6 +163,12 @@ on_xml_error(void *arg, enum xml_stream_error e, const char *msg)
 {
     struct xconn *c = arg;
 
+    if (c->observer) {
+        log_trace(c->trace, "%s: input that is not XML (%s): read and dropped from now on",
+                  c->label, msg);
+        c->discard = 1;
+        return;
+    }
     /* The error goes out now; the owner closes (flushing it) when told. */
     send_stream_error(c, xml_stream_error_condition(e), msg);
     finish(c, XCONN_END_XML, msg);
@@ -196,7 +212,15 @@ on_read(struct bufferevent *bev, void *arg)
         ssize_t used;
 
         trace_bytes(c, "<<", data, len);
+        if (c->discard) {
+            evbuffer_drain(in, len);
+            continue;
+        }
         used = xml_stream_feed(c->xs, data, len);
+        if (used < 0 && c->discard) {
+            evbuffer_drain(in, len);
+            continue;
+        }
         if (used < 0) {
             evbuffer_drain(in, len);
             break;
@@ -649,6 +673,12 @@ xconn_set_write_rate(struct xconn *c, size_t bytes_per_s)
     /* On the socket's bev: a TLS filter added later writes through it. */
     c->rate_bev = c->bev;
     bufferevent_set_rate_limit(c->bev, c->rate);
+}
+
+void
+xconn_set_observer(struct xconn *c)
+{
+    c->observer = 1;
 }
 
 void

@@ -41,6 +41,9 @@ struct xconn_handler {
     void (*end)(struct xconn *c, enum xconn_end why, const char *msg, void *arg);
     /* The TLS handshake started by xconn_starttls() finished (a failure is an end instead). */
     void (*tls)(struct xconn *c, SSL *ssl, void *arg);
+    /* Observer mode only (xconn_set_observer): the other side's </stream:stream>; the
+     * connection stays open until the other side ends it. */
+    void (*closed)(struct xconn *c, void *arg);
 };
 
 /*
@@ -107,6 +110,13 @@ void xconn_set_header_lang(struct xconn *c, int on);
 void xconn_set_max_stanza(struct xconn *c, size_t bytes);
 void xconn_set_write_rate(struct xconn *c, size_t bytes_per_s);
 
+/* Observer mode, for a connection that only watches what the other side does: its stream
+ * close (the handler's closed callback) and input that is not XML (a TLS alert after a failed
+ * handshake, bytes after the close) do not end the connection: the rest of the input is read
+ * and dropped (traced) until the other side closes TCP (an XCONN_END_EOF or XCONN_END_ERROR
+ * end). No stream error of ours is sent. */
+void xconn_set_observer(struct xconn *c);
+
 /* Closes the connection when nothing arrives for ms milliseconds (0: never). */
 void xconn_set_idle_timeout(struct xconn *c, int ms);
 
@@ -116,8 +126,8 @@ void xconn_set_deadline(struct xconn *c, int ms);
 
 /* Every byte read (dir "<<") or written (">>") on any connection, after TLS, with secrets
  * redacted (redact.h), also goes to fn (NULL: nowhere); for transcripts. */
-void xconn_set_byte_tap(void (*fn)(const char *label, const char *dir, const char *data,
-                                   size_t len, void *arg),
+void xconn_set_byte_tap(void (*fn)(const char *label, const char *dir, const char *data, size_t len,
+                                   void *arg),
                         void *arg);
 
 /* Frees every connection still alive (closing ones still flushing included), when the loop

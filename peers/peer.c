@@ -220,8 +220,33 @@ peer_free(struct peer *p)
         free(p->tenants[i]);
     for (i = 0; i < p->nstream_errors; i++)
         free(p->stream_errors[i]);
+    for (i = 0; i < p->nnego; i++)
+        xml_node_free(p->nego[i].el);
+    free(p->nego);
     free(p->domain);
     free(p);
+}
+
+void
+peer_note_nego(struct peer *p, enum peer_nego_kind kind, struct xml_node *el,
+               enum peer_nego_dir dir, int tls, int sasl, unsigned session)
+{
+    struct peer_nego *n;
+
+    if (p->nnego >= PEER_MAX_NEGO) {
+        xml_node_free(el);
+        return;
+    }
+    p->nego = xreallocarray(p->nego, p->nnego + 1, sizeof(*p->nego));
+    n = &p->nego[p->nnego++];
+    n->kind = kind;
+    n->el = el;
+    n->dir = dir;
+    n->tls = tls;
+    n->sasl = sasl;
+    n->session = session;
+    if (p->observe_nego != NULL)
+        p->observe_nego(p, n, p->observe_arg);
 }
 
 int
@@ -1211,4 +1236,26 @@ peer_send_raw(struct peer *p, const char *domain, const char *bytes, char *err, 
              "\"is authenticated to\" first)",
              p->domain, domain);
     return -1;
+}
+
+int
+peer_send_raw_unauthenticated(struct peer *p, const char *domain, const char *bytes, char *err,
+                              size_t errlen)
+{
+    struct s2s *s;
+
+    for (s = p->sessions; s != NULL; s = s->next) {
+        if (s->role == S2S_RAW && s->state != S2S_CLOSED && strcasecmp(s->remote, domain) == 0) {
+            s2s_raw_write(s, bytes);
+            return 0;
+        }
+    }
+    s = s2s_connect(p, S2S_RAW, p->domain, domain);
+    if (s->state == S2S_CLOSED) {
+        snprintf(err, errlen, "%s cannot open a raw connection to %s: it does not resolve",
+                 p->domain, domain);
+        return -1;
+    }
+    s2s_raw_write(s, bytes);
+    return 0;
 }

@@ -33,6 +33,29 @@ struct s2s;
 
 enum { PEER_OUT, PEER_IN };
 
+/*
+ * One thing the SUT sent a peer besides stanzas (RFC 6120 §4.3, stream negotiation): its stream
+ * header (as a childless <stream:stream/> element with the header's attributes), stream
+ * features, STARTTLS, SASL and dialback elements and stream errors (every top-level element not
+ * qualified by jabber:server), and stanzas it sent over a stream the peer opened that is not
+ * bidirectional (RFC 6120 §4.5: not delivered); its closing tag (</stream:stream>); the end of
+ * a connection the
+ * SUT closed (TCP: end of file, a reset, a failed TLS handshake; not one the peer closed).
+ */
+#define PEER_MAX_NEGO 4096
+enum peer_nego_kind { PEER_NEGO_ELEMENT, PEER_NEGO_STREAM_CLOSE, PEER_NEGO_CONN_END };
+enum peer_nego_dir { PEER_NEGO_IN, PEER_NEGO_OUT, PEER_NEGO_RAW };
+struct peer_nego {
+    enum peer_nego_kind kind;
+    struct xml_node *el;    /* owned: PEER_NEGO_ELEMENT's element, else NULL */
+    enum peer_nego_dir dir; /* in: a stream the SUT opened; out: the peer's own (verify
+                             * connections too); raw: the peer's unauthenticated raw
+                             * connection (peer_send_raw_unauthenticated) */
+    int tls;                /* the stream ran over TLS: 1 STARTTLS, 2 direct TLS (XEP-0368) */
+    int sasl;               /* ... and after SASL success */
+    unsigned session;       /* the s2s session's number (as in the peer's reports) */
+};
+
 struct peer {
     char *domain; /* owned */
     /* Other domains served by the same server (multi-tenant: WebEx's customer domains), each
@@ -71,9 +94,9 @@ struct peer {
         unsigned sut_refused, sut_timeout, sut_unresolved, sut_connected;
         char sut_addr[NET_ADDRSTRLEN];
         unsigned in_streams;
-        unsigned accepted;         /* connections accepted, resets included */
-        unsigned invalid_from_sut; /* the SUT answered our db:result invalid */
-        unsigned collision;        /* we refused the SUT as a domain we host */
+        unsigned accepted;                            /* connections accepted, resets included */
+        unsigned invalid_from_sut;                    /* the SUT answered our db:result invalid */
+        unsigned collision;                           /* we refused the SUT as a domain we host */
         unsigned in_authenticated, out_authenticated; /* streams authenticated, each way */
         unsigned db_invalid_sent; /* we answered the SUT's dialback key invalid */
         unsigned db_ignored;      /* the SUT's dialback requests we left unanswered (fault) */
@@ -84,6 +107,12 @@ struct peer {
     /* The conditions of the stream errors the SUT sent to the peer, in order (owned). */
     char *stream_errors[32];
     size_t nstream_errors;
+    /* What the SUT sent besides stanzas, in order (owned, at most PEER_MAX_NEGO): for the
+     * `receives negotiation`, `receives stream close` and `sees the connection closed` steps. */
+    struct peer_nego *nego;
+    size_t nnego;
+    /* Called with each new entry of nego (borrowed), after it is added. */
+    void (*observe_nego)(struct peer *p, const struct peer_nego *n, void *arg);
     /* Faults a scenario switches on (peer_set_mode). */
     enum peer_net {
         PEER_NET_OK,
@@ -217,6 +246,22 @@ extern const char *const peer_modes[];
  * input, unsolicited dialback answers, spoofed senders). Returns 0, or -1 with the reason.
  */
 int peer_send_raw(struct peer *p, const char *domain, const char *bytes, char *err, size_t errlen);
+
+/*
+ * Writes bytes as they are on the peer's raw connection to the SUT, before any authentication:
+ * the first call opens it (the SUT's _xmpp-server record, plain TCP) and writes the bytes once
+ * connected; later calls write on it while it is open. The peer writes nothing of its own on
+ * it (no header, no answer, no stream error, no close): what the SUT sends is recorded (nego)
+ * and input it cannot parse is read and dropped, so the SUT's own close is seen. Returns 0, or
+ * -1 with the reason.
+ */
+int peer_send_raw_unauthenticated(struct peer *p, const char *domain, const char *bytes, char *err,
+                                  size_t errlen);
+
+/* Records what the SUT sent (nego; el owned from now on, NULL for the ends) and tells
+ * observe_nego. Past PEER_MAX_NEGO entries, further ones are dropped. */
+void peer_note_nego(struct peer *p, enum peer_nego_kind kind, struct xml_node *el,
+                    enum peer_nego_dir dir, int tls, int sasl, unsigned session);
 
 /* 1 if `domain` is the peer's own or one of its tenants'. */
 int peer_is_local(const struct peer *p, const char *domain);

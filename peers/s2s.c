@@ -35,7 +35,7 @@ s2s_state_str(enum s2s_state s)
 static const char *
 role_str(enum s2s_role r)
 {
-    return r == S2S_IN ? "in" : r == S2S_OUT ? "out" : "verify";
+    return r == S2S_IN ? "in" : r == S2S_OUT ? "out" : r == S2S_RAW ? "raw" : "verify";
 }
 
 static void
@@ -123,7 +123,37 @@ s2s_free(struct s2s *s)
     free(s->stream_id);
     free(s->verify_stream_id);
     free(s->verify_key);
+    free(s->raw_pending);
     free(s);
+}
+
+/* Where a session's records go (peer_note_nego). */
+static enum peer_nego_dir
+nego_dir(const struct s2s *s)
+{
+    return s->role == S2S_IN ? PEER_NEGO_IN : s->role == S2S_RAW ? PEER_NEGO_RAW : PEER_NEGO_OUT;
+}
+
+/* Records something the SUT sent on s besides a stanza (el owned from now on). */
+static void
+note_nego(struct s2s *s, enum peer_nego_kind kind, struct xml_node *el)
+{
+    peer_note_nego(s->peer, kind, el, nego_dir(s), s->tls_done ? 1 + s->direct_tls : 0,
+                   s->sasl_done, s->id);
+}
+
+void
+s2s_raw_write(struct s2s *s, const char *bytes)
+{
+    if (s->conn == NULL) {
+        char *more = xasprintf("%s%s", s->raw_pending != NULL ? s->raw_pending : "", bytes);
+
+        free(s->raw_pending);
+        s->raw_pending = more;
+        return;
+    }
+    peer_report(s->peer, "s2s raw #%u: raw bytes: %s", s->id, bytes);
+    xconn_send_raw(s->conn, bytes, strlen(bytes));
 }
 
 static void
@@ -1057,6 +1087,9 @@ out_stanza(struct s2s *s, struct xml_node *n)
     }
     peer_report(s->peer, "s2s out #%u: <%s/> from %s on an outbound stream (no bidi): ignored",
                 s->id, n->name, from != NULL ? from : "?");
+    /* Not delivered, but recorded: a stanza over a stream the SUT did not open (RFC 6120 §4.5). */
+    if (strcmp(n->ns, XML_NS_SERVER) == 0)
+        note_nego(s, PEER_NEGO_ELEMENT, xml_clone(n));
 }
 
 /* ---- connection plumbing -------------------------------------------------------------------- */
@@ -1067,8 +1100,15 @@ conn_open(struct xconn *c, struct xml_node *header, void *arg)
     struct s2s *s = arg;
 
     (void)c;
+    note_nego(s, PEER_NEGO_ELEMENT, xml_clone(header));
     if (s->silent) {
         peer_report(s->peer, "s2s in #%u: stream header read, no answer (fault: silent)", s->id);
+        xml_node_free(header);
+        return;
+    }
+    if (s->role == S2S_RAW) {
+        peer_report(s->peer, "s2s raw #%u: the SUT's stream header, id %s", s->id,
+                    xml_attr(header, "id") != NULL ? xml_attr(header, "id") : "(none)");
         xml_node_free(header);
         return;
     }
@@ -1112,8 +1152,15 @@ conn_stanza(struct xconn *c, struct xml_node *n, void *arg)
     struct s2s *s = arg;
 
     (void)c;
+    if (strcmp(n->ns, XML_NS_SERVER) != 0)
+        note_nego(s, PEER_NEGO_ELEMENT, xml_clone(n));
     if (xml_is(n, XML_NS_STREAM, "error")) {
         report_stream_error(s, n);
+        xml_node_free(n);
+        return;
+    }
+    if (s->role == S2S_RAW) {
+        peer_report(s->peer, "s2s raw #%u: <%s/> from the SUT", s->id, n->name);
         xml_node_free(n);
         return;
     }
@@ -1126,6 +1173,18 @@ conn_stanza(struct xconn *c, struct xml_node *n, void *arg)
     xml_node_free(n);
 }
 
+/* The SUT's </stream:stream> on a raw session (the connection stays open: its TCP close is
+ * the SUT's to make). */
+static void
+conn_closed(struct xconn *c, void *arg)
+{
+    struct s2s *s = arg;
+
+    (void)c;
+    peer_report(s->peer, "s2s raw #%u: the SUT closed its stream", s->id);
+    note_nego(s, PEER_NEGO_STREAM_CLOSE, NULL);
+}
+
 static void try_next_target(struct s2s *s);
 
 static void
@@ -1136,6 +1195,10 @@ conn_end(struct xconn *c, enum xconn_end why, const char *msg, void *arg)
     (void)c;
     if (s->state == S2S_CLOSED)
         return;
+    if (why == XCONN_END_CLOSED)
+        note_nego(s, PEER_NEGO_STREAM_CLOSE, NULL);
+    else if (why == XCONN_END_EOF || why == XCONN_END_ERROR || why == XCONN_END_TLS)
+        note_nego(s, PEER_NEGO_CONN_END, NULL);
     if (why == XCONN_END_TLS)
         s->peer->facts.tls_failed++;
     peer_report(s->peer, "s2s %s #%u%s%s: %s%s%s", role_str(s->role), s->id,
@@ -1196,8 +1259,11 @@ conn_tls(struct xconn *c, SSL *ssl, void *arg)
         send_out_header(s, "1.0");
 }
 
-static const struct xconn_handler s2s_handler = {
-        .open = conn_open, .stanza = conn_stanza, .end = conn_end, .tls = conn_tls};
+static const struct xconn_handler s2s_handler = {.open = conn_open,
+                                                 .stanza = conn_stanza,
+                                                 .end = conn_end,
+                                                 .tls = conn_tls,
+                                                 .closed = conn_closed};
 
 /* Our stream header as initiator (minus from or to with the header knob). */
 static void
@@ -1302,6 +1368,21 @@ on_connected(enum net_event ev, struct bufferevent *bev, int error, void *arg)
     s->direct_tls = s->next_target <= s->ndirect;
     peer_report(s->peer, "s2s %s #%u: connected to %s at %s%s", role_str(s->role), s->id, s->remote,
                 s->peer_addr, s->direct_tls ? " (direct TLS)" : "");
+    if (s->role == S2S_RAW) {
+        /* Only what the scenario writes; the SUT's close is awaited, never ours. */
+        xconn_set_idle_timeout(s->conn, 0);
+        xconn_set_deadline(s->conn, 0);
+        xconn_set_observer(s->conn);
+        enter_state(s, S2S_WAIT_HEADER);
+        if (s->raw_pending != NULL) {
+            char *bytes = s->raw_pending;
+
+            s->raw_pending = NULL;
+            s2s_raw_write(s, bytes);
+            free(bytes);
+        }
+        return;
+    }
     if (s->direct_tls) {
         /* XEP-0368 §3: TLS from the first byte, SNI the SUT's domain, ALPN xmpp-server; the
          * header follows the handshake (conn_tls), and no STARTTLS on this stream. */
@@ -1397,7 +1478,7 @@ s2s_connect(struct peer *p, enum s2s_role role, const char *local, const char *r
     s->local = xstrdup(local);
     s->remote = xstrdup(remote);
     enter_state(s, S2S_RESOLVING);
-    if (p->prof.direct_tls == 2 && p->tls_client != NULL
+    if (p->prof.direct_tls == 2 && p->tls_client != NULL && role != S2S_RAW
                 ? resolve_service(p->res, "_xmpps-server._tcp", remote, 0, &p->seed,
                                   S2S_RESOLVE_TIMEOUT_MS, on_resolved_direct, s, err, sizeof(err))
                 : resolve_plain(s, err, sizeof(err))) {

@@ -6,6 +6,9 @@
  *  - out:    we connect to the SUT as the originating server, send db:result and hold stanzas
  *            until it answers valid.
  *  - verify: a short connection to the SUT only to ask db:verify for an `in` session.
+ *  - raw:    we connect to the SUT and write only what a scenario says, as it says it (no
+ *            header of ours, no negotiation, no answer, no close); what the SUT sends is
+ *            recorded (peer_note_nego), input we cannot parse dropped, until the SUT closes.
  * Dialback answers nobody asked for are reported and never honoured (XEP-0220 §3.1).
  */
 #ifndef FEDSIM_S2S_H
@@ -14,7 +17,7 @@
 #include "peer.h"
 #include "xconn.h"
 
-enum s2s_role { S2S_IN, S2S_OUT, S2S_VERIFY };
+enum s2s_role { S2S_IN, S2S_OUT, S2S_VERIFY, S2S_RAW };
 
 enum s2s_state {
     S2S_RESOLVING,     /* out/verify: looking the SUT up */
@@ -41,14 +44,14 @@ struct s2s {
     char *local;     /* owned: our domain on this stream: in: the header's to; out/verify: from */
     char *stream_id; /* owned: in: the id we issued; out/verify: the one we got */
     char peer_addr[NET_ADDRSTRLEN];
-    int version10;                    /* both headers carry version 1.0 */
-    int local_named; /* in: the SUT's header named our domain (jabberd2 without TLS does not:
-                      * then its first db:result does) */
-    int silent;                       /* fault: read everything, answer nothing */
-    int tls_done;                     /* the stream runs over TLS */
-    int direct_tls;                   /* ... from the first byte (XEP-0368), not STARTTLS */
-    int bidi;                         /* XEP-0288: stanzas flow both ways on this stream */
-    int sasl_done;                    /* SASL EXTERNAL succeeded (in: for valid[0]) */
+    int version10;    /* both headers carry version 1.0 */
+    int local_named;  /* in: the SUT's header named our domain (jabberd2 without TLS does not:
+                       * then its first db:result does) */
+    int silent;       /* fault: read everything, answer nothing */
+    int tls_done;     /* the stream runs over TLS */
+    int direct_tls;   /* ... from the first byte (XEP-0368), not STARTTLS */
+    int bidi;         /* XEP-0288: stanzas flow both ways on this stream */
+    int sasl_done;    /* SASL EXTERNAL succeeded (in: for valid[0]) */
     int cert_refused; /* in: the SUT's certificate is not what the profile demands: its first
                        * request after the TLS stream's header gets <policy-violation/> */
     struct dialback_pending *pending; /* owned: our db:result / db:verify requests */
@@ -70,6 +73,7 @@ struct s2s {
     /* verify: what to ask: the key the SUT sent on the `in` stream with this id (the `in`
      * session is found by that id when the answer comes: it may be gone by then). */
     char *verify_stream_id, *verify_key;
+    char *raw_pending; /* owned: raw: bytes to write once connected */
     struct s2s *prev, *next;
 };
 
@@ -89,6 +93,9 @@ struct s2s *s2s_accept_bev(struct peer *p, struct bufferevent *bev, const struct
 /* An outbound session from `local` (one of the peer's domains) to `remote` (resolution and
  * connection start at once). */
 struct s2s *s2s_connect(struct peer *p, enum s2s_role role, const char *local, const char *remote);
+
+/* Writes bytes on a raw session (S2S_RAW), or holds them until it is connected. */
+void s2s_raw_write(struct s2s *s, const char *bytes);
 
 /* Queues or sends a stanza on an out session (borrowed). */
 void s2s_send(struct s2s *s, const struct xml_node *stanza);

@@ -131,6 +131,9 @@ check "or STEP: no outcome of the group fails at its first step's line, naming e
     has 'nor its alternative at line 15: dns asked: nothing-here.gmail.test A'"
 check "does not authenticate: an authentication within the window fails it, saying how" \
     has 'does-not-authenticate.scn:13: gmail authenticated a stream from sut.test by dialback'
+check "receives negotiation: the SUT's closest stream header and what differs in it" eval "
+    has 'negotiation-wrong.scn:11: gmail receives: nothing within 2000 ms' &&
+    has \"difference: /stream: from='sut.test', expected\""
 check "a scenario marked xfail for this SUT is an expected failure" \
     eval "grep -qE '^xfail .*xfail-marked.scn' '$T_TMP/failing.out'"
 nfailing=$(find "$src/tests/scenarios/failing" -name '*.scn' | wc -l)

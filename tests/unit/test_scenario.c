@@ -493,6 +493,89 @@ test_errors(void **state)
                  "x.scn:5:1: unknown variable ${b.bare}");
 }
 
+/* Negotiation steps: what the SUT sends besides stanzas, on which streams; raw bytes before
+ * authentication; the stream's close and the connection's. */
+static void
+test_negotiation(void **state)
+{
+    static const char text[] =
+            "requires: tls optional\n"
+            "peer p: profile gtalk, domain d.test\n"
+            "p sends raw unauthenticated:\n"
+            "    <stream:stream xmlns:stream='http://etherx.jabber.org/streams'>\n"
+            "p receives negotiation raw strict within 2s:\n"
+            "    <stream:stream from='${sut.domain}' id='{$id}'/>\n"
+            "or\n"
+            "    <stream:features/>\n"
+            "p receives negotiation outbound over tls after sasl:\n"
+            "    <db:result type='valid'/>\n"
+            "p never receives negotiation inbound without tls:\n"
+            "    <auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>\n"
+            "p receives stream close raw within 3s\n"
+            "or p sees the connection closed outbound over direct tls\n"
+            "p sends raw:\n"
+            "    </stream:stream>\n"
+            "p receives:\n"
+            "    <message/>\n";
+    char err[512] = "";
+    struct scenario *s = scenario_parse("nego.scn", text, NULL, err, sizeof(err));
+
+    (void)state;
+    if (s == NULL)
+        fail_msg("%s", err);
+    assert_int_equal(s->nsteps, 8);
+    assert_int_equal(s->steps[0].kind, STEP_SEND_RAW);
+    assert_int_equal(s->steps[0].unauth, 1);
+    assert_int_equal(s->steps[0].records, 1);
+    assert_int_equal(s->steps[1].kind, STEP_RECEIVE);
+    assert_int_equal(s->steps[1].nego, 1);
+    assert_int_equal(s->steps[1].dir, STEP_DIR_RAW);
+    assert_int_equal(s->steps[1].strict, 1);
+    assert_int_equal(s->steps[1].within_ms, 2000);
+    assert_int_equal(s->steps[1].nalts, 1);
+    assert_int_equal(s->steps[2].dir, STEP_DIR_OUT);
+    assert_int_equal(s->steps[2].tls, STEP_TLS_YES);
+    assert_int_equal(s->steps[2].after_sasl, 1);
+    assert_int_equal(s->steps[3].kind, STEP_NEVER_RECEIVES);
+    assert_int_equal(s->steps[3].nego, 1);
+    assert_int_equal(s->steps[3].dir, STEP_DIR_IN);
+    assert_int_equal(s->steps[3].tls, STEP_TLS_NO);
+    assert_int_equal(s->steps[4].kind, STEP_STREAM_CLOSE);
+    assert_int_equal(s->steps[4].dir, STEP_DIR_RAW);
+    assert_int_equal(s->steps[4].within_ms, 3000);
+    assert_int_equal(s->steps[5].kind, STEP_CONN_CLOSED);
+    assert_int_equal(s->steps[5].or_prev, 1);
+    assert_int_equal(s->steps[5].dir, STEP_DIR_OUT);
+    assert_int_equal(s->steps[5].tls, STEP_TLS_DIRECT);
+    assert_string_equal(scenario_step_str(s->steps[5].kind), "sees the connection closed");
+    assert_int_equal(s->steps[6].kind, STEP_SEND_RAW);
+    assert_int_equal(s->steps[6].unauth, 0);
+    assert_int_equal(s->steps[7].nego, 0);
+    assert_int_equal(s->steps[7].dir, STEP_DIR_ANY);
+    scenario_free(s);
+
+    /* Stream options only on the steps about streams; one direction; a client has none. */
+    expect_error("peer p: profile gtalk, domain d.test\np receives outbound:\n    <message/>\n",
+                 "unexpected \"outbound\"");
+    expect_error("peer p: profile gtalk, domain d.test\n"
+                 "p receives negotiation inbound raw:\n    <stream:features/>\n",
+                 "one of inbound, outbound or raw only");
+    expect_error("client a\na receives negotiation:\n    <message/>\n",
+                 "a client cannot \"receives negotiation\"");
+    expect_error("peer p: profile gtalk, domain d.test\n"
+                 "p never receives negotiation within 2s:\n    <stream:features/>\n",
+                 "takes no \"within T\"");
+    expect_error("peer p: profile gtalk, domain d.test\np receives stream close sideways\n",
+                 "unexpected \"sideways\"");
+    /* Without a requires: line the transport follows the SUT: not asserted. */
+    expect_error("peer p: profile gtalk, domain d.test\n"
+                 "p receives negotiation over tls:\n    <stream:features/>\n",
+                 "asserts the transport");
+    expect_error("peer p: profile gtalk, domain d.test\n"
+                 "p sees the connection closed without tls\n",
+                 "asserts the transport");
+}
+
 int
 main(void)
 {
@@ -500,7 +583,7 @@ main(void)
             cmocka_unit_test(test_good),          cmocka_unit_test(test_errors),
             cmocka_unit_test(test_tls_and_modes), cmocka_unit_test(test_alternatives),
             cmocka_unit_test(test_or_steps),      cmocka_unit_test(test_never_and_wait),
-            cmocka_unit_test(test_random_faults),
+            cmocka_unit_test(test_random_faults), cmocka_unit_test(test_negotiation),
     };
 
     return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);

@@ -442,6 +442,96 @@ test_close_bounded(void **state)
     raw_free(&r);
 }
 
+/* Observer mode (a peer's raw connection): the other side's </stream:stream> is reported
+ * (closed callback), bytes after it and input that is not XML are dropped, and neither ends
+ * the connection nor makes fedsim write anything: only the other side's TCP close ends it. */
+struct observe_state {
+    int closed, ended, opened;
+    enum xconn_end why;
+};
+
+static void
+obs_open(struct xconn *c, struct xml_node *header, void *arg)
+{
+    struct observe_state *st = arg;
+
+    (void)c;
+    st->opened++;
+    xml_node_free(header);
+}
+
+static void
+obs_end(struct xconn *c, enum xconn_end why, const char *msg, void *arg)
+{
+    struct observe_state *st = arg;
+
+    (void)c;
+    (void)msg;
+    st->ended = 1;
+    st->why = why;
+}
+
+static void
+obs_closed(struct xconn *c, void *arg)
+{
+    struct observe_state *st = arg;
+
+    (void)c;
+    st->closed++;
+}
+
+static const struct xconn_handler obs_handler = {
+        .open = obs_open, .stanza = on_stanza, .end = obs_end, .closed = obs_closed};
+
+static void
+turn_loop(void)
+{
+    for (int i = 0; i < 50; i++) {
+        event_base_loop(loop_base(), EVLOOP_NONBLOCK);
+        usleep(1000);
+    }
+}
+
+static void
+observe_case(const char *input, int want_closed)
+{
+    struct observe_state st = {0};
+    int fds[2];
+    struct xconn *c;
+    char buf[256];
+    ssize_t n;
+
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    fcntl(fds[1], F_SETFL, O_NONBLOCK);
+    c = xconn_new(bufferevent_socket_new(loop_base(), fds[0], BEV_OPT_CLOSE_ON_FREE), "obs",
+                  "jabber:server", 0, &obs_handler, &st);
+    xconn_set_observer(c);
+    assert_int_equal(write(fds[1], input, strlen(input)), (ssize_t)strlen(input));
+    turn_loop();
+    assert_int_equal(st.opened, 1);
+    assert_int_equal(st.closed, want_closed);
+    assert_int_equal(st.ended, 0);
+    n = read(fds[1], buf, sizeof(buf)); /* fedsim wrote nothing: no stream error, no close */
+    assert_true(n < 0);
+    close(fds[1]);
+    turn_loop();
+    assert_int_equal(st.ended, 1);
+    assert_int_equal(st.why, XCONN_END_EOF);
+    xconn_free(c);
+}
+
+static void
+test_observer(void **state)
+{
+    (void)state;
+    observe_case("<stream:stream xmlns='jabber:server' "
+                 "xmlns:stream='http://etherx.jabber.org/streams'></stream:stream>after",
+                 1);
+    observe_case("<stream:stream xmlns='jabber:server' "
+                 "xmlns:stream='http://etherx.jabber.org/streams'><proceed/>\x16\x03\x03<<<",
+                 0);
+}
+
 int
 main(void)
 {
@@ -454,6 +544,7 @@ main(void)
             cmocka_unit_test_setup_teardown(test_close_with_backlog, setup, teardown),
             cmocka_unit_test_setup_teardown(test_close_before_new_header, setup, teardown),
             cmocka_unit_test_setup_teardown(test_close_bounded, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_observer, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
