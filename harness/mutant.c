@@ -193,10 +193,10 @@ step_text(const struct maker *mk, const struct scenario_step *st, const char *co
     case STEP_RECEIVE: {
         static const char *const dir[] = {"", " inbound", " outbound", " raw"};
 
-        line = xasprintf("%s receives%s%s%s%s%s%s:", who, st->nego ? " negotiation" : "",
+        line = xasprintf("%s receives%s%s%s%s%s%s%s:", who, st->nego ? " negotiation" : "",
                          st->nego ? dir[st->dir] : "", st->nego ? tls[st->tls] : "",
                          st->nego && st->after_sasl ? " after sasl" : "",
-                         st->strict ? " strict" : "", w);
+                         st->strict ? " strict" : "", st->next ? " next" : "", w);
         break;
     }
     case STEP_RECEIVE_NOTHING:

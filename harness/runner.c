@@ -26,6 +26,7 @@
 #include "peer.h"
 #include "profile.h"
 #include "resolve.h"
+#include "sasl.h"
 #include "tls.h"
 #include "transport.h"
 #include "xml_stream.h"
@@ -883,8 +884,39 @@ do_receive(struct run *run, const struct scenario_step *st)
 
     if (want == NULL)
         return STEP_FAILED;
-    /* The first stanza no earlier step matched: order between receives is not imposed. */
     items = received(run, st, &n, &used);
+    if (st->next) {
+        /* receives next: the first stanza of the step's element no earlier step took is the
+         * one: any other there first is a stanza out of order. */
+        for (i = 0; i < n; i++) {
+            if (used[i] != USED_FREE || !fits(run, st, i) ||
+                !xml_is(items[i], want[0]->ns, want[0]->name))
+                continue;
+            if (match_one_of(want, nwant, items[i], st->strict ? MATCH_STRICT : MATCH_SUBSET,
+                             &run->vars, NULL, 0) >= 0) {
+                used[i] = USED_TAKEN;
+                free_stanzas(want, nwant);
+                return STEP_DONE;
+            }
+            {
+                char *got = xml_serialize(items[i], items[i]->ns, NULL, NULL);
+                char expected[2048];
+
+                expected_text(run, st, "expected next", expected, sizeof(expected));
+                finish(run, RUN_FAIL, st->line,
+                       "%s:%d: %s receives next: the next <%s/> no step took is another one: "
+                       "%s%s",
+                       run->s->path, st->line, run->s->actors[st->actor].name, items[i]->name, got,
+                       expected);
+                free(got);
+            }
+            free_stanzas(want, nwant);
+            return STEP_FAILED;
+        }
+        free_stanzas(want, nwant);
+        return STEP_WAIT;
+    }
+    /* The first stanza no earlier step matched: order between receives is not imposed. */
     for (i = 0; i < n; i++) {
         if (used[i] != USED_TAKEN && fits(run, st, i) &&
             match_one_of(want, nwant, items[i], st->strict ? MATCH_STRICT : MATCH_SUBSET,
@@ -1573,6 +1605,14 @@ setup(struct run *run)
     dns_server_set_observer(run->dns, on_query, run);
     dns_server_set_faults(run->dns, &run->faults);
     match_vars_set(&run->vars, "sut.domain", run->sut->domain);
+    {
+        /* As SASL carries it (an authorization identity, XEP-0178 §3). */
+        char *b64 =
+                sasl_b64_encode((const unsigned char *)run->sut->domain, strlen(run->sut->domain));
+
+        match_vars_set(&run->vars, "sut.domain.base64", b64);
+        free(b64);
+    }
     for (i = 0; i < run->s->nactors; i++) {
         const struct scenario_actor *a = &run->s->actors[i];
         char key[160];

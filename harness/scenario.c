@@ -56,6 +56,7 @@ static const struct verb verbs[] = {
         {"answers dialback after", STEP_PEER_MODE, 0, 1, 0, 0},
         {"answers dialback invalid", STEP_PEER_MODE, 0, 1, 0, 0},
         {"answers dialback normally", STEP_PEER_MODE, 0, 1, 0, 0},
+        {"answers dialback with error", STEP_PEER_MODE, 0, 1, 0, 0},
         {"authenticates", STEP_AUTHENTICATES, 0, 1, 0, 1},
         {"closes connections after", STEP_PEER_MODE, 0, 1, 0, 0},
         {"connects", STEP_CONNECT, 1, 0, 0, 0},
@@ -543,6 +544,9 @@ options(struct parser *p, char **words, size_t n, size_t *pos, struct scenario_s
         if (allow_strict && strcmp(words[*pos], "strict") == 0) {
             st->strict = 1;
             (*pos)++;
+        } else if (allow_strict && strcmp(words[*pos], "next") == 0) {
+            st->next = 1;
+            (*pos)++;
         } else if (allow_auth && strcmp(words[*pos], "by") == 0 && *pos + 1 < n &&
                    (strcmp(words[*pos + 1], "dialback") == 0 ||
                     strcmp(words[*pos + 1], "sasl") == 0)) {
@@ -575,7 +579,7 @@ options(struct parser *p, char **words, size_t n, size_t *pos, struct scenario_s
                         allow_stream ? "inbound, outbound, raw, over tls, over direct tls, "
                                        "without tls, after sasl, "
                                      : "",
-                        allow_strict ? "strict or "
+                        allow_strict ? "strict, next or "
                         : allow_auth ? "by dialback, by sasl external, over tls, over direct tls, "
                                        "without tls or "
                                      : "");
@@ -1217,8 +1221,11 @@ check_vars(struct parser *p, const char *text, int line)
         snprintf(field, sizeof(field), "%.*s", (int)(end - dot - 1), dot + 1);
         p->line = line;
         if (strcmp(name, "sut") == 0) {
-            if (strcmp(field, "domain") != 0)
-                return perr(p, 1, "unknown variable ${sut.%s} (the SUT has ${sut.domain})", field);
+            if (strcmp(field, "domain") != 0 && strcmp(field, "domain.base64") != 0)
+                return perr(p, 1,
+                            "unknown variable ${sut.%s} (the SUT has ${sut.domain} and "
+                            "${sut.domain.base64})",
+                            field);
             continue;
         }
         for (i = 0; i < p->s->nactors; i++)

@@ -30,8 +30,8 @@
  *                                           the SUT (indented lines, joined without newlines)
  *   PEER sends raw unauthenticated:      -- ... on a raw connection of its own to the SUT, before
  *                                           any authentication (the first opens it)
- *   CLIENT receives [strict] [within T]:
- *   PEER receives [strict] [within T]:
+ *   CLIENT receives [strict] [next] [within T]: -- next: the first stanza of that element no step
+ *   PEER receives [strict] [next] [within T]:       took must be it (order of arrival)
  *       <stanza/>                        -- alternatives: a line `or` (indented or not)
  *   or                                      between stanzas; any one matching passes (also
  *       <stanza/>                           for nothing like: any one matching fails)
@@ -63,7 +63,8 @@
  *                                        tls | over direct tls, after sasl (any if not given)
  *   PEER saw at most N connections       -- from the SUT so far (no reconnect storm)
  *   PEER refuses connections | stays silent | resets connections | accepts connections
- *   PEER answers dialback invalid | ignores dialback | answers dialback after T |
+ *   PEER answers dialback invalid | answers dialback with error | ignores dialback |
+ *        answers dialback after T |
  *        answers dialback normally      -- normally: what was held (ignored, late) is answered
  *   PEER drops P% of stanzas [it sends|it receives]     -- at random, from the run's seed
  *   PEER delays P% of stanzas [it sends|it receives] by T  (chance.h): P like 30% or 2.5%
@@ -85,8 +86,9 @@
  *   dns answers|drops|delays|truncates|replaces P% of NAME TYPE ... -- each question struck
  *                                        at random (chance.h), the others answered as usual
  *
- * In stanzas and arguments, ${name} is a variable: sut.domain, CLIENT.user, CLIENT.bare,
- * CLIENT.full, PEER.domain, and captures. In expected stanzas {any} matches any value and
+ * In stanzas and arguments, ${name} is a variable: sut.domain (sut.domain.base64), CLIENT.user,
+ * CLIENT.bare, CLIENT.full, PEER.domain, and captures. In expected stanzas {any} matches any value
+ * and
  * {$name} captures one (match.h). Matching is a subset match unless `strict`.
  */
 #ifndef FEDSIM_SCENARIO_H
@@ -149,6 +151,7 @@ struct scenario_step {
     struct scenario_alt *alts; /* owned: the further alternatives, after each `or` line */
     size_t nalts;
     int strict;
+    int next;          /* receives next: the first untaken stanza of that element must match */
     int within_ms;     /* 0: the scenario's default */
     char *arg1, *arg2; /* owned: DOMAIN, or NAME and TYPE for dns steps */
     char *arg3;        /* owned: dns faults: the rcode, or the delay in ms */

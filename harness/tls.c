@@ -482,16 +482,42 @@ accept_any(int preverify, X509_STORE_CTX *ctx)
     return 1;
 }
 
-/* XEP-0368: "xmpp-server" when the client offers it; no ALPN answer otherwise. */
+/* Where a server end keeps the protocols the client offered by ALPN (owned, "a,b"). */
+static int alpn_offer_idx = -1;
+
+static void
+free_offer(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+    (void)parent;
+    (void)ad;
+    (void)idx;
+    (void)argl;
+    (void)argp;
+    free(ptr);
+}
+
+/* XEP-0368: "xmpp-server" when the client offers it; no ALPN answer otherwise. What the client
+ * offered is kept for tls_info_get (bounded: at most 127 bytes of names). */
 static int
 select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
             unsigned int inlen, void *arg)
 {
     static const unsigned char ours[] = "\x0bxmpp-server";
     unsigned char *sel = NULL;
+    char offered[128];
+    size_t used = 0;
+    unsigned int i;
 
-    (void)ssl;
     (void)arg;
+    offered[0] = '\0';
+    for (i = 0; i < inlen && in[i] > 0 && i + 1 + in[i] <= inlen; i += 1 + in[i])
+        if (used + in[i] + 2 < sizeof(offered))
+            used += (size_t)snprintf(offered + used, sizeof(offered) - used, "%s%.*s",
+                                     used > 0 ? "," : "", (int)in[i], (const char *)in + i + 1);
+    if (alpn_offer_idx >= 0) {
+        free(SSL_get_ex_data(ssl, alpn_offer_idx));
+        SSL_set_ex_data(ssl, alpn_offer_idx, xstrdup(offered));
+    }
     if (SSL_select_next_proto(&sel, outlen, ours, sizeof(ours) - 1, in, inlen) !=
         OPENSSL_NPN_NEGOTIATED)
         return SSL_TLSEXT_ERR_NOACK;
@@ -519,6 +545,8 @@ tls_ctx_new(int server, const struct tls_cert *cert, const struct tls_ca *trust,
         goto fail;
     if (!server || request_cert)
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
+    if (server && alpn_offer_idx < 0)
+        alpn_offer_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, free_offer);
     if (server)
         SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
     return ctx;
@@ -575,6 +603,9 @@ tls_info_get(SSL *ssl, const char *expected_name, struct tls_info *info)
              alpn != NULL ? (const char *)alpn : "");
     if (SSL_is_server(ssl) && sni != NULL)
         snprintf(info->sni, sizeof(info->sni), "%s", sni);
+    if (SSL_is_server(ssl) && alpn_offer_idx >= 0 && SSL_get_ex_data(ssl, alpn_offer_idx) != NULL)
+        snprintf(info->alpn_offered, sizeof(info->alpn_offered), "%s",
+                 (const char *)SSL_get_ex_data(ssl, alpn_offer_idx));
     if (peer == NULL) {
         snprintf(info->subject, sizeof(info->subject), "none");
         snprintf(info->why, sizeof(info->why), "no certificate");

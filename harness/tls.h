@@ -92,11 +92,12 @@ struct tls_info {
     char cipher[64];   /* "TLS_AES_256_GCM_SHA384" */
     char subject[256]; /* the other side's certificate: names, or "none" */
     int has_cert;
-    int chain_ok;  /* it chains to the trusted CA and is within its validity */
-    int name_ok;   /* it is for `expected_name` (RFC 6125 DNS-ID, one-label wildcards) */
-    char why[128]; /* why not, when !chain_ok or !name_ok */
-    char alpn[32]; /* the protocol agreed by ALPN ("xmpp-server"), or "" */
-    char sni[256]; /* server end: the name the client asked for (SNI), or "" */
+    int chain_ok;           /* it chains to the trusted CA and is within its validity */
+    int name_ok;            /* it is for `expected_name` (RFC 6125 DNS-ID, one-label wildcards) */
+    char why[128];          /* why not, when !chain_ok or !name_ok */
+    char alpn[32];          /* the protocol agreed by ALPN ("xmpp-server"), or "" */
+    char sni[256];          /* server end: the name the client asked for (SNI), or "" */
+    char alpn_offered[128]; /* server end: the protocols the client offered ("a,b"), or "" */
 };
 
 /* Fills info from a finished handshake on ssl; expected_name: the domain the other side

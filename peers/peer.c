@@ -323,6 +323,7 @@ const char *const peer_modes[] = {"accepts connections",
                                   "answers dialback after N ms",
                                   "answers dialback invalid",
                                   "answers dialback normally",
+                                  "answers dialback with error",
                                   "closes connections after N bytes",
                                   "cuts P% of connections within N bytes",
                                   "delays P% of stanzas by N ms",
@@ -651,6 +652,8 @@ peer_set_mode(struct peer *p, const char *mode, char *err, size_t errlen)
         p->write_rate = 0;
     } else if (strcmp(mode, "answers dialback invalid") == 0) {
         p->dialback = PEER_DB_INVALID;
+    } else if (strcmp(mode, "answers dialback with error") == 0) {
+        p->dialback = PEER_DB_ERROR;
     } else if (strcmp(mode, "ignores dialback") == 0) {
         p->dialback = PEER_DB_IGNORE;
     } else if (strcmp(mode, "answers dialback normally") == 0) {

@@ -123,7 +123,13 @@ struct peer {
     } net;
     struct net_blackhole *blackholes[PEER_MAX_LISTENERS]; /* owned, while dropping SYNs */
     size_t nblackholes;
-    enum peer_dialback { PEER_DB_NORMAL, PEER_DB_INVALID, PEER_DB_IGNORE, PEER_DB_LATE } dialback;
+    enum peer_dialback {
+        PEER_DB_NORMAL,
+        PEER_DB_INVALID,
+        PEER_DB_IGNORE,
+        PEER_DB_LATE,
+        PEER_DB_ERROR
+    } dialback;
     unsigned dialback_late_ms; /* PEER_DB_LATE: how long each answer waits */
     /* Dialback requests not answered yet (ignored, or late): answered when their time comes
      * or when the peer answers normally again (owned; peer_hold_dialback). */
@@ -202,6 +208,8 @@ int peer_listen_targets(struct peer *p, const struct resolve_target *targets, si
  *   "writes slowly"        new connections write 512 bytes/s, 64 at a time
  *   "writes normally"
  *   "answers dialback invalid"  every key is invalid (as receiving and authoritative server)
+ *   "answers dialback with error"  every db:result (as receiving server) gets a dialback error,
+ *                          <remote-server-not-found/> (XEP-0220 §2.4: it found no way to verify)
  *   "ignores dialback"     dialback requests get no answer (until answers dialback normally)
  *   "answers dialback after N ms"  each dialback request is answered N ms late
  *   "answers dialback normally"  and the requests held until now are answered at once

@@ -22,6 +22,7 @@
 #define NS_SASL                  "urn:ietf:params:xml:ns:xmpp-sasl"
 #define NS_BIDI_FEATURE          "urn:xmpp:features:bidi"
 #define NS_BIDI                  "urn:xmpp:bidi"
+#define NS_FEDSIM_TLS            "urn:fedsim:tls"
 
 const char *
 s2s_state_str(enum s2s_state s)
@@ -228,7 +229,9 @@ send_db_error(struct s2s *s, const char *name, const char *from, const char *to,
               const char *condition)
 {
     struct xml_node *n = db_element(name, from, to, NULL, "error");
-    struct xml_node *e = xml_add_element(n, XML_NS_DIALBACK, "error");
+    /* XEP-0220 §2.5: the <error/> child is "implicitly qualified by the 'jabber:server'
+     * namespace", not the dialback one. */
+    struct xml_node *e = xml_add_element(n, XML_NS_SERVER, "error");
 
     xml_set_attr(e, NULL, "type", "cancel");
     xml_add_element(e, NS_STANZAS, condition);
@@ -673,6 +676,15 @@ in_stanza(struct s2s *s, struct xml_node *n)
                         "not a partner (allow=%s): invalid",
                         s->id, from, s->peer->prof.allow);
             send_and_free(s, db_element("result", to, from, NULL, "invalid"));
+            return;
+        }
+        if (s->peer->dialback == PEER_DB_ERROR) {
+            peer_report(s->peer,
+                        "s2s in #%u: %s asks to be authenticated (dialback): a dialback error, "
+                        "<remote-server-not-found/> (fault)",
+                        s->id, from);
+            send_db_error(s, "result", to, from, "remote-server-not-found");
+            s->peer->facts.db_invalid_sent++;
             return;
         }
         if (s->peer->dialback == PEER_DB_INVALID) {
@@ -1240,6 +1252,20 @@ conn_tls(struct xconn *c, SSL *ssl, void *arg)
     s->peer->facts.tls_done++;
     tls_info_get(ssl, s->remote, &info);
     tls_info_format(&info, line, sizeof(line));
+    {
+        /* The handshake as the SUT made it, for negotiation steps: a <tls/> element in
+         * fedsim's own namespace (the version; as server end, the name the SUT asked for by
+         * SNI and the ALPN protocols it offered, XEP-0368 §3). */
+        struct xml_node *t = xml_element_new(NS_FEDSIM_TLS, "tls");
+
+        xml_set_attr(t, NULL, "version", info.version);
+        xml_set_attr(t, NULL, "alpn", info.alpn);
+        if (s->role == S2S_IN) {
+            xml_set_attr(t, NULL, "sni", info.sni);
+            xml_set_attr(t, NULL, "alpn-offered", info.alpn_offered);
+        }
+        note_nego(s, PEER_NEGO_ELEMENT, t);
+    }
     peer_report(s->peer, "s2s %s #%u%s%s: %s done: %s", role_str(s->role), s->id,
                 s->remote != NULL ? " " : "", s->remote != NULL ? s->remote : "",
                 s->direct_tls ? "direct TLS" : "STARTTLS", line);

@@ -134,6 +134,9 @@ check "does not authenticate: an authentication within the window fails it, sayi
 check "receives negotiation: the SUT's closest stream header and what differs in it" eval "
     has 'negotiation-wrong.scn:11: gmail receives: nothing within 2000 ms' &&
     has \"difference: /stream: from='sut.test', expected\""
+check "receives next: another stanza first fails the step, naming it" eval "
+    has 'receives-next-out-of-order.scn:15: alice receives next: the next <message/> no step took is another one: <message' &&
+    grep -F 'receives-next-out-of-order.scn:15:' '$T_TMP/failing.out' | grep -q \"id='o1'\""
 check "a scenario marked xfail for this SUT is an expected failure" \
     eval "grep -qE '^xfail .*xfail-marked.scn' '$T_TMP/failing.out'"
 nfailing=$(find "$src/tests/scenarios/failing" -name '*.scn' | wc -l)

@@ -466,7 +466,8 @@ test_errors(void **state)
     expect_error("peer p: profile gtalk, domain d.test\np frobnicates\n",
                  "x.scn:2:3: expected a step after peer \"p\": accepts connections, answers "
                  "dialback after T, answers dialback invalid, answers dialback normally, "
-                 "authenticates DOMAIN, closes connections after N bytes, cuts P% of "
+                 "answers dialback with error, authenticates DOMAIN, closes connections after N "
+                 "bytes, cuts P% of "
                  "connections [within N bytes], delays P% of stanzas by T, drops P% of stanzas, "
                  "drops connections");
     expect_error("peer p: profile gtalk, domain d.test\np frobnicates\n",
@@ -552,7 +553,20 @@ test_negotiation(void **state)
     assert_int_equal(s->steps[6].unauth, 0);
     assert_int_equal(s->steps[7].nego, 0);
     assert_int_equal(s->steps[7].dir, STEP_DIR_ANY);
+    assert_int_equal(s->steps[7].next, 0);
     scenario_free(s);
+
+    /* receives next: the order of arrival. */
+    s = scenario_parse("next.scn",
+                       "client a\na receives next strict within 1s:\n    <message id='1'/>\n", NULL,
+                       err, sizeof(err));
+    if (s == NULL)
+        fail_msg("%s", err);
+    assert_int_equal(s->steps[0].next, 1);
+    assert_int_equal(s->steps[0].strict, 1);
+    scenario_free(s);
+    expect_error("client a\na receives nothing like next within 1s:\n    <message/>\n",
+                 "unexpected \"next\"");
 
     /* Stream options only on the steps about streams; one direction; a client has none. */
     expect_error("peer p: profile gtalk, domain d.test\np receives outbound:\n    <message/>\n",

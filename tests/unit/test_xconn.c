@@ -304,6 +304,15 @@ test_client_offers_alpn_and_sni(void **state)
     sni = SSL_get_servername(r.ssl, TLSEXT_NAMETYPE_host_name);
     assert_non_null(sni);
     assert_string_equal(sni, "peer.test");
+    /* What a peer's listener records of the handshake (the <tls/> negotiation element). */
+    {
+        struct tls_info info;
+
+        tls_info_get(r.ssl, NULL, &info);
+        assert_string_equal(info.sni, "peer.test");
+        assert_string_equal(info.alpn, "xmpp-server");
+        assert_string_equal(info.alpn_offered, "xmpp-server");
+    }
     xconn_free(c);
     raw_free(&r);
 }
