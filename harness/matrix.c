@@ -197,6 +197,8 @@ matrix_oracle(const struct matrix_cell *c, struct matrix_expect *e)
         return;
     }
     /* TLS on both sides: it is used (RFC 7590 §3.1: whenever the peer offers it). */
+    extra(e, "RFC 7590 §3.1/1",
+          "TLS on both sides: it is used, nothing authenticates in the clear");
     if (c->tls == MATRIX_TLS_DIRECT)
         extra(e, "XEP-0368 §3/4", "certificates on direct TLS are validated as for STARTTLS");
     authn = cert_authenticates(c->cert, c->dir);

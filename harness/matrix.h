@@ -73,7 +73,7 @@ struct matrix_expect {
     const char *dropped;                      /* static: not a cell, why; NULL for a cell */
     unsigned allowed;                         /* 1 << outcome for each allowed outcome */
     struct matrix_rule rule[MATRIX_NOUTCOME]; /* the rule each allowed outcome follows */
-    struct matrix_rule extra[3];              /* further rules the cell checks (clause NULL
+    struct matrix_rule extra[4];              /* further rules the cell checks (clause NULL
                                                * ends them): certificates, direct TLS */
 };
 

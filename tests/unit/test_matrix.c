@@ -197,8 +197,10 @@ test_drops_and_counts(void **s)
                 continue;
             kept++;
             assert_int_not_equal(e.allowed, 0);
-            if (v != MATRIX_OFF && cells[i].tls != MATRIX_TLS_NONE)
+            if (v != MATRIX_OFF && cells[i].tls != MATRIX_TLS_NONE) {
                 assert_false(e.allowed & PLAIN);
+                assert_true(has_extra(&e, "RFC 7590 §3.1/1"));
+            }
             if (cells[i].dir == MATRIX_PEER_DIALS && cells[i].cert != MATRIX_CERT_VALID &&
                 cells[i].cert != MATRIX_CERT_SERVER_ONLY)
                 assert_false(e.allowed & EXT);
