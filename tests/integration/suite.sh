@@ -5,7 +5,8 @@
 # suite.NAME.VARIANT; its output is fedsim's: one line per scenario, the evidence of each
 # failure, the summary; the JUnit file is junit-suite.NAME.VARIANT.xml in the working directory.
 # In a network namespace of its own when it can make one (root): entries then run beside each
-# other with nothing shared; else in the machine's.
+# other with nothing shared; else in the machine's. When a scenario fails, the SUT's logs are
+# kept in suite-logs.NAME.VARIANT/ of the working directory.
 #
 # usage: suite.sh FEDSIM SOURCE_DIR SUT VARIANT JOBS SCENARIO...
 # (FEDSIM_SUITE_JUNIT=NAME: the JUnit file's name instead, for tests/integration/matrix.sh)
@@ -36,4 +37,14 @@ trap '"$src/ci/sut/$sut/stop" "$dir" > /dev/null 2>&1 || true' EXIT
 rc=0
 "$fedsim" run -j "$jobs" --sut "$file" --fixtures "$src/dnsfixtures" \
     --junit "${FEDSIM_SUITE_JUNIT:-junit-suite.$sut.$variant.xml}" "$@" || rc=$?
+# On a failure the SUT's own logs are kept (its directory goes with stop): in the working
+# directory, suite-logs.SUT.VARIANT/, named in the output.
+if [ $rc -ne 0 ]; then
+    keep=$PWD/suite-logs.$sut.$variant
+    rm -rf "$keep"
+    mkdir -p "$keep"
+    (cd "$dir" && find . -maxdepth 3 -type f \( -name '*.log' -o -name '*.console' -o -name sut \) \
+        -exec cp --parents {} "$keep/" \;) 2> /dev/null || true
+    echo "suite.sh: the SUT's logs are kept in $keep"
+fi
 exit $rc
