@@ -19,6 +19,7 @@
 
 struct c2s_client {
     enum c2s_state state;
+    enum c2s_state failed_in; /* the state it was in when it failed */
     struct net_connect *connecting;            /* owned while connecting */
     struct xconn *conn;                        /* owned */
     struct event *timer;                       /* owned: the login deadline */
@@ -67,6 +68,7 @@ fail(struct c2s_client *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
+    c->failed_in = c->state;
     enter_state(c, C2S_FAILED);
     if (c->timer != NULL)
         evtimer_del(c->timer);
@@ -471,6 +473,12 @@ c2s_free(struct c2s_client *c)
     event_free(c->timer);
     c->timer = NULL;
     loop_defer_free(really_free, c);
+}
+
+enum c2s_state
+c2s_failed_in(const struct c2s_client *c)
+{
+    return c->failed_in;
 }
 
 enum c2s_state

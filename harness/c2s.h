@@ -67,6 +67,8 @@ void c2s_send(struct c2s_client *c, const struct xml_node *stanza);
 void c2s_free(struct c2s_client *c);
 
 enum c2s_state c2s_state(const struct c2s_client *c);
+/* After a failure: the state the session was in when it failed. */
+enum c2s_state c2s_failed_in(const struct c2s_client *c);
 /* The bound full JID, once ready. */
 const char *c2s_jid(const struct c2s_client *c);
 /* The SASL mechanism used. */

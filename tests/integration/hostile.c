@@ -699,7 +699,8 @@ attack_dnsidle(int n)
 }
 
 /* A hostile c2s server for fedsim's client: accepts connections one after another and answers
- * each client's stream header with `mode`: laughs, big, deep, utf8, slow, silent. */
+ * each client's stream header with `mode`: laughs, big, deep, utf8, slow, silent; ise and
+ * hostunknown: a stream error (internal-server-error, host-unknown) right after the header. */
 static int
 serve_c2s(const char *mode)
 {
@@ -747,6 +748,15 @@ serve_c2s(const char *mode)
             static const char bad[] = "<stream:features>\xff\xfe</stream:features>";
 
             put(fd, bad, sizeof(bad) - 1);
+        } else if (strcmp(mode, "ise") == 0 || strcmp(mode, "hostunknown") == 0) {
+            char err[256];
+            int len = snprintf(err, sizeof(err),
+                               "<stream:error><%s xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+                               "</stream:error></stream:stream>",
+                               strcmp(mode, "ise") == 0 ? "internal-server-error" : "host-unknown");
+
+            put(fd, header, sizeof(header) - 1);
+            put(fd, err, (size_t)len);
         } else if (strcmp(mode, "slow") == 0) {
             for (i = 0; i < sizeof(header) - 1 && put(fd, header + i, 1) == 0; i++)
                 sleep(1);

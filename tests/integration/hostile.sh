@@ -76,7 +76,7 @@ free_port() { # a port free for TCP and UDP on loopback, below the ephemeral ran
 }
 printf 'title: a SUT client meets a hostile server\nclient alice: account user1\n\nalice connects\n' \
     > "$T_TMP/c2s.scn"
-for mode in laughs big deep utf8 slow silent; do
+for mode in laughs big deep utf8 slow silent ise hostunknown; do
     # A port of its own per server: one left in use by an earlier mode's connections would
     # make the next bind fail (seen once in CI as "Connection refused").
     c2s=$(free_port)
@@ -88,6 +88,10 @@ for mode in laughs big deep utf8 slow silent; do
     deep) want='fail .*alice could not log in: bad XML .*nested deeper than 64' ;;
     utf8) want='fail .*alice could not log in: bad XML .*not well-formed' ;;
     slow | silent) want='error .*stopped answering \(at wait-header, 3000 ms\)' ;;
+    # <internal-server-error/> before authentication: the login is tried once more, then fails;
+    # any other stream error fails it at once.
+    ise) want='fail .*alice could not log in: stream error from the SUT: internal-server-error' ;;
+    hostunknown) want='fail .*alice could not log in: stream error from the SUT: host-unknown' ;;
     esac
     "$hostile" c2s-server "127.0.0.1:$c2s" "$mode" > "$T_TMP/c2s-server.out" 2>&1 &
     server=$!
@@ -99,6 +103,12 @@ for mode in laughs big deep utf8 slow silent; do
     wait "$server" 2> /dev/null || true
     check "c2s client vs a server sending $mode: $(grep -oE "(could not log in|stopped answering).{0,60}" "$T_TMP/c2s-$mode.out" | head -n 1)" \
         eval "{ [ $rc -eq 1 ] || [ $rc -eq 3 ]; } && tr '\n' ' ' < '$T_TMP/c2s-$mode.out' | grep -qE '$want'"
+    retries=$(grep -c 'login tried again' "$T_TMP/c2s-$mode.out" || true)
+    case $mode in
+    ise) check "... tried again once, not more ($retries): $(grep -o 'login tried again: the SUT ended it before authentication' "$T_TMP/c2s-$mode.out" | head -n 1)" \
+        [ "$retries" -eq 1 ] ;;
+    *) check "... not tried again ($retries)" [ "$retries" -eq 0 ] ;;
+    esac
 done
 
 hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$PID_serve/status")
