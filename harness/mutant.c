@@ -191,7 +191,7 @@ step_text(const struct maker *mk, const struct scenario_step *st, const char *co
     within_str(st->within_ms, w, sizeof(w));
     switch (st->kind) {
     case STEP_RECEIVE: {
-        static const char *const dir[] = {"", " inbound", " outbound", " raw"};
+        static const char *const dir[] = {"", " inbound", " outbound", " raw", " verify"};
 
         line = xasprintf("%s receives%s%s%s%s%s%s%s:", who, st->nego ? " negotiation" : "",
                          st->nego ? dir[st->dir] : "", st->nego ? tls[st->tls] : "",

@@ -288,7 +288,8 @@ nego_fits(const struct scenario_step *st, const struct peer_nego *m)
 {
     if ((st->dir == STEP_DIR_IN && m->dir != PEER_NEGO_IN) ||
         (st->dir == STEP_DIR_OUT && m->dir != PEER_NEGO_OUT) ||
-        (st->dir == STEP_DIR_RAW && m->dir != PEER_NEGO_RAW))
+        (st->dir == STEP_DIR_RAW && m->dir != PEER_NEGO_RAW) ||
+        (st->dir == STEP_DIR_VERIFY && m->dir != PEER_NEGO_VERIFY))
         return 0;
     if ((st->tls == STEP_TLS_YES && m->tls == 0) || (st->tls == STEP_TLS_NO && m->tls != 0) ||
         (st->tls == STEP_TLS_DIRECT && m->tls != 2))
@@ -1048,7 +1049,7 @@ do_dns_fault(struct run *run, const struct scenario_step *st)
 /* The words of an authentication step's options, for messages. */
 static const char *const auth_words[] = {"", " by dialback", " by sasl external"};
 static const char *const tls_words[] = {"", " over tls", " without tls", " over direct tls"};
-static const char *const dir_words[] = {"", " inbound", " outbound", " raw"};
+static const char *const dir_words[] = {"", " inbound", " outbound", " raw", " verify"};
 
 static enum step_result
 try_step(struct run *run, const struct scenario_step *st)
@@ -1812,8 +1813,9 @@ diagnosis(struct run *run, char *buf, size_t len)
         f->peer = fact_peer(run, st->actor);
         /* A negotiation step (stream close, connection closed) about the peer's own or raw
          * stream waited for the SUT's answer there, not for the SUT to come to the peer. */
-        int own = (st->nego || st->kind == STEP_STREAM_CLOSE || st->kind == STEP_CONN_CLOSED) &&
-                  (st->dir == STEP_DIR_OUT || st->dir == STEP_DIR_RAW);
+        int own =
+                (st->nego || st->kind == STEP_STREAM_CLOSE || st->kind == STEP_CONN_CLOSED) &&
+                (st->dir == STEP_DIR_OUT || st->dir == STEP_DIR_RAW || st->dir == STEP_DIR_VERIFY);
 
         if (own)
             f->wait = DIAGNOSE_WAIT_FROM_PEER;

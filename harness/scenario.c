@@ -495,11 +495,13 @@ options(struct parser *p, char **words, size_t n, size_t *pos, struct scenario_s
     while (*pos < n) {
         if (allow_stream &&
             (strcmp(words[*pos], "inbound") == 0 || strcmp(words[*pos], "outbound") == 0 ||
-             strcmp(words[*pos], "raw") == 0)) {
+             strcmp(words[*pos], "raw") == 0 || strcmp(words[*pos], "verify") == 0)) {
             if (st->dir != STEP_DIR_ANY)
-                return perr(p, 1, "\"%s\": one of inbound, outbound or raw only", words[*pos]);
+                return perr(p, 1, "\"%s\": one of inbound, outbound, raw or verify only",
+                            words[*pos]);
             st->dir = words[*pos][0] == 'i'   ? STEP_DIR_IN
                       : words[*pos][0] == 'o' ? STEP_DIR_OUT
+                      : words[*pos][0] == 'v' ? STEP_DIR_VERIFY
                                               : STEP_DIR_RAW;
             (*pos)++;
             continue;
@@ -576,7 +578,7 @@ options(struct parser *p, char **words, size_t n, size_t *pos, struct scenario_s
             *pos += 2;
         } else {
             return perr(p, 1, "unexpected \"%s\" (expected %s%swithin T)", words[*pos],
-                        allow_stream ? "inbound, outbound, raw, over tls, over direct tls, "
+                        allow_stream ? "inbound, outbound, raw, verify, over tls, over direct tls, "
                                        "without tls, after sasl, "
                                      : "",
                         allow_strict ? "strict, next or "

@@ -59,24 +59,19 @@
  *   PEER never receives negotiation [STREAM]: -- + element: checked when the steps are done
  *   PEER receives stream close [STREAM] [within T] -- the SUT sent </stream:stream>
  *   PEER sees the connection closed [STREAM] [within T] -- the SUT ended a connection (TCP)
- *                                        STREAM: inbound | outbound | raw, over tls | without
- *                                        tls | over direct tls, after sasl (any if not given)
- *   PEER saw at most N connections       -- from the SUT so far (no reconnect storm)
- *   PEER refuses connections | stays silent | resets connections | accepts connections
- *   PEER answers dialback invalid | answers dialback with error | ignores dialback |
- *        answers dialback after T |
- *        answers dialback normally      -- normally: what was held (ignored, late) is answered
- *   PEER drops P% of stanzas [it sends|it receives]     -- at random, from the run's seed
- *   PEER delays P% of stanzas [it sends|it receives] by T  (chance.h): P like 30% or 2.5%
- *   PEER jitters stanzas [it sends|it receives] by T    -- each waits 0..T more, order kept
- *   PEER passes stanzas normally                        -- ends the three above
- *   PEER cuts P% of connections [within N bytes]        -- cut after 1..N bytes (2048)
- *   or STEP                              -- after a receives, receives stream error,
- *                                           authenticates, is authenticated to or dns asked
- *                                           step: another outcome; the group passes when any
- *                                           one of its steps does (within the first's wait)
- *   dns asked: NAME TYPE [within T]      -- the SUT (or anyone) asked fedsim's DNS
- *   dns never asked: NAME TYPE
+ *                                        STREAM: inbound | outbound | verify | raw, over tls |
+ * without tls | over direct tls, after sasl (any if not given) PEER saw at most N connections --
+ * from the SUT so far (no reconnect storm) PEER refuses connections | stays silent | resets
+ * connections | accepts connections PEER answers dialback invalid | answers dialback with error |
+ * ignores dialback | answers dialback after T | answers dialback normally      -- normally: what
+ * was held (ignored, late) is answered PEER drops P% of stanzas [it sends|it receives]     -- at
+ * random, from the run's seed PEER delays P% of stanzas [it sends|it receives] by T  (chance.h): P
+ * like 30% or 2.5% PEER jitters stanzas [it sends|it receives] by T    -- each waits 0..T more,
+ * order kept PEER passes stanzas normally                        -- ends the three above PEER cuts
+ * P% of connections [within N bytes]        -- cut after 1..N bytes (2048) or STEP -- after a
+ * receives, receives stream error, authenticates, is authenticated to or dns asked step: another
+ * outcome; the group passes when any one of its steps does (within the first's wait) dns asked:
+ * NAME TYPE [within T]      -- the SUT (or anyone) asked fedsim's DNS dns never asked: NAME TYPE
  *   dns answers NAME TYPE with RCODE     -- NXDOMAIN, SERVFAIL, REFUSED...; TYPE may be *
  *   dns drops NAME TYPE                  -- no answer at all
  *   dns delays NAME TYPE by T            -- answers T later (UDP)
@@ -169,7 +164,7 @@ struct scenario_step {
     /* receives negotiation, stream close, the connection closed: on which streams (the peer's
      * view: in, a stream the SUT opened; out, the peer's own; raw, its raw connection), and
      * after SASL success only. tls above says over tls / without tls / over direct tls. */
-    enum step_dir { STEP_DIR_ANY, STEP_DIR_IN, STEP_DIR_OUT, STEP_DIR_RAW } dir;
+    enum step_dir { STEP_DIR_ANY, STEP_DIR_IN, STEP_DIR_OUT, STEP_DIR_RAW, STEP_DIR_VERIFY } dir;
     int after_sasl;
 };
 

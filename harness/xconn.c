@@ -41,6 +41,7 @@ struct xconn {
     int tls_shut;                       /* closing: our close_notify was queued */
     int observer;                       /* xconn_set_observer() */
     int discard;                        /* observer: input is dropped from now on */
+    int closed_seen, after_close_seen;  /* observer: the other side's close; bytes after it */
     struct evbuffer *drain_buf;         /* borrowed: the socket bev's output, while closing */
     struct evbuffer_cb_entry *drain_cb; /* on drain_buf: frees once the close_notify is out */
     struct event *close_timer;          /* owned: xconn_close()'s bound */
@@ -148,6 +149,7 @@ on_close(void *arg)
 
     if (c->observer) {
         c->discard = 1;
+        c->closed_seen = 1;
         if (!c->dead && !c->ended && !c->closing && c->h->closed != NULL)
             c->h->closed(c, c->arg);
         return;
@@ -172,6 +174,22 @@ on_xml_error(void *arg, enum xml_stream_error e, const char *msg)
     /* The error goes out now; the owner closes (flushing it) when told. */
     send_stream_error(c, xml_stream_error_condition(e), msg);
     finish(c, XCONN_END_XML, msg);
+}
+
+/* Observer mode: bytes after the other side's </stream:stream>; whitespace does not count. */
+static void
+after_close(struct xconn *c, const char *data, size_t len)
+{
+    size_t i;
+
+    for (i = 0;
+         i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'); i++)
+        ;
+    if (i == len || c->after_close_seen)
+        return;
+    c->after_close_seen = 1;
+    if (!c->dead && !c->ended && !c->closing && c->h->after_close != NULL)
+        c->h->after_close(c, c->arg);
 }
 
 static const struct xml_stream_handler stream_handler = {
@@ -210,13 +228,26 @@ on_read(struct bufferevent *bev, void *arg)
         c->nread += len;
         const char *data = (const char *)evbuffer_pullup(in, (ssize_t)len);
         ssize_t used;
+        long long before;
 
         trace_bytes(c, "<<", data, len);
         if (c->discard) {
+            if (c->closed_seen)
+                after_close(c, data, len);
             evbuffer_drain(in, len);
             continue;
         }
+        before = xml_stream_offset(c->xs);
         used = xml_stream_feed(c->xs, data, len);
+        if (c->closed_seen && xml_stream_close_end(c->xs) >= before &&
+            xml_stream_close_end(c->xs) <= before + (long long)len) {
+            size_t at = (size_t)(xml_stream_close_end(c->xs) - before);
+
+            /* What came in the same read after the closing tag. */
+            after_close(c, data + at, len - at);
+            evbuffer_drain(in, len);
+            continue;
+        }
         if (used < 0 && c->discard) {
             evbuffer_drain(in, len);
             continue;

@@ -42,8 +42,10 @@ struct xconn_handler {
     /* The TLS handshake started by xconn_starttls() finished (a failure is an end instead). */
     void (*tls)(struct xconn *c, SSL *ssl, void *arg);
     /* Observer mode only (xconn_set_observer): the other side's </stream:stream>; the
-     * connection stays open until the other side ends it. */
+     * connection stays open until the other side ends it. after_close: it sent something
+     * other than whitespace after it (once). */
     void (*closed)(struct xconn *c, void *arg);
+    void (*after_close)(struct xconn *c, void *arg);
 };
 
 /*

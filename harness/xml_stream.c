@@ -31,6 +31,7 @@ struct xml_stream {
     long long base, fed;             /* document offsets */
     long long stanza_start;          /* document offset of the stanza's '<' */
     long long stop_at;               /* where a restart cut the document */
+    long long close_end;             /* where the closing tag ended (-1: not closed) */
     int feeding;                     /* inside xml_stream_feed() */
     unsigned long err_line, err_col; /* where the error was found */
 };
@@ -177,6 +178,7 @@ on_end(void *ud, const XML_Char *name)
     st->depth--;
     if (st->depth == 0) {
         st->state = ST_CLOSED;
+        st->close_end = event_end(st->p);
         XML_StopParser(st->p, XML_FALSE);
         if (st->h->close != NULL)
             st->h->close(st->arg);
@@ -387,6 +389,18 @@ keep_raw(struct xml_stream *st, const char *buf, size_t len)
     }
     memcpy(st->raw + st->rawlen, buf, len);
     st->rawlen += len;
+}
+
+long long
+xml_stream_offset(const struct xml_stream *st)
+{
+    return st->fed;
+}
+
+long long
+xml_stream_close_end(const struct xml_stream *st)
+{
+    return st->state == ST_CLOSED ? st->close_end : -1;
 }
 
 ssize_t

@@ -66,6 +66,11 @@ void xml_stream_set_max_stanza(struct xml_stream *st, size_t bytes);
  */
 ssize_t xml_stream_feed(struct xml_stream *st, const char *buf, size_t len);
 
+/* The document offset of the bytes fed so far, and where the stream's closing tag ended (-1
+ * while it is open): what followed </stream:stream> in a feed is the rest after that offset. */
+long long xml_stream_offset(const struct xml_stream *st);
+long long xml_stream_close_end(const struct xml_stream *st);
+
 /* From a handler: stop after the current element; the next feed starts a fresh document. */
 void xml_stream_restart(struct xml_stream *st);
 

@@ -44,12 +44,12 @@ enum { PEER_OUT, PEER_IN };
  */
 #define PEER_MAX_NEGO 4096
 enum peer_nego_kind { PEER_NEGO_ELEMENT, PEER_NEGO_STREAM_CLOSE, PEER_NEGO_CONN_END };
-enum peer_nego_dir { PEER_NEGO_IN, PEER_NEGO_OUT, PEER_NEGO_RAW };
+enum peer_nego_dir { PEER_NEGO_IN, PEER_NEGO_OUT, PEER_NEGO_RAW, PEER_NEGO_VERIFY };
 struct peer_nego {
     enum peer_nego_kind kind;
     struct xml_node *el;    /* owned: PEER_NEGO_ELEMENT's element, else NULL */
-    enum peer_nego_dir dir; /* in: a stream the SUT opened; out: the peer's own (verify
-                             * connections too); raw: the peer's unauthenticated raw
+    enum peer_nego_dir dir; /* in: a stream the SUT opened; out: the peer's own; verify:
+                             * its dialback verify connections; raw: its unauthenticated raw
                              * connection (peer_send_raw_unauthenticated) */
     int tls;                /* the stream ran over TLS: 1 STARTTLS, 2 direct TLS (XEP-0368) */
     int sasl;               /* ... and after SASL success */

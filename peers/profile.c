@@ -72,6 +72,7 @@ static const struct word_knob {
         {"bidi_request", {"standard", "features", NULL}, offsetof(struct profile, bidi_bug)},
         {"messages", {"deliver", "drop", NULL}, offsetof(struct profile, drop_messages)},
         {"lang", {"en", "none", NULL}, offsetof(struct profile, no_lang)},
+        {"starttls_on_direct", {"no", "offer", NULL}, offsetof(struct profile, starttls_on_direct)},
 };
 
 /* The other knobs and their values, for messages. */

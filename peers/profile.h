@@ -50,6 +50,9 @@ struct profile {
     int direct_tls;
     /* XEP-0288 bidirectional streams: offered as receiver, requested as initiator. */
     int bidi;
+    /* 1 (starttls_on_direct=offer): STARTTLS offered in the features of a direct TLS stream
+     * too (XEP-0368 §3: the initiator must not use it). */
+    int starttls_on_direct;
     /* Partner domains ("a.test|b.test"; empty: every domain). A stream from another domain
      * is refused: the stream error <host-unknown/> (refuse_invalid 0) or dialback answered
      * invalid without asking (1). Sametime Gateway's community list. */

@@ -23,6 +23,7 @@
 #define NS_BIDI_FEATURE          "urn:xmpp:features:bidi"
 #define NS_BIDI                  "urn:xmpp:bidi"
 #define NS_FEDSIM_TLS            "urn:fedsim:tls"
+#define NS_FEDSIM_STREAM         "urn:fedsim:stream"
 
 const char *
 s2s_state_str(enum s2s_state s)
@@ -132,7 +133,10 @@ s2s_free(struct s2s *s)
 static enum peer_nego_dir
 nego_dir(const struct s2s *s)
 {
-    return s->role == S2S_IN ? PEER_NEGO_IN : s->role == S2S_RAW ? PEER_NEGO_RAW : PEER_NEGO_OUT;
+    return s->role == S2S_IN       ? PEER_NEGO_IN
+           : s->role == S2S_RAW    ? PEER_NEGO_RAW
+           : s->role == S2S_VERIFY ? PEER_NEGO_VERIFY
+                                   : PEER_NEGO_OUT;
 }
 
 /* Records something the SUT sent on s besides a stanza (el owned from now on). */
@@ -348,7 +352,10 @@ send_features(struct s2s *s)
     struct tls_info info;
     int n = snprintf(buf, sizeof(buf), "<stream:features>");
 
-    if (!s->tls_done && pr->tls != PROFILE_TLS_NONE && s->peer->tls_server != NULL)
+    /* starttls_on_direct: offered on a direct TLS stream too, which XEP-0368 §3 forbids the
+     * other side to use. */
+    if ((!s->tls_done || (s->direct_tls && pr->starttls_on_direct)) &&
+        pr->tls != PROFILE_TLS_NONE && s->peer->tls_server != NULL)
         n += snprintf(buf + n, sizeof(buf) - (size_t)n,
                       "<starttls xmlns='" NS_TLS "'>%s</starttls>",
                       pr->tls == PROFILE_TLS_REQUIRED ? "<required/>" : "");
@@ -1197,6 +1204,18 @@ conn_closed(struct xconn *c, void *arg)
     note_nego(s, PEER_NEGO_STREAM_CLOSE, NULL);
 }
 
+/* The SUT wrote something after its own </stream:stream> on a raw session (RFC 6120 §4.4):
+ * a record in fedsim's namespace, <after-close xmlns='urn:fedsim:stream'/>. */
+static void
+conn_after_close(struct xconn *c, void *arg)
+{
+    struct s2s *s = arg;
+
+    (void)c;
+    peer_report(s->peer, "s2s raw #%u: the SUT sent data after its stream close", s->id);
+    note_nego(s, PEER_NEGO_ELEMENT, xml_element_new(NS_FEDSIM_STREAM, "after-close"));
+}
+
 static void try_next_target(struct s2s *s);
 
 static void
@@ -1289,7 +1308,8 @@ static const struct xconn_handler s2s_handler = {.open = conn_open,
                                                  .stanza = conn_stanza,
                                                  .end = conn_end,
                                                  .tls = conn_tls,
-                                                 .closed = conn_closed};
+                                                 .closed = conn_closed,
+                                                 .after_close = conn_after_close};
 
 /* Our stream header as initiator (minus from or to with the header knob). */
 static void

@@ -556,6 +556,14 @@ test_negotiation(void **state)
     assert_int_equal(s->steps[7].next, 0);
     scenario_free(s);
 
+    s = scenario_parse("verify.scn",
+                       "peer p: profile gtalk, domain d.test\np receives stream close verify\n",
+                       NULL, err, sizeof(err));
+    if (s == NULL)
+        fail_msg("%s", err);
+    assert_int_equal(s->steps[0].dir, STEP_DIR_VERIFY);
+    scenario_free(s);
+
     /* receives next: the order of arrival. */
     s = scenario_parse("next.scn",
                        "client a\na receives next strict within 1s:\n    <message id='1'/>\n", NULL,
@@ -573,7 +581,7 @@ test_negotiation(void **state)
                  "unexpected \"outbound\"");
     expect_error("peer p: profile gtalk, domain d.test\n"
                  "p receives negotiation inbound raw:\n    <stream:features/>\n",
-                 "one of inbound, outbound or raw only");
+                 "one of inbound, outbound, raw or verify only");
     expect_error("client a\na receives negotiation:\n    <message/>\n",
                  "a client cannot \"receives negotiation\"");
     expect_error("peer p: profile gtalk, domain d.test\n"

@@ -455,7 +455,7 @@ test_close_bounded(void **state)
  * (closed callback), bytes after it and input that is not XML are dropped, and neither ends
  * the connection nor makes fedsim write anything: only the other side's TCP close ends it. */
 struct observe_state {
-    int closed, ended, opened;
+    int closed, ended, opened, after;
     enum xconn_end why;
 };
 
@@ -489,8 +489,20 @@ obs_closed(struct xconn *c, void *arg)
     st->closed++;
 }
 
-static const struct xconn_handler obs_handler = {
-        .open = obs_open, .stanza = on_stanza, .end = obs_end, .closed = obs_closed};
+static void
+obs_after(struct xconn *c, void *arg)
+{
+    struct observe_state *st = arg;
+
+    (void)c;
+    st->after++;
+}
+
+static const struct xconn_handler obs_handler = {.open = obs_open,
+                                                 .stanza = on_stanza,
+                                                 .end = obs_end,
+                                                 .closed = obs_closed,
+                                                 .after_close = obs_after};
 
 static void
 turn_loop(void)
@@ -502,7 +514,7 @@ turn_loop(void)
 }
 
 static void
-observe_case(const char *input, int want_closed)
+observe_case(const char *input, const char *later, int want_closed, int want_after)
 {
     struct observe_state st = {0};
     int fds[2];
@@ -517,6 +529,11 @@ observe_case(const char *input, int want_closed)
     xconn_set_observer(c);
     assert_int_equal(write(fds[1], input, strlen(input)), (ssize_t)strlen(input));
     turn_loop();
+    if (later != NULL) {
+        assert_int_equal(write(fds[1], later, strlen(later)), (ssize_t)strlen(later));
+        turn_loop();
+    }
+    assert_int_equal(st.after, want_after);
     assert_int_equal(st.opened, 1);
     assert_int_equal(st.closed, want_closed);
     assert_int_equal(st.ended, 0);
@@ -533,12 +550,20 @@ static void
 test_observer(void **state)
 {
     (void)state;
+    /* bytes after the close in the same read, in a later one, only whitespace */
     observe_case("<stream:stream xmlns='jabber:server' "
                  "xmlns:stream='http://etherx.jabber.org/streams'></stream:stream>after",
-                 1);
+                 NULL, 1, 1);
+    observe_case("<stream:stream xmlns='jabber:server' "
+                 "xmlns:stream='http://etherx.jabber.org/streams'></stream:stream> \n",
+                 "<message/>", 1, 1);
+    observe_case("<stream:stream xmlns='jabber:server' "
+                 "xmlns:stream='http://etherx.jabber.org/streams'></stream:stream>\n",
+                 " ", 1, 0);
+    /* not XML (a TLS alert after <proceed/>): dropped, no close, nothing "after" */
     observe_case("<stream:stream xmlns='jabber:server' "
                  "xmlns:stream='http://etherx.jabber.org/streams'><proceed/>\x16\x03\x03<<<",
-                 0);
+                 NULL, 0, 0);
 }
 
 int
