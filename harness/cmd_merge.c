@@ -32,14 +32,23 @@ reason(const struct result *r, char *out, size_t len)
 
     if (r->r.outcome == RUN_XFAIL && strncmp(m, "expected failure (", 18) == 0 &&
         (p = strstr(m, "): ")) != NULL) {
+        const char *q;
+
+        /* The reason ends where the failure's own message begins (with the scenario's path):
+         * a reason may hold "): " itself ("RFC 6120 §4.7.4/1 (SHOULD): ..."). */
+        for (q = p; q != NULL && strncmp(q + 3, r->path, strlen(r->path)) != 0;
+             q = strstr(q + 3, "): "))
+            ;
+        if (q != NULL)
+            p = q;
         m += 18;
         n = (size_t)(p - m);
     } else {
         size_t pl = strlen(r->path);
 
         /* past "PATH:LINE: ", which the table's row already says */
-        if (strncmp(m, r->path, pl) == 0 && m[pl] == ':' &&
-            (p = strchr(m + pl + 1, ':')) != NULL && p[1] == ' ')
+        if (strncmp(m, r->path, pl) == 0 && m[pl] == ':' && (p = strchr(m + pl + 1, ':')) != NULL &&
+            p[1] == ' ')
             m = p + 2;
         n = strcspn(m, "\n");
     }
@@ -134,12 +143,11 @@ write_matrix(const char *path, const struct result *res, const struct run_file *
                     all_ok &= r->r.outcome == RUN_OK;
                     reason(r, why, sizeof(why));
                     if (used < sizeof(cell))
-                        used += (size_t)snprintf(
-                                cell + used, sizeof(cell) - used, "%s%s: **%s**%s%s",
-                                used > 0 ? "<br>" : "", files[f].tls,
-                                runner_outcome_str(r->r.outcome),
-                                r->r.outcome != RUN_OK ? " " : "",
-                                r->r.outcome != RUN_OK ? why : "");
+                        used += (size_t)snprintf(cell + used, sizeof(cell) - used,
+                                                 "%s%s: **%s**%s%s", used > 0 ? "<br>" : "",
+                                                 files[f].tls, runner_outcome_str(r->r.outcome),
+                                                 r->r.outcome != RUN_OK ? " " : "",
+                                                 r->r.outcome != RUN_OK ? why : "");
                 }
             }
             fprintf(fp, " %s |", !any ? "—" : all_ok ? "ok" : cell);
@@ -263,8 +271,8 @@ merge_exec(int argc, char **argv)
     }
     for (k = 1; k <= nshards; k++)
         if (seen[k] == 0) {
-            fprintf(stderr, "fedsim merge: shard %zu/%u is missing: its scenarios did not run\n",
-                    k, nshards);
+            fprintf(stderr, "fedsim merge: shard %zu/%u is missing: its scenarios did not run\n", k,
+                    nshards);
             shard_problem = 1;
         }
     for (i = 0; i < n; i++) {
@@ -290,13 +298,12 @@ merge_exec(int argc, char **argv)
     if (counts[RUN_XFAIL] + counts[RUN_ERROR] > 0)
         printf("(%zu failed as expected on this SUT, %zu could not run)\n", counts[RUN_XFAIL],
                counts[RUN_ERROR]);
-    printf("%zu passed, %zu failed, %zu skipped (%zu files)\n",
-           counts[RUN_OK] + counts[RUN_XFAIL], counts[RUN_FAIL] + counts[RUN_ERROR],
-           counts[RUN_SKIP], nfiles);
+    printf("%zu passed, %zu failed, %zu skipped (%zu files)\n", counts[RUN_OK] + counts[RUN_XFAIL],
+           counts[RUN_FAIL] + counts[RUN_ERROR], counts[RUN_SKIP], nfiles);
     if (rc == FEDSIM_EXIT_OK)
-        rc = shard_problem                                   ? FEDSIM_EXIT_INTERNAL
+        rc = shard_problem                              ? FEDSIM_EXIT_INTERNAL
              : counts[RUN_FAIL] + counts[RUN_ERROR] > 0 ? FEDSIM_EXIT_FAIL
-                                                              : FEDSIM_EXIT_OK;
+                                                        : FEDSIM_EXIT_OK;
 out:
     for (i = 0; i < n; i++)
         result_clear(&res[i]);

@@ -73,6 +73,15 @@ check "fedsim merge --matrix: a Markdown row per seed scenario, its clauses, a p
     head -n 1 '$T_TMP/matrix.md' | grep -qx '| scenario | clause | prosody |' &&
     [ \$(grep -c '^| seed/' '$T_TMP/matrix.md') -eq $nseed ] &&
     grep -q '^| seed/gtalk-message-exchange.scn | seed: the message flow between two federated servers. clients<br>RFC 6121 §8.5.3.1<br>.*<br>XEP-0220 §2.2.2/1 | ok |$' '$T_TMP/matrix.md'"
+cat > "$T_TMP/xfail.json" << 'EOF'
+{"fedsim": "t", "shard": null, "seconds": 1, "sut": {"name": "x", "version": "1", "domain": "sut.test", "tls": "off"},
+ "counts": {"ok": 0, "fail": 0, "error": 0, "skip": 0, "xfail": 1},
+ "scenarios": [{"path": "a/s.scn", "title": "t", "clause": "RFC 6120 §4.7.4/1", "outcome": "xfail", "seconds": 1, "line": 3,
+   "message": "expected failure (RFC 6120 §4.7.4/1 (SHOULD): no xml:lang): a/s.scn:3: j receives: nothing"}]}
+EOF
+"$fedsim" merge --matrix "$T_TMP/xfail.md" "$T_TMP/xfail.json" > /dev/null 2>&1 || true
+check "fedsim merge --matrix: an xfail's whole reason, a '): ' in it too" \
+    grep -qF '| off: **xfail** RFC 6120 §4.7.4/1 (SHOULD): no xml:lang |' "$T_TMP/xfail.md"
 rc=0
 "$fedsim" merge "$T_TMP/shard2.json" > "$T_TMP/merge1.out" 2>&1 || rc=$?
 check "fedsim merge without shard 1/2: exit 3, naming the missing shard" eval "
