@@ -824,19 +824,20 @@ do_connect(struct run *run, const struct scenario_step *st)
         return STEP_WAIT;
     }
     /*
-     * A login the SUT ends with <internal-server-error/> before authentication even began is
-     * tried once more, saying so: the scenario asserts nothing about its clients' logins, and
-     * jabberd2's c2s does this now and then under load (it keys sessions by file descriptor, so
-     * a late answer for a closed session lands on the next connection given the same number:
-     * ci/sut/jabberd2/README.md). Anything else, or a second time, fails the step.
+     * A login the SUT ends with <internal-server-error/> before it authenticated the client
+     * (SASL not yet successful) is tried once more, saying so: the scenario asserts nothing
+     * about its clients' logins, and jabberd2's c2s does this now and then under load (it keys
+     * sessions by file descriptor, so a late answer for a closed session lands on the next
+     * connection given the same number: ci/sut/jabberd2/README.md). Anything else, or a second
+     * time, fails the step.
      */
     if (run->client_failed[a] && !run->client_retried[a] &&
-        c2s_failed_in(run->clients[a]) <= C2S_WAIT_FEATURES &&
+        c2s_failed_in(run->clients[a]) <= C2S_AUTH &&
         strstr(run->client_why[a], "internal-server-error") != NULL) {
         const struct sut_account *acc = &run->accounts[a];
         struct c2s_options co = {.timeout_ms = 10000};
 
-        note(run, "%s: login tried again: the SUT ended it before authentication (%s)",
+        note(run, "%s: login tried again: the SUT ended it before authenticating it (%s)",
              act->name, run->client_why[a]);
         run->client_retried[a] = 1;
         c2s_free(run->clients[a]);

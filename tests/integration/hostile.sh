@@ -105,7 +105,7 @@ for mode in laughs big deep utf8 slow silent ise hostunknown; do
         eval "{ [ $rc -eq 1 ] || [ $rc -eq 3 ]; } && tr '\n' ' ' < '$T_TMP/c2s-$mode.out' | grep -qE '$want'"
     retries=$(grep -c 'login tried again' "$T_TMP/c2s-$mode.out" || true)
     case $mode in
-    ise) check "... tried again once, not more ($retries): $(grep -o 'login tried again: the SUT ended it before authentication' "$T_TMP/c2s-$mode.out" | head -n 1)" \
+    ise) check "... tried again once, not more ($retries): $(grep -o 'login tried again: the SUT ended it before authenticating it' "$T_TMP/c2s-$mode.out" | head -n 1)" \
         [ "$retries" -eq 1 ] ;;
     *) check "... not tried again ($retries)" [ "$retries" -eq 0 ] ;;
     esac
