@@ -379,17 +379,27 @@ dns_query(unsigned char *q, unsigned id, const char *name)
     return len;
 }
 
-/* One UDP exchange: the answer's rcode, or -1 if none within ms. */
+/* One UDP exchange: the rcode of the first answer with the query's id (the first two bytes; a
+ * late answer to an earlier query is skipped), or -1 if none within ms. A query shorter than
+ * an id takes any answer. */
 static int
 udp_ask(int fd, const unsigned char *q, size_t len, int ms)
 {
     unsigned char a[4096];
-    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    double deadline = now() + ms / 1000.0;
 
     send(fd, q, len, 0);
-    if (poll(&pfd, 1, ms) <= 0 || recv(fd, a, sizeof(a), 0) < 4)
-        return -1;
-    return a[3] & 0x0f;
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int left = (int)((deadline - now()) * 1000);
+        ssize_t got;
+
+        if (left <= 0 || poll(&pfd, 1, left) <= 0)
+            return -1;
+        got = recv(fd, a, sizeof(a), 0);
+        if (got >= 4 && (len < 2 || (a[0] == q[0] && a[1] == q[1])))
+            return a[3] & 0x0f;
+    }
 }
 
 static int
