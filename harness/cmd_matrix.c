@@ -234,14 +234,14 @@ find_result(const struct run_file *rf, const char *name)
 }
 
 /* One table: the cells of rf's variant, rows certificate × TLS, columns auth × direction. */
+/* A table's column headers (authentication x direction) and its separator line, after the
+ * caller's first column header. */
 static void
-write_table(FILE *fp, const struct run_file *rf)
+table_columns(FILE *fp)
 {
-    size_t i, nnotes = 0, counts[RUN_XFAIL + 1] = {0};
-    char notes[64][400], name[160], text[400], expect[600];
-    int cert, tls, auth, dir;
+    int auth, dir;
+    size_t i;
 
-    fprintf(fp, "| certificate, peer TLS |");
     for (auth = 0; auth < MATRIX_NAUTH; auth++)
         for (dir = 0; dir < MATRIX_NDIR; dir++)
             fprintf(fp, " %s, %s |", matrix_auth_str((enum matrix_auth)auth),
@@ -250,6 +250,17 @@ write_table(FILE *fp, const struct run_file *rf)
     for (i = 0; i < MATRIX_NAUTH * MATRIX_NDIR; i++)
         fprintf(fp, "---|");
     fprintf(fp, "\n");
+}
+
+static void
+write_table(FILE *fp, const struct run_file *rf)
+{
+    size_t i, nnotes = 0, counts[RUN_XFAIL + 1] = {0};
+    char notes[64][400], name[160], text[400], expect[600];
+    int cert, tls, auth, dir;
+
+    fprintf(fp, "| certificate, peer TLS |");
+    table_columns(fp);
     for (cert = 0; cert < MATRIX_NCERT; cert++) {
         for (tls = 0; tls < MATRIX_NTLS; tls++) {
             char row[1024];
@@ -322,21 +333,13 @@ write_expected(FILE *fp, const struct matrix_opts *o)
 {
     static const char letters[] = "EDPR";
     int v, cert, tls, auth, dir;
-    size_t i;
 
     for (v = 0; v < MATRIX_NVARIANT; v++) {
         if (!o->variants[v])
             continue;
         fprintf(fp, "Expected, SUT `tls %s`:\n\n| certificate, peer TLS |",
                 matrix_variant_str((enum matrix_variant)v));
-        for (auth = 0; auth < MATRIX_NAUTH; auth++)
-            for (dir = 0; dir < MATRIX_NDIR; dir++)
-                fprintf(fp, " %s, %s |", matrix_auth_str((enum matrix_auth)auth),
-                        matrix_dir_str((enum matrix_dir)dir));
-        fprintf(fp, "\n|---|");
-        for (i = 0; i < MATRIX_NAUTH * MATRIX_NDIR; i++)
-            fprintf(fp, "---|");
-        fprintf(fp, "\n");
+        table_columns(fp);
         for (cert = 0; cert < MATRIX_NCERT; cert++) {
             for (tls = 0; tls < MATRIX_NTLS; tls++) {
                 char row[512];

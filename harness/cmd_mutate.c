@@ -718,14 +718,6 @@ list_mutants(const struct mutate *mt, const size_t *pick, size_t npick)
     printf("%zu mutants%s\n", pick != NULL ? npick : g, pick != NULL ? " in the sample" : "");
 }
 
-static int
-cmp_index(const void *a, const void *b)
-{
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-
-    return x < y ? -1 : x > y;
-}
-
 /* The mutated steps' waits, from the baselines. */
 static void
 set_caps(struct mutate *mt)
@@ -782,9 +774,9 @@ run_all(struct mutate *mt, const struct sut *sut, struct sut *info)
 static int
 run_sample(struct mutate *mt, const struct sut *sut, struct sut *info)
 {
-    size_t total = 0, sc, k, i, n = 0, picked, wanted, *order, *pick;
+    size_t total = 0, sc, k, i, n = 0, picked, wanted, *order;
     struct item *flat;
-    char *queued;
+    char *queued, *picked_flag;
 
     for (sc = 0; sc < mt->nscns; sc++)
         total += mt->scns[sc].nm;
@@ -821,15 +813,15 @@ run_sample(struct mutate *mt, const struct sut *sut, struct sut *info)
         }
     }
     free(queued);
-    /* The picks, in file order. */
-    pick = xcalloc(total + 1, sizeof(*pick));
+    /* The picks marked in the order, then taken in file order. */
+    picked_flag = xcalloc(total + 1, 1);
     for (i = 0, n = 0; i < total && n < (size_t)mt->o.sample; i++)
         if (mt->scns[flat[order[i]].scn].ran && mt->scns[flat[order[i]].scn].base == RUN_OK)
-            pick[n++] = order[i];
-    qsort(pick, n, sizeof(*pick), cmp_index);
+            picked_flag[order[i]] = 1, n++;
     mt->items = xcalloc(n + 1, sizeof(*mt->items));
-    for (i = 0; i < n; i++)
-        mt->items[mt->nitems++] = flat[pick[i]];
+    for (i = 0; i < total; i++)
+        if (picked_flag[i])
+            mt->items[mt->nitems++] = flat[i];
     for (sc = 0, k = 0; sc < mt->nscns; sc++)
         k += mt->scns[sc].ran;
     printf("sample: %zu of the mutants of the scenarios whose baseline passed (%zu mutants in "
@@ -837,7 +829,7 @@ run_sample(struct mutate *mt, const struct sut *sut, struct sut *info)
            "--sample %ld --seed %llu)\n",
            n, total, k, mt->nscns, (unsigned long long)mt->o.seed, mt->o.sample,
            (unsigned long long)mt->o.seed);
-    free(pick), free(order), free(flat);
+    free(picked_flag), free(order), free(flat);
     set_caps(mt);
     return 0;
 }
